@@ -1,0 +1,93 @@
+# bk - backups you can restore.  See README and bk(7).
+.POSIX:
+include config.mk
+
+# Out-of-tree build directory: make O=build-asan SAN=1 builds a second copy.
+O = build
+SAN =
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ifeq ($(SAN),1)
+CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+ALL_CFLAGS = $(CPPFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+
+LIBSRC := $(sort $(wildcard lib/*.c))
+LIBOBJ := $(LIBSRC:%.c=$(O)/%.o)
+TOOLSRC := $(sort $(wildcard tools/bk-*.c))
+TOOLS := $(TOOLSRC:tools/%.c=$(O)/bin/%)
+UNITSRC := $(sort $(wildcard tests/unit/test-*.c))
+UNITS := $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
+MAN1 := $(sort $(wildcard man/*.1))
+MAN5 := $(sort $(wildcard man/*.5))
+MAN7 := $(sort $(wildcard man/*.7))
+SCRIPTS := $(sort $(wildcard scripts/*.sh))
+
+all: $(TOOLS) $(UNITS)
+
+$(O)/lib/%.o: lib/%.c lib/bk.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/lib/libbk.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(O)/bin/%: tools/%.c $(O)/lib/libbk.a lib/bk.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/lib/libbk.a $(LDFLAGS) $(PKG_LIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/lib/libbk.a lib/bk.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(O)/lib/libbk.a \
+		$(LDFLAGS) $(PKG_LIBS)
+
+# Debian packages, the test servers (built once, cached in ~/.cache/bk).
+deps:
+	sh tests/deps.sh
+
+servers:
+	sh tests/servers/build.sh all
+
+# The whole gate: -Werror build, suite, suite again under ASan+UBSan,
+# man-page lint, shellcheck.  Ends with "N passed, N failed".
+check: deps
+	sh tests/check.sh
+
+# Only the test suite against the normal build (no sanitizers, no lint).
+test: all servers
+	sh tests/run.sh
+
+bench: all servers
+	sh tests/bench/run.sh
+
+demo: deps all
+	bash scripts/bk-demo.sh
+
+lint:
+	mandoc -T lint -W warning $(MAN1) $(MAN5) $(MAN7)
+	shellcheck -x $(SCRIPTS) tests/*.sh tests/servers/*.sh tests/bench/*.sh
+
+install: $(TOOLS)
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
+		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7 \
+		$(DESTDIR)$(PREFIX)/share/bk/scripts
+	cp -f $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
+	$(if $(MAN5),cp -f $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/)
+	cp -f $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+	$(if $(SCRIPTS),cp -f $(SCRIPTS) $(DESTDIR)$(PREFIX)/share/bk/scripts/)
+
+uninstall:
+	rm -f $(TOOLS:$(O)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(MANPREFIX)/man1/%)
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANPREFIX)/man5/%)
+	rm -f $(MAN7:man/%=$(DESTDIR)$(MANPREFIX)/man7/%)
+	rm -rf $(DESTDIR)$(PREFIX)/share/bk
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps servers check test bench demo lint install uninstall clean

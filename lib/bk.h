@@ -1,0 +1,151 @@
+/*
+ * bk.h - the tiny common library shared by every bk tool.
+ *
+ * Conventions (libcperciva style): a library function that fails reports
+ * the failure once, where it is detected, with warnp() (errno known) or
+ * warn0() (no errno), naming the thing that failed, and returns -1 or NULL.
+ * Callers only propagate.  Only main() exits.  foo_free(NULL) is a no-op.
+ */
+#ifndef BK_H
+#define BK_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define BK_VERSION "0.1.0"
+
+/* Exit statuses, the contract documented in bk(7). */
+enum bk_exit {
+	BK_EXIT_OK = 0,		/* success */
+	BK_EXIT_NEGATIVE = 1,	/* a negative answer: check failed, stale */
+	BK_EXIT_USAGE = 2,	/* bad options or arguments */
+	BK_EXIT_FAIL = 3,	/* operational failure, permanent */
+	BK_EXIT_INCOMPLETE = 4,	/* finished, but the result is incomplete */
+	BK_EXIT_TEMP = 75	/* temporary failure: retry later */
+};
+
+/* err.c */
+/* Set the program name used in diagnostics from argv[0]. */
+void bk_setprogname(const char *argv0);
+/* The program name set by bk_setprogname ("bk" before). */
+const char *bk_progname(void);
+/* Print "prog: MSG: strerror(errno)" on stderr. */
+void warnp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "prog: MSG" on stderr. */
+void warn0(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "prog: MSG" on stderr and exit with status; only for main(). */
+void bk_die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Print the --version line on stdout. */
+void bk_print_version(void);
+
+/* io.c */
+/*
+ * Read up to len bytes from fd, retrying on EINTR and short reads; stop
+ * early only at end of file.  Returns the number of bytes read (less than
+ * len only at EOF), or -1 on error (reported, naming "name").
+ */
+ssize_t bk_read_full(int fd, void *buf, size_t len, const char *name);
+/* Write all len bytes to fd despite EINTR and short writes; -1 on error. */
+int bk_write_full(int fd, const void *buf, size_t len, const char *name);
+/*
+ * Flush and close standard output, reporting a late ENOSPC/EPIPE/EIO as an
+ * error (style of sbase's fshut).  Returns 0 or -1.
+ */
+int bk_close_stdout(void);
+/* Total size of a regular file open on fd, or 0 if unknown (pipe, tty). */
+uint64_t bk_fd_size(int fd);
+/* Ignore SIGPIPE so a closed reader surfaces as EPIPE from write(). */
+void bk_ignore_sigpipe(void);
+
+/* afile.c: a file written under a temporary name, made visible by rename. */
+struct bk_afile;
+/*
+ * Create "PATH.tmp.XXXXXX" beside path with the given mode.  Nothing
+ * appears under path until bk_afile_commit().  If noclobber is set, commit
+ * fails rather than replace an existing path.
+ */
+struct bk_afile *bk_afile_open(const char *path, mode_t mode, int noclobber);
+/* Write len bytes; -1 on error (reported). */
+int bk_afile_write(struct bk_afile *af, const void *buf, size_t len);
+/* The descriptor of the temporary file. */
+int bk_afile_fd(const struct bk_afile *af);
+/* fsync the file, rename it into place, fsync the directory, free af. */
+int bk_afile_commit(struct bk_afile *af);
+/* Remove the temporary file and free af; NULL is a no-op. */
+void bk_afile_abort(struct bk_afile *af);
+/* Write a whole small file atomically (open, write, commit). */
+int bk_atomic_write(const char *path, const void *buf, size_t len,
+    mode_t mode, int noclobber);
+
+/* progress.c: a meter on stderr, redrawn at most a few times a second. */
+struct bk_progress;
+/* 1 if stderr is a terminal, the default for --progress. */
+int bk_progress_default(void);
+/* A meter labelled label; total 0 means unknown (no ETA). NULL if !on. */
+struct bk_progress *bk_progress_new(const char *label, uint64_t total, int on);
+/* Count n more bytes; redraws when due.  NULL is a no-op. */
+void bk_progress_add(struct bk_progress *p, uint64_t n);
+/* Draw the final state, end the line, free p.  NULL is a no-op. */
+void bk_progress_done(struct bk_progress *p);
+
+/* status.c: the final --json status line. */
+struct bk_status;
+/*
+ * Start a status object for tool `tool'.  dest is the --json argument:
+ * NULL for "not requested" (then every call is a no-op), "" for the tool's
+ * default descriptor deffd, or a file path (opened for append).
+ */
+struct bk_status *bk_status_new(const char *dest, int deffd);
+void bk_status_str(struct bk_status *s, const char *key, const char *val);
+void bk_status_int(struct bk_status *s, const char *key, int64_t val);
+void bk_status_bool(struct bk_status *s, const char *key, int val);
+/* Append "ok", "exit" and "error" (the last warning, if any); print; free. */
+int bk_status_emit(struct bk_status *s, int exitcode);
+/* The last message passed to warnp/warn0, for the status line. */
+const char *bk_last_error(void);
+
+/* secret.c */
+/* Overwrite len bytes at p with zeros in a way the compiler keeps. */
+void bk_wipe(void *p, size_t len);
+/*
+ * Refuse a secret file that group or other can read or write, or that is
+ * not a regular file.  fd is open on it; name is for messages.  0 or -1.
+ */
+int bk_check_private(int fd, const char *name);
+/*
+ * Read the whole of a private (mode 0600 or stricter) file of at most
+ * max bytes into a new buffer; *lenp gets its length.  The caller wipes
+ * and frees it.  NULL on error (reported).
+ */
+char *bk_read_secret_file(const char *path, size_t max, size_t *lenp);
+
+/* parse.c */
+/* Parse a decimal size with optional K/M/G/T (binary) suffix. */
+int bk_parse_size(const char *s, uint64_t *out);
+/* Format a byte count as "12.3 MiB" into buf. */
+void bk_fmt_bytes(char *buf, size_t len, double n);
+/* Lowercase hex of len bytes into out (2*len+1 bytes). */
+void bk_hex(char *out, const unsigned char *in, size_t len);
+/* Parse exactly 2*len hex digits into out; -1 if malformed (not reported). */
+int bk_unhex(unsigned char *out, const char *in, size_t len);
+
+/* sumfile.c: the sha256sum(1) line format, for sidecars and -c. */
+#define BK_SHA256_LEN 32
+/*
+ * Format "HEX  NAME\n" into a new string exactly as sha256sum prints it,
+ * including its escaping of names with backslash, CR or newline.
+ */
+char *bk_sumline(const unsigned char digest[BK_SHA256_LEN], const char *name);
+/*
+ * Find the SHA-256 recorded for name in sha256sum-format text (GNU or
+ * BSD "SHA256 (NAME) = HEX" lines).  With name NULL the text must hold
+ * exactly one entry.  Returns 0, or -1 (reported, naming path).
+ */
+int bk_sumtext_lookup(const char *text, const char *path, const char *name,
+    unsigned char digest[BK_SHA256_LEN]);
+
+#endif /* !BK_H */

@@ -1,0 +1,88 @@
+/* err.c - diagnostics: one line on stderr, prefixed with the tool's name. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bk.h"
+
+static const char *progname = "bk";
+static char lasterr[512];
+
+void
+bk_setprogname(const char *argv0)
+{
+	const char *p;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	p = strrchr(argv0, '/');
+	progname = p ? p + 1 : argv0;
+}
+
+const char *
+bk_progname(void)
+{
+	return progname;
+}
+
+const char *
+bk_last_error(void)
+{
+	return lasterr;
+}
+
+static void
+vwarn(const char *fmt, va_list ap, const char *suffix)
+{
+	int n;
+
+	n = vsnprintf(lasterr, sizeof(lasterr), fmt, ap);
+	if (suffix != NULL && n >= 0 && (size_t)n < sizeof(lasterr))
+		snprintf(lasterr + n, sizeof(lasterr) - (size_t)n, ": %s",
+		    suffix);
+	/* One write so concurrent tools in a pipeline do not interleave. */
+	fprintf(stderr, "%s: %s\n", progname, lasterr);
+}
+
+void
+warnp(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+}
+
+void
+warn0(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap, NULL);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+bk_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap, NULL);
+	va_end(ap);
+	exit(status);
+}
+
+void
+bk_print_version(void)
+{
+	printf("%s (bk) %s\n", progname, BK_VERSION);
+}

@@ -1,0 +1,103 @@
+/*
+ * status.c - the --json status line: one JSON object, built with libbson,
+ * printed last so scripts and monitoring can read the outcome.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bson/bson.h>
+
+#include "bk.h"
+
+struct bk_status {
+	bson_t doc;
+	int fd;
+	int closefd;
+};
+
+struct bk_status *
+bk_status_new(const char *dest, int deffd)
+{
+	struct bk_status *s;
+
+	if (dest == NULL)
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		warnp("malloc");
+		return NULL;
+	}
+	bson_init(&s->doc);
+	if (*dest == '\0')
+		s->fd = deffd;
+	else {
+		s->fd = open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		    0644);
+		if (s->fd == -1) {
+			warnp("open --json file %s", dest);
+			bson_destroy(&s->doc);
+			free(s);
+			return NULL;
+		}
+		s->closefd = 1;
+	}
+	BSON_APPEND_UTF8(&s->doc, "tool", bk_progname());
+	BSON_APPEND_UTF8(&s->doc, "version", BK_VERSION);
+	return s;
+}
+
+void
+bk_status_str(struct bk_status *s, const char *key, const char *val)
+{
+	if (s != NULL && val != NULL)
+		BSON_APPEND_UTF8(&s->doc, key, val);
+}
+
+void
+bk_status_int(struct bk_status *s, const char *key, int64_t val)
+{
+	if (s != NULL)
+		BSON_APPEND_INT64(&s->doc, key, val);
+}
+
+void
+bk_status_bool(struct bk_status *s, const char *key, int val)
+{
+	if (s != NULL)
+		BSON_APPEND_BOOL(&s->doc, key, val != 0);
+}
+
+int
+bk_status_emit(struct bk_status *s, int exitcode)
+{
+	char *json;
+	size_t len;
+	int rc = 0;
+
+	if (s == NULL)
+		return 0;
+	BSON_APPEND_BOOL(&s->doc, "ok", exitcode == 0);
+	BSON_APPEND_INT32(&s->doc, "exit", exitcode);
+	if (exitcode != 0 && bk_last_error()[0] != '\0')
+		BSON_APPEND_UTF8(&s->doc, "error", bk_last_error());
+	/* Relaxed extended JSON prints int64 as plain numbers. */
+	json = bson_as_relaxed_extended_json(&s->doc, &len);
+	if (json == NULL) {
+		warn0("cannot format the --json status");
+		rc = -1;
+	} else {
+		json = bson_realloc(json, len + 2);
+		json[len++] = '\n';
+		rc = bk_write_full(s->fd, json, len, "--json status");
+		bson_free(json);
+	}
+	if (s->closefd && close(s->fd) != 0) {
+		warnp("close --json file");
+		rc = -1;
+	}
+	bson_destroy(&s->doc);
+	free(s);
+	return rc;
+}

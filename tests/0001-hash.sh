@@ -1,0 +1,89 @@
+#!/bin/bash
+# bk-hash: a tee that computes SHA-256 in sha256sum's format, and checks it.
+. "$BK_TOP/tests/lib.sh"
+
+# The pipeline from the runbook: data passes unchanged, the sidecar is
+# exactly what sha256sum would write.
+gen_bytes hash1 100000000 | tee x | bk-hash -o s -n x >y
+cmp x y || fail "bk-hash changed the data"
+sha256sum -c s >/dev/null || fail "sha256sum -c rejects the sidecar"
+[ "$(cat s)" = "$(sha256sum x)" ] || fail "sidecar differs from sha256sum's line"
+
+# Checking: the same data passes, exit 0, output unchanged.
+bk-hash -c s -n x <x >y2
+cmp x y2 || fail "bk-hash -c changed the data"
+bk-hash -c s <x >/dev/null || fail "single-entry sum file without -n"
+
+# One flipped byte: exit 1 and a message naming the mismatch.
+cp x x2
+printf 'Z' | dd of=x2 bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_exit 1 bk-hash -c s -n x <x2 >/dev/null 2>err
+expect_grep '^bk-hash: SHA-256 mismatch for x: s expects [0-9a-f]{64}, the stream has [0-9a-f]{64}$' err
+
+# Sizes at the edges, and the default name "-".
+: >empty
+bk-hash <empty >/dev/null 2>e
+[ "$(cat e)" = "$(sha256sum <empty)" ] || fail "empty input: $(cat e)"
+head -c 1 x | bk-hash --fd 2 >/dev/null 2>one
+[ "$(cat one)" = "$(head -c 1 x | sha256sum)" ] || fail "1-byte input"
+
+# Names sha256sum escapes (backslash, newline) round-trip through both.
+n=$'we\\ird\nname'
+cp x "$n"
+bk-hash -n "$n" -o s3 <x >/dev/null
+[ "$(cat s3)" = "$(sha256sum "$n")" ] || fail "escaped name differs from sha256sum"
+sha256sum -c s3 >/dev/null || fail "sha256sum -c rejects escaped name"
+bk-hash -c s3 -n "$n" <x >/dev/null || fail "bk-hash -c rejects escaped name"
+
+# sha256sum's own output (binary marker, several files) is accepted.
+sha256sum -b x empty >multi
+bk-hash -c multi -n empty <empty >/dev/null || fail "binary marker, -n"
+expect_exit 3 bk-hash -c multi <x >/dev/null 2>err
+expect_grep 'several checksums; name the one' err
+
+# Hostile sum files: a clear one-line error, exit 3, before any data flows.
+echo "this is not a checksum" >bad
+expect_exit 3 bk-hash -c bad <x >out 2>err
+expect_grep 'bad:1: not a SHA-256 checksum line' err
+[ ! -s out ] || fail "data flowed despite an unusable sum file"
+expect_exit 3 bk-hash -c missing <x >/dev/null 2>err
+expect_grep "open missing: No such file" err
+head -c 2000000 /dev/zero >huge
+expect_exit 3 bk-hash -c huge <x >/dev/null 2>err
+expect_grep 'not a checksum file' err
+expect_exit 3 bk-hash -c s -n nosuch <x >/dev/null 2>err
+expect_grep 'no checksum for nosuch' err
+
+# Usage errors exit 2.
+expect_exit 2 bk-hash -c s -o t <x >/dev/null 2>/dev/null
+expect_exit 2 bk-hash --fd 1 <x >/dev/null 2>/dev/null
+expect_exit 2 bk-hash extra-arg <x >/dev/null 2>/dev/null
+expect_exit 2 bk-hash --bogus <x >/dev/null 2>/dev/null
+
+# -o writes atomically: a failed run leaves an existing sidecar alone.
+echo keep >kept
+expect_exit 3 bk-hash -o nodir/s <x >/dev/null 2>err
+expect_grep 'nodir/s' err
+ls nodir 2>/dev/null && fail "created a directory"
+
+# A reader that goes away early is an error, never a silent success.
+expect_exit 3 bash -c 'bk-hash -o s4 <x | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}'
+[ ! -e s4 ] || fail "wrote a sidecar for a stream that was not delivered"
+
+# A full disk late in the pipeline is an error (ENOSPC at write or close).
+if [ -w /dev/full ]; then
+	expect_exit 3 bk-hash -o s5 <x >/dev/full 2>err
+	expect_grep 'No space left' err
+	[ ! -e s5 ] || fail "wrote a sidecar for data that did not arrive"
+fi
+
+# --json: one status line with the digest and the byte count.
+bk-hash --json=status.json -o s6 <x >/dev/null
+jq -e --arg h "$(cut -c1-64 s)" '.ok == true and .sha256 == $h and .bytes == 100000000' status.json >/dev/null ||
+	fail "json status: $(cat status.json)"
+bk-hash --json=st2.json -c s -n x <x2 >/dev/null 2>/dev/null || true
+jq -e '.ok == false and .exit == 1 and (.error | test("mismatch"))' st2.json >/dev/null ||
+	fail "json status on mismatch: $(cat st2.json)"
+
+bk-hash --version | grep -q '^bk-hash (bk) ' || fail "--version"
+exit 0

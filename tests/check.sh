@@ -1,0 +1,60 @@
+#!/bin/bash
+# tests/check.sh - the whole gate behind "make check": the -Werror build and
+# the suite, the ASan+UBSan build and the suite again, mandoc -T lint on
+# every man page, shellcheck on every script.  The last line is
+# "N passed, N failed, N skipped", summed over all of it.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+jobs=$(nproc 2>/dev/null || echo 2)
+pass=0 failn=0 skipn=0
+
+tally() {	# tally OUTPUT_FILE: add a run.sh summary line to the totals
+	local line p f s
+	line=$(grep -E '^(asan: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	line=${line#asan: }
+	if [ -z "$line" ]; then
+		failn=$((failn + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }; f=${f%% failed*}
+	s=${line#*failed, }; s=${s%% skipped*}
+	pass=$((pass + p)) failn=$((failn + f)) skipn=$((skipn + s))
+}
+
+gate() {	# gate NAME CMD...: one pass/fail line for a whole command
+	local name=$1 out
+	shift
+	out=$(mktemp)
+	if "$@" >"$out" 2>&1; then
+		echo "[PASS] $name"
+		pass=$((pass + 1))
+	else
+		echo "[FAIL] $name"
+		sed 's/^/    | /' "$out" | tail -n 40
+		failn=$((failn + 1))
+	fi
+	rm -f "$out"
+}
+
+out=$(mktemp)
+gate "build (-Werror)" make -j"$jobs" all
+bash tests/run.sh | tee "$out"
+tally "$out"
+
+gate "build (ASan+UBSan)" make -j"$jobs" O=build-asan SAN=1 all
+BK_BUILD=build-asan BK_SUITE_LABEL="asan: " bash tests/run.sh | tee "$out"
+tally "$out"
+rm -f "$out"
+
+for m in man/*.[157]; do
+	gate "mandoc -T lint $m" mandoc -T lint -W warning "$m"
+done
+for s in scripts/*.sh tests/*.sh tests/servers/*.sh tests/bench/*.sh; do
+	[ -f "$s" ] || continue
+	gate "shellcheck $s" shellcheck -x "$s"
+done
+
+echo "${pass} passed, ${failn} failed, ${skipn} skipped"
+[ "$failn" -eq 0 ]

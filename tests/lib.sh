@@ -1,0 +1,144 @@
+# shellcheck shell=bash
+# tests/lib.sh - sourced by every numbered test.  run.sh has put the tools
+# under test first on PATH (wrapped in $EXEC when set), made the test's
+# scratch directory $T its working directory.  A test starts the servers it
+# needs (start_ferretdb, start_versitygw: private instances on free
+# loopback ports, killed when the test exits).  A test exits 0 to pass, 77
+# to skip (with the reason on stderr), anything else to fail.
+set -euo pipefail
+
+BK_TOP=${BK_TOP:?run tests through tests/run.sh}
+BK_CACHE=${BK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bk}
+T=${T:-$PWD}
+# Debian's python3, which has pymongo and cryptography from make deps.
+PY=/usr/bin/python3
+
+# fd 9 keeps the test's stderr, so a message survives a 2>file redirection.
+exec 9>&2
+fail() { echo "FAIL: $*" >&9; exit 1; }
+skip() { echo "SKIP: $*" >&9; exit 77; }
+# Debian's AWS CLI v2 (make deps), whatever else is first on PATH.  It
+# predates AWS_ENDPOINT_URL, so the endpoint is passed explicitly.
+aws() { /usr/bin/aws ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} "$@"; }
+note() { echo "# $*" >&2; }
+
+# expect_exit CODE CMD...: run CMD, fail unless it exits with CODE.
+expect_exit() {
+	local want=$1 got=0
+	shift
+	"$@" || got=$?
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want"
+}
+
+# expect_grep PATTERN FILE: FILE must contain PATTERN (extended regexp).
+expect_grep() {
+	grep -Eq -- "$1" "$2" || fail "$2 lacks /$1/: $(head -c 500 "$2")"
+}
+
+# A TCP port that was free a moment ago on 127.0.0.1.
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT [SECONDS]: wait until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	local port=$1 n=$(( ${2:-30} * 10 ))
+	while [ "$n" -gt 0 ]; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+BK_PIDS=""
+cleanup_servers() {
+	local p
+	for p in $BK_PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $BK_PIDS; do
+		wait "$p" 2>/dev/null || true
+	done
+	BK_PIDS=""
+}
+trap cleanup_servers EXIT
+
+# start_ferretdb DIR: a private FerretDB (SQLite in DIR); sets FERRETDB_URI,
+# FERRETDB_PID, FERRETDB_PORT.
+start_ferretdb() {
+	local dir=$1 bin=$BK_CACHE/ferretdb-v1.24.2/bin/bk-test-ferretdb
+	[ -x "$bin" ] || fail "FerretDB not built: run make deps"
+	mkdir -p "$dir"
+	FERRETDB_PORT=$(free_port)
+	"$bin" -listen "127.0.0.1:$FERRETDB_PORT" -dir "$dir/data" \
+	    >"$dir/ferretdb.out" 2>"$dir/ferretdb.log" &
+	FERRETDB_PID=$!
+	BK_PIDS="$BK_PIDS $FERRETDB_PID"
+	wait_port "$FERRETDB_PORT" 60 ||
+	    fail "FerretDB did not start: $(tail -n 5 "$dir/ferretdb.log")"
+	FERRETDB_URI="mongodb://127.0.0.1:$FERRETDB_PORT/"
+}
+
+# start_versitygw DIR [tls]: a private versitygw (posix backend with
+# --sidecar) with fresh root keys; sets S3_ENDPOINT, S3_ACCESS_KEY,
+# S3_SECRET_KEY, VGW_PID, VGW_PORT.  With "tls", a self-signed certificate
+# for 127.0.0.1 is made in DIR/cert.pem and https is served.
+start_versitygw() {
+	local dir=$1 tls=${2:-} bin=$BK_CACHE/versitygw-v1.7.0/bin/versitygw
+	local scheme=http
+	local -a tlsargs=()
+	[ -x "$bin" ] || fail "versitygw not built: run make deps"
+	mkdir -p "$dir/data" "$dir/meta"
+	VGW_PORT=$(free_port)
+	S3_ACCESS_KEY=bk$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	S3_SECRET_KEY=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
+	if [ "$tls" = tls ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
+		    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+		    -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+		tlsargs=(--cert "$dir/cert.pem" --key "$dir/key.pem")
+		scheme=https
+	fi
+	ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
+	    "$bin" --port "127.0.0.1:$VGW_PORT" --quiet "${tlsargs[@]}" \
+	    posix --sidecar "$dir/meta" "$dir/data" \
+	    >"$dir/versitygw.log" 2>&1 &
+	VGW_PID=$!
+	BK_PIDS="$BK_PIDS $VGW_PID"
+	wait_port "$VGW_PORT" 30 ||
+	    fail "versitygw did not start: $(tail -n 5 "$dir/versitygw.log")"
+	S3_ENDPOINT="$scheme://127.0.0.1:$VGW_PORT"
+}
+
+# use_s3 ENDPOINT ACCESS SECRET: point awscli and bk at that server.
+use_s3() {
+	export AWS_ENDPOINT_URL=$1 AWS_ACCESS_KEY_ID=$2 AWS_SECRET_ACCESS_KEY=$3
+	export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+	unset AWS_PROFILE AWS_SESSION_TOKEN
+}
+
+# The official mongodump/mongorestore, or skip with the recorded reason.
+need_mongo_tools() {
+	local d
+	for d in "$BK_CACHE"/mongo-tools-*; do
+		if [ -x "$d/bin/mongodump" ] && [ -x "$d/bin/mongorestore" ]; then
+			MONGODUMP=$d/bin/mongodump
+			MONGORESTORE=$d/bin/mongorestore
+			return 0
+		fi
+		if [ -f "$d/UNAVAILABLE" ]; then
+			skip "official mongo-tools unavailable here: $(head -n 2 "$d/UNAVAILABLE" | tr '\n' ' ' | cut -c1-200)"
+		fi
+	done
+	skip "official mongo-tools not built (make deps)"
+}
+
+# Deterministic pseudo-random bytes: gen_bytes SEED COUNT.
+gen_bytes() {
+	# openssl dies of SIGPIPE when head has enough; that is not an error.
+	{ openssl enc -aes-128-ctr -nosalt -pass "pass:$1" -pbkdf2 \
+	    -in /dev/zero 2>/dev/null || true; } | head -c "$2"
+}

@@ -1,0 +1,231 @@
+/*
+ * bk-hash - copy standard input to standard output unchanged while
+ * computing its SHA-256; write the digest as a sha256sum(1) line, or check
+ * it against one.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "bk.h"
+
+#define BUFSIZE (256 * 1024)
+#define SUMFILE_MAX (1024 * 1024)
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bk-hash [-o sumfile | --fd n] [-n name] [--progress] "
+	    "[--json[=file]]\n"
+	    "       bk-hash -c sumfile [-n name] [--progress] "
+	    "[--json[=file]]\n");
+	exit(BK_EXIT_USAGE);
+}
+
+/* Copy stdin to stdout, hashing; 0, or -1 on error (reported). */
+static int
+hash_stream(unsigned char digest[BK_SHA256_LEN], uint64_t *total,
+    struct bk_progress *prog)
+{
+	static unsigned char buf[BUFSIZE];
+	EVP_MD_CTX *ctx;
+	unsigned int dlen;
+	ssize_t n;
+	int rc = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		warn0("cannot initialise SHA-256");
+		goto done;
+	}
+	*total = 0;
+	for (;;) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			warnp("read <stdin>");
+			goto done;
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+			warn0("SHA-256 update failed");
+			goto done;
+		}
+		if (bk_write_full(STDOUT_FILENO, buf, (size_t)n,
+		    "<stdout>") != 0)
+			goto done;
+		*total += (uint64_t)n;
+		bk_progress_add(prog, (uint64_t)n);
+	}
+	if (EVP_DigestFinal_ex(ctx, digest, &dlen) != 1 ||
+	    dlen != BK_SHA256_LEN) {
+		warn0("SHA-256 final failed");
+		goto done;
+	}
+	rc = 0;
+done:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* Read the expected digest before any data flows, so a bad -c fails early. */
+static int
+load_expected(const char *path, const char *name,
+    unsigned char digest[BK_SHA256_LEN])
+{
+	FILE *f;
+	char *text;
+	size_t n;
+	int rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		warnp("open %s", path);
+		return -1;
+	}
+	if ((text = malloc(SUMFILE_MAX + 1)) == NULL) {
+		warnp("malloc");
+		fclose(f);
+		return -1;
+	}
+	n = fread(text, 1, SUMFILE_MAX + 1, f);
+	if (ferror(f)) {
+		warnp("read %s", path);
+		rc = -1;
+	} else if (n > SUMFILE_MAX) {
+		warn0("%s: larger than %d bytes; not a checksum file", path,
+		    SUMFILE_MAX);
+		rc = -1;
+	} else {
+		text[n] = '\0';
+		if (memchr(text, '\0', n) != NULL) {
+			warn0("%s: binary data; not a checksum file", path);
+			rc = -1;
+		} else
+			rc = bk_sumtext_lookup(text, path, name, digest);
+	}
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+/* Deliver the sum line to -o FILE (atomically), --fd N, or stderr. */
+static int
+write_sum(const char *line, const char *outfile, int outfd)
+{
+	if (outfile != NULL)
+		return bk_atomic_write(outfile, line, strlen(line), 0644, 0);
+	return bk_write_full(outfd, line, strlen(line), "checksum output");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "check", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "fd", required_argument, NULL, 'F' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "json", optional_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned char digest[BK_SHA256_LEN], expected[BK_SHA256_LEN];
+	char hex[2 * BK_SHA256_LEN + 1], ehex[2 * BK_SHA256_LEN + 1];
+	const char *check = NULL, *outfile = NULL, *name = NULL;
+	const char *json = NULL;
+	struct bk_progress *prog;
+	struct bk_status *st;
+	int outfd = STDERR_FILENO, progress = bk_progress_default();
+	int ch, ex = BK_EXIT_FAIL;
+	uint64_t total = 0;
+	char *line = NULL, *end;
+	long fd;
+
+	bk_setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:o:n:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c': check = optarg; break;
+		case 'o': outfile = optarg; break;
+		case 'n': name = optarg; break;
+		case 'F':
+			errno = 0;
+			fd = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    fd < 0 || fd > 1024 || fd == STDIN_FILENO ||
+			    fd == STDOUT_FILENO) {
+				warn0("--fd %s: not a usable descriptor "
+				    "(2 or 3..1024)", optarg);
+				usage();
+			}
+			outfd = (int)fd;
+			break;
+		case 'P': progress = 1; break;
+		case 'Q': progress = 0; break;
+		case 'J': json = optarg ? optarg : ""; break;
+		case 'V': bk_print_version(); return 0;
+		case 'h':
+		default: usage();
+		}
+	}
+	if (optind != argc) {
+		warn0("unexpected argument: %s", argv[optind]);
+		usage();
+	}
+	if (check != NULL && (outfile != NULL || outfd != STDERR_FILENO)) {
+		warn0("-c checks a sum; it does not write one (-o, --fd)");
+		usage();
+	}
+	bk_ignore_sigpipe();
+	/* The data stream owns stdout, so the status line goes to stderr. */
+	st = bk_status_new(json, STDERR_FILENO);
+	if (json != NULL && st == NULL)
+		return BK_EXIT_FAIL;
+
+	if (check != NULL && load_expected(check, name, expected) != 0)
+		goto out;
+	prog = bk_progress_new(check ? "checking" : "hashing",
+	    bk_fd_size(STDIN_FILENO), progress);
+	if (hash_stream(digest, &total, prog) != 0) {
+		bk_progress_done(prog);
+		goto out;
+	}
+	bk_progress_done(prog);
+	if (bk_close_stdout() != 0)
+		goto out;
+	bk_hex(hex, digest, sizeof(digest));
+	bk_status_str(st, "sha256", hex);
+	bk_status_int(st, "bytes", (int64_t)total);
+	if (check != NULL) {
+		if (memcmp(digest, expected, sizeof(digest)) != 0) {
+			bk_hex(ehex, expected, sizeof(expected));
+			warn0("SHA-256 mismatch for %s: %s expects %s, "
+			    "the stream has %s", name ? name : "the stream",
+			    check, ehex, hex);
+			ex = BK_EXIT_NEGATIVE;
+			goto out;
+		}
+		ex = BK_EXIT_OK;
+		goto out;
+	}
+	if ((line = bk_sumline(digest, name ? name : "-")) == NULL ||
+	    write_sum(line, outfile, outfd) != 0)
+		goto out;
+	ex = BK_EXIT_OK;
+out:
+	free(line);
+	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
+		ex = BK_EXIT_FAIL;
+	return ex;
+}
