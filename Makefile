@@ -15,6 +15,7 @@ endif
 ALL_CFLAGS = $(CPPFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
 
 LIBSRC := $(sort $(wildcard lib/*.c))
+LIBHDR := $(sort $(wildcard lib/*.h))
 LIBOBJ := $(LIBSRC:%.c=$(O)/%.o)
 TOOLSRC := $(sort $(wildcard tools/bk-*.c))
 TOOLS := $(TOOLSRC:tools/%.c=$(O)/bin/%)
@@ -27,7 +28,7 @@ SCRIPTS := $(sort $(wildcard scripts/*.sh))
 
 all: $(TOOLS) $(UNITS)
 
-$(O)/lib/%.o: lib/%.c lib/bk.h config.mk
+$(O)/lib/%.o: lib/%.c $(LIBHDR) config.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -35,11 +36,11 @@ $(O)/lib/libbk.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
-$(O)/bin/%: tools/%.c $(O)/lib/libbk.a lib/bk.h
+$(O)/bin/%: tools/%.c $(O)/lib/libbk.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/lib/libbk.a $(LDFLAGS) $(PKG_LIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/lib/libbk.a lib/bk.h
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/lib/libbk.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(O)/lib/libbk.a \
 		$(LDFLAGS) $(PKG_LIBS)
@@ -88,6 +89,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/bk
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 .PHONY: all deps servers check test bench demo lint install uninstall clean
