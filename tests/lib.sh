@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables it sets are for the tests
 # tests/lib.sh - sourced by every numbered test.  run.sh has put the tools
 # under test first on PATH (wrapped in $EXEC when set), made the test's
 # scratch directory $T its working directory.  A test starts the servers it

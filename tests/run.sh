@@ -74,6 +74,7 @@ for u in "$build"/tests/test-*; do
 	[ -x "$u" ] || continue
 	n=${u##*/}
 	selected "$n" "$@" || continue
+	# shellcheck disable=SC2086 # EXEC is a command line, split on purpose
 	run_one "$n" ${EXEC:-} "$u"
 done
 for s in "$top"/tests/[0-9][0-9][0-9][0-9]-*.sh; do
