@@ -1,0 +1,54 @@
+/*
+ * compress.h - gzip and zstd streams over a file descriptor.  Writers
+ * compress into fd; readers detect gzip or zstd by magic (or pass plain
+ * data through) and report a truncated or corrupt stream precisely.
+ */
+#ifndef BK_COMPRESS_H
+#define BK_COMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum bk_comp { BK_COMP_NONE, BK_COMP_GZIP, BK_COMP_ZSTD };
+
+/*
+ * Parse "none", "gzip", "zstd", optionally ":LEVEL" ("zstd:19", "gzip:9").
+ * level gets the default for the method when none is given.  -1 on a bad
+ * spec (reported).
+ */
+int bk_comp_parse(const char *spec, enum bk_comp *method, int *level);
+/* "none", "gzip" or "zstd". */
+const char *bk_comp_name(enum bk_comp method);
+
+struct bk_zwriter;
+/* A writer compressing into fd (name for messages); NULL on error. */
+struct bk_zwriter *bk_zwriter_new(int fd, enum bk_comp method, int level,
+    const char *name);
+/* Compress len bytes; -1 on error (reported). */
+int bk_zwriter_write(struct bk_zwriter *w, const void *buf, size_t len);
+/* End the stream, write what is pending, free w.  -1 on error. */
+int bk_zwriter_finish(struct bk_zwriter *w);
+/* Compressed bytes written to fd so far. */
+uint64_t bk_zwriter_out(const struct bk_zwriter *w);
+/* Free w without finishing (after an error); NULL is a no-op. */
+void bk_zwriter_free(struct bk_zwriter *w);
+
+struct bk_zreader;
+/* A reader of fd that detects the compression from the first bytes. */
+struct bk_zreader *bk_zreader_new(int fd, const char *name);
+/*
+ * Read up to len decompressed bytes.  Returns the count (less than len
+ * only at the end of the stream), 0 at a clean end, or -1 on error
+ * (reported, with the compressed byte offset), including a stream that
+ * ends inside a gzip member or zstd frame, or garbage after it.
+ */
+ssize_t bk_zreader_read(struct bk_zreader *r, void *buf, size_t len);
+/* The method detected. */
+enum bk_comp bk_zreader_method(const struct bk_zreader *r);
+/* Compressed (raw) bytes consumed from fd so far. */
+uint64_t bk_zreader_in(const struct bk_zreader *r);
+/* NULL is a no-op. */
+void bk_zreader_free(struct bk_zreader *r);
+
+#endif /* !BK_COMPRESS_H */
