@@ -17,15 +17,16 @@
 #define BUFSIZE (256 * 1024)
 #define SUMFILE_MAX (1024 * 1024)
 
-static void
-usage(void)
+/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
+static _Noreturn void
+usage(int help)
 {
-	fprintf(stderr,
+	fprintf(help ? stdout : stderr,
 	    "usage: bk-hash [-o sumfile | --fd n] [-n name] [--progress] "
 	    "[--json[=file]]\n"
 	    "       bk-hash -c sumfile [-n name] [--progress] "
 	    "[--json[=file]]\n");
-	exit(BK_EXIT_USAGE);
+	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 
 /* Copy stdin to stdout, hashing; 0, or -1 on error (reported). */
@@ -167,7 +168,7 @@ main(int argc, char *argv[])
 			    fd == STDOUT_FILENO) {
 				warn0("--fd %s: not a usable descriptor "
 				    "(2 or 3..1024)", optarg);
-				usage();
+				usage(0);
 			}
 			outfd = (int)fd;
 			break;
@@ -175,17 +176,17 @@ main(int argc, char *argv[])
 		case 'Q': progress = 0; break;
 		case 'J': json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); return 0;
-		case 'h':
-		default: usage();
+		case 'h': usage(1);
+		default: usage(0);
 		}
 	}
 	if (optind != argc) {
 		warn0("unexpected argument: %s", argv[optind]);
-		usage();
+		usage(0);
 	}
 	if (check != NULL && (outfile != NULL || outfd != STDERR_FILENO)) {
 		warn0("-c checks a sum; it does not write one (-o, --fd)");
-		usage();
+		usage(0);
 	}
 	bk_ignore_sigpipe();
 	/* The data stream owns stdout, so the status line goes to stderr. */
