@@ -13,7 +13,8 @@
 #include "bk.h"
 
 struct bk_status {
-	bson_t doc;
+	/* bson_t wants 128-byte alignment: let libbson allocate it. */
+	bson_t *doc;
 	int fd;
 	int closefd;
 };
@@ -29,7 +30,11 @@ bk_status_new(const char *dest, int deffd)
 		warnp("malloc");
 		return NULL;
 	}
-	bson_init(&s->doc);
+	if ((s->doc = bson_new()) == NULL) {
+		warn0("cannot allocate the --json status");
+		free(s);
+		return NULL;
+	}
 	if (*dest == '\0')
 		s->fd = deffd;
 	else {
@@ -37,14 +42,14 @@ bk_status_new(const char *dest, int deffd)
 		    0644);
 		if (s->fd == -1) {
 			warnp("open --json file %s", dest);
-			bson_destroy(&s->doc);
+			bson_destroy(s->doc);
 			free(s);
 			return NULL;
 		}
 		s->closefd = 1;
 	}
-	BSON_APPEND_UTF8(&s->doc, "tool", bk_progname());
-	BSON_APPEND_UTF8(&s->doc, "version", BK_VERSION);
+	BSON_APPEND_UTF8(s->doc, "tool", bk_progname());
+	BSON_APPEND_UTF8(s->doc, "version", BK_VERSION);
 	return s;
 }
 
@@ -52,21 +57,21 @@ void
 bk_status_str(struct bk_status *s, const char *key, const char *val)
 {
 	if (s != NULL && val != NULL)
-		BSON_APPEND_UTF8(&s->doc, key, val);
+		BSON_APPEND_UTF8(s->doc, key, val);
 }
 
 void
 bk_status_int(struct bk_status *s, const char *key, int64_t val)
 {
 	if (s != NULL)
-		BSON_APPEND_INT64(&s->doc, key, val);
+		BSON_APPEND_INT64(s->doc, key, val);
 }
 
 void
 bk_status_bool(struct bk_status *s, const char *key, int val)
 {
 	if (s != NULL)
-		BSON_APPEND_BOOL(&s->doc, key, val != 0);
+		BSON_APPEND_BOOL(s->doc, key, val != 0);
 }
 
 int
@@ -78,12 +83,12 @@ bk_status_emit(struct bk_status *s, int exitcode)
 
 	if (s == NULL)
 		return 0;
-	BSON_APPEND_BOOL(&s->doc, "ok", exitcode == 0);
-	BSON_APPEND_INT32(&s->doc, "exit", exitcode);
+	BSON_APPEND_BOOL(s->doc, "ok", exitcode == 0);
+	BSON_APPEND_INT32(s->doc, "exit", exitcode);
 	if (exitcode != 0 && bk_last_error()[0] != '\0')
-		BSON_APPEND_UTF8(&s->doc, "error", bk_last_error());
+		BSON_APPEND_UTF8(s->doc, "error", bk_last_error());
 	/* Relaxed extended JSON prints int64 as plain numbers. */
-	json = bson_as_relaxed_extended_json(&s->doc, &len);
+	json = bson_as_relaxed_extended_json(s->doc, &len);
 	if (json == NULL) {
 		warn0("cannot format the --json status");
 		rc = -1;
@@ -97,7 +102,7 @@ bk_status_emit(struct bk_status *s, int exitcode)
 		warnp("close --json file");
 		rc = -1;
 	}
-	bson_destroy(&s->doc);
+	bson_destroy(s->doc);
 	free(s);
 	return rc;
 }
