@@ -17,14 +17,15 @@
 
 enum verb { ENCRYPT, DECRYPT, GENKEY, ROTATE, LIST };
 
-static void
-usage(void)
+/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
+static _Noreturn void
+usage(int help)
 {
-	fprintf(stderr,
+	fprintf(help ? stdout : stderr,
 	    "usage: bk-encrypt [-d] [-k keyring] [--progress] "
 	    "[--json[=file]] < in > out\n"
 	    "       bk-encrypt --genkey | --rotate | --list [-k keyring]\n");
-	exit(BK_EXIT_USAGE);
+	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 
 /* The keyring path from -k or BK_KEYRING; NULL (reported) if neither. */
@@ -193,7 +194,7 @@ set_verb(enum verb *v, enum verb nv)
 {
 	if (*v != ENCRYPT && *v != nv) {
 		warn0("-d, --genkey, --rotate and --list exclude each other");
-		usage();
+		usage(0);
 	}
 	*v = nv;
 }
@@ -231,17 +232,17 @@ main(int argc, char *argv[])
 		case 'Q': progress = 0; break;
 		case 'J': json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); return 0;
-		case 'h':
-		default: usage();
+		case 'h': usage(1);
+		default: usage(0);
 		}
 	}
 	if (optind != argc) {
 		warn0("unexpected argument: %s (data goes through stdin and "
 		    "stdout; keys never on the command line)", argv[optind]);
-		usage();
+		usage(0);
 	}
 	if ((path = keyring_path(kopt)) == NULL)
-		usage();
+		usage(0);
 	bk_ignore_sigpipe();
 	/* stdout carries data or key ids, so the status line goes to stderr. */
 	st = bk_status_new(json, STDERR_FILENO);
