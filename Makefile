@@ -61,6 +61,11 @@ check: deps
 test: all servers
 	sh tests/run.sh
 
+# The suite with every tool (and unit test) under valgrind; slow.
+check-valgrind: all servers
+	EXEC="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		sh tests/run.sh
+
 bench: all servers
 	sh tests/bench/run.sh
 
@@ -91,4 +96,4 @@ uninstall:
 clean:
 	rm -rf build build-*
 
-.PHONY: all deps servers check test bench demo lint install uninstall clean
+.PHONY: all deps servers check check-valgrind test bench demo lint install uninstall clean
