@@ -85,5 +85,13 @@ bk-hash --json=st2.json -c s -n x <x2 >/dev/null 2>/dev/null || true
 jq -e '.ok == false and .exit == 1 and (.error | test("mismatch"))' st2.json >/dev/null ||
 	fail "json status on mismatch: $(cat st2.json)"
 
+# --progress draws a meter on stderr (percentage when the size is known);
+# --fd sends the sum line to another descriptor.
+bk-hash --progress --fd 3 -n x <x >/dev/null 2>meter 3>sum3
+expect_grep 'bk-hash: hashing: 95\.4 MiB +100%' meter
+[ "$(cat sum3)" = "$(cat s)" ] || fail "--fd 3 line differs"
+bk-hash -n x <x >/dev/null 2>quiet
+[ "$(cat quiet)" = "$(cat s)" ] || fail "no meter unless asked when stderr is not a terminal"
+
 bk-hash --version | grep -q '^bk-hash (bk) ' || fail "--version"
 exit 0
