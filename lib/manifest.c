@@ -1,0 +1,132 @@
+/*
+ * manifest.c - build and read the backup manifest with libbson.  Relaxed
+ * extended JSON prints 64-bit integers as plain numbers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bson/bson.h>
+
+#include "bk.h"
+#include "manifest.h"
+
+#define MANIFEST_FORMAT 1
+
+/* Append counts_json's "counts" member, or the whole object. */
+static int
+append_counts(bson_t *doc, const char *counts_json)
+{
+	bson_error_t e;
+	bson_iter_t it;
+	uint32_t len;
+	const uint8_t *data;
+	bson_t *c, sub;
+	int rc = -1;
+
+	if ((c = bson_new_from_json((const uint8_t *)counts_json, -1,
+	    &e)) == NULL) {
+		warn0("counts: not a JSON object: %s", e.message);
+		return -1;
+	}
+	if (bson_iter_init_find(&it, c, "counts") &&
+	    BSON_ITER_HOLDS_DOCUMENT(&it)) {
+		bson_iter_document(&it, &len, &data);
+		if (bson_init_static(&sub, data, len))
+			rc = BSON_APPEND_DOCUMENT(doc, "counts", &sub) ? 0 : -1;
+	} else
+		rc = BSON_APPEND_DOCUMENT(doc, "counts", c) ? 0 : -1;
+	if (rc != 0)
+		warn0("counts: cannot add to the manifest");
+	bson_destroy(c);
+	return rc;
+}
+
+char *
+manifest_build(struct manifest *m)
+{
+	struct tm tm;
+	time_t now;
+	bson_t doc;
+	size_t len;
+	char *json = NULL, *out = NULL;
+
+	if (m->created[0] == '\0') {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(m->created, sizeof(m->created), "%Y-%m-%dT%H:%M:%SZ",
+		    &tm);
+	}
+	bson_init(&doc);
+	BSON_APPEND_INT32(&doc, "format", MANIFEST_FORMAT);
+	BSON_APPEND_UTF8(&doc, "name", m->name);
+	if (m->kind != NULL)
+		BSON_APPEND_UTF8(&doc, "kind", m->kind);
+	BSON_APPEND_UTF8(&doc, "created", m->created);
+	BSON_APPEND_INT64(&doc, "size", (int64_t)m->size);
+	BSON_APPEND_UTF8(&doc, "sha256", m->sha256);
+	if (m->key_id != NULL)
+		BSON_APPEND_UTF8(&doc, "key_id", m->key_id);
+	if (m->compression != NULL)
+		BSON_APPEND_UTF8(&doc, "compression", m->compression);
+	if (m->source != NULL)
+		BSON_APPEND_UTF8(&doc, "source", m->source);
+	if (m->counts_json != NULL && append_counts(&doc, m->counts_json) != 0)
+		goto out;
+	BSON_APPEND_UTF8(&doc, "tool_version", BK_VERSION);
+	if ((json = bson_as_relaxed_extended_json(&doc, &len)) == NULL) {
+		warn0("cannot format the manifest");
+		goto out;
+	}
+	if ((out = malloc(len + 2)) == NULL) {
+		warnp("malloc");
+		goto out;
+	}
+	memcpy(out, json, len);
+	out[len] = '\n';
+	out[len + 1] = '\0';
+out:
+	bson_free(json);
+	bson_destroy(&doc);
+	return out;
+}
+
+int
+manifest_parse(const char *json, size_t len, const char *where,
+    struct manifest *m)
+{
+	bson_error_t e;
+	bson_iter_t it;
+	bson_t *doc;
+	const char *s;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	if ((doc = bson_new_from_json((const uint8_t *)json, (ssize_t)len,
+	    &e)) == NULL) {
+		warn0("%s: not JSON: %s", where, e.message);
+		return -1;
+	}
+	if (!bson_iter_init_find(&it, doc, "sha256") ||
+	    !BSON_ITER_HOLDS_UTF8(&it) ||
+	    strlen(s = bson_iter_utf8(&it, NULL)) != 64) {
+		warn0("%s: no sha256", where);
+		goto out;
+	}
+	memcpy(m->sha256, s, 65);
+	if (!bson_iter_init_find(&it, doc, "size") ||
+	    !BSON_ITER_HOLDS_NUMBER(&it) || bson_iter_as_int64(&it) < 0) {
+		warn0("%s: no size", where);
+		goto out;
+	}
+	m->size = (uint64_t)bson_iter_as_int64(&it);
+	if (bson_iter_init_find(&it, doc, "created") &&
+	    BSON_ITER_HOLDS_UTF8(&it))
+		snprintf(m->created, sizeof(m->created), "%s",
+		    bson_iter_utf8(&it, NULL));
+	rc = 0;
+out:
+	bson_destroy(doc);
+	return rc;
+}

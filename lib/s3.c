@@ -1,0 +1,1113 @@
+/*
+ * s3.c - S3 requests over libcurl, signed with SigV4, retried with
+ * exponential backoff and jitter on 5xx, 429/SlowDown, timeouts and
+ * dropped connections.  Bodies to send are always in memory, so a retry
+ * never needs the caller's stream again.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "bk.h"
+#include "s3.h"
+#include "sigv4.h"
+#include "xml.h"
+
+#define BODY_MAX (16u << 20)	/* a ListObjectsV2 page is well below */
+#define MAX_EXTRA 16
+#define BACKOFF_BASE_MS 250
+#define BACKOFF_CAP_MS 20000
+
+struct s3_client {
+	const struct s3_target *t;
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct s3_req {
+	const char *what;		/* "part 3" etc., for messages */
+	const char *method;
+	const char *key;		/* NULL: the bucket */
+	const char *query;		/* encoded, "" if none */
+	const char *extra[MAX_EXTRA];	/* "Name: value", all signed */
+	size_t nextra;
+	const void *body;
+	size_t bodylen;
+	const char *payload_hash;	/* NULL: hash of the body */
+	int (*sink)(const void *, size_t, void *);	/* 2xx GET body */
+	void *sinkarg;
+	int sinkfailed;
+	size_t upoff;			/* upload read position */
+};
+
+int
+s3_global_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		warn0("libcurl initialisation failed");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_aws(const char *endpoint)
+{
+	return endpoint == NULL || strstr(endpoint, ".amazonaws.com") != NULL;
+}
+
+int
+s3_target_init(struct s3_target *t, const char *bucket, const char *profile,
+    const char *region, const char *endpoint, const char *style)
+{
+	memset(t, 0, sizeof(*t));
+	if (awsconf_load(&t->conf, profile) != 0)
+		return -1;
+	if ((t->bucket = strdup(bucket)) == NULL ||
+	    asprintf(&t->name, "s3://%s", bucket) < 0) {
+		t->name = NULL;
+		goto nomem;
+	}
+	if (region != NULL) {
+		free(t->conf.region);
+		if ((t->conf.region = strdup(region)) == NULL)
+			goto nomem;
+	}
+	if (endpoint != NULL) {
+		free(t->conf.endpoint);
+		if ((t->conf.endpoint = strdup(endpoint)) == NULL)
+			goto nomem;
+	}
+	if (style == NULL)
+		style = t->conf.addressing;
+	if (style != NULL && strcmp(style, "path") == 0)
+		t->path_style = 1;
+	else if (style != NULL && strcmp(style, "virtual") == 0)
+		t->path_style = 0;
+	else if (style != NULL && strcmp(style, "auto") != 0) {
+		warn0("%s: addressing style %s: use path or virtual", t->name,
+		    style);
+		goto err;
+	} else
+		/* Dotted names break TLS for virtual hosts; others want path. */
+		t->path_style = !is_aws(t->conf.endpoint) ||
+		    strchr(bucket, '.') != NULL;
+	if (t->conf.endpoint != NULL &&
+	    strncmp(t->conf.endpoint, "https://", 8) != 0 &&
+	    strncmp(t->conf.endpoint, "http://", 7) != 0) {
+		warn0("%s: endpoint %s: not an http:// or https:// URL",
+		    t->name, t->conf.endpoint);
+		goto err;
+	}
+	t->retries = 8;
+	return 0;
+nomem:
+	warnp("malloc");
+err:
+	s3_target_free(t);
+	return -1;
+}
+
+void
+s3_target_free(struct s3_target *t)
+{
+	if (t == NULL)
+		return;
+	awsconf_free(&t->conf);
+	free(t->bucket);
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+struct s3_client *
+s3_client_new(const struct s3_target *t)
+{
+	struct s3_client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		warnp("malloc");
+		return NULL;
+	}
+	if ((c->curl = curl_easy_init()) == NULL) {
+		warn0("libcurl: cannot create a handle");
+		free(c);
+		return NULL;
+	}
+	c->t = t;
+	return c;
+}
+
+void
+s3_client_free(struct s3_client *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+void
+s3_resp_free(struct s3_resp *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copy a header value (after "Name:") into dst, trimmed. */
+static void
+hdr_copy(char *dst, size_t len, const char *v, size_t vlen)
+{
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+		vlen--;
+	if (vlen >= len)
+		vlen = len - 1;
+	memcpy(dst, v, vlen);
+	dst[vlen] = '\0';
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	static const struct { const char *name; size_t off, len; } h[] = {
+#define H(name, field) { name, offsetof(struct s3_resp, field), \
+	sizeof(((struct s3_resp *)0)->field) }
+		H("etag:", etag), H("x-amz-version-id:", version_id),
+		H("x-amz-storage-class:", storage_class),
+		H("x-amz-restore:", restore),
+		H("last-modified:", last_modified),
+		H("content-range:", content_range),
+#undef H
+	};
+	struct s3_resp *r = arg;
+	size_t len = size * n, i, nl;
+	char num[32];
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		nl = strlen(h[i].name);
+		if (len > nl && strncasecmp(p, h[i].name, nl) == 0)
+			hdr_copy((char *)r + h[i].off, h[i].len, p + nl,
+			    len - nl);
+	}
+	if (len > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+		hdr_copy(num, sizeof(num), p + 15, len - 15);
+		r->length = strtoull(num, NULL, 10);
+	}
+	/* A new response (after a redirect or 100) starts afresh. */
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0)
+		r->etag[0] = r->version_id[0] = r->storage_class[0] = '\0';
+	return len;
+}
+
+struct wctx {
+	struct s3_client *c;
+	struct s3_req *rq;
+	struct s3_resp *r;
+};
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct wctx *w = arg;
+	size_t len = size * n;
+	long status = 0;
+	char *nb;
+
+	curl_easy_getinfo(w->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (w->rq->sink != NULL && status >= 200 && status < 300) {
+		if (w->rq->sink(p, len, w->rq->sinkarg) != 0) {
+			w->rq->sinkfailed = 1;
+			return 0;
+		}
+		return len;
+	}
+	if (w->r->len + len > BODY_MAX)
+		return 0;
+	if ((nb = realloc(w->r->body, w->r->len + len + 1)) == NULL)
+		return 0;
+	memcpy(nb + w->r->len, p, len);
+	w->r->body = nb;
+	w->r->len += len;
+	nb[w->r->len] = '\0';
+	return len;
+}
+
+static size_t
+on_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct s3_req *rq = arg;
+	size_t len = size * n, left = rq->bodylen - rq->upoff;
+
+	if (len > left)
+		len = left;
+	memcpy(p, (const char *)rq->body + rq->upoff, len);
+	rq->upoff += len;
+	return len;
+}
+
+/* Split the endpoint into scheme and host[:port]. */
+static void
+endpoint_parts(const struct s3_target *t, char *scheme, size_t slen,
+    char *host, size_t hlen)
+{
+	const char *e = t->conf.endpoint, *h;
+	size_t n;
+
+	if (e == NULL) {
+		snprintf(scheme, slen, "https");
+		snprintf(host, hlen, "s3.%s.amazonaws.com", t->conf.region);
+		return;
+	}
+	h = strstr(e, "://") + 3;
+	snprintf(scheme, slen, "%.*s", (int)(h - 3 - e), e);
+	n = strcspn(h, "/");
+	snprintf(host, hlen, "%.*s", (int)n, h);
+}
+
+/* The URL, Host value and canonical path of a request. */
+static int
+build_url(const struct s3_target *t, const struct s3_req *rq, char **url,
+    char *host, size_t hlen, char **path)
+{
+	char scheme[16], ep[256], *ekey = NULL, *ebucket = NULL;
+	int rc = -1;
+
+	endpoint_parts(t, scheme, sizeof(scheme), ep, sizeof(ep));
+	if ((ekey = sigv4_uri_encode(rq->key ? rq->key : "", 1)) == NULL ||
+	    (ebucket = sigv4_uri_encode(t->bucket, 0)) == NULL)
+		goto out;
+	if (t->path_style) {
+		snprintf(host, hlen, "%s", ep);
+		if (asprintf(path, "/%s%s%s", ebucket, rq->key ? "/" : "",
+		    ekey) < 0)
+			goto nomem;
+	} else {
+		snprintf(host, hlen, "%s.%s", t->bucket, ep);
+		if (asprintf(path, "/%s", ekey) < 0)
+			goto nomem;
+	}
+	if (asprintf(url, "%s://%s%s%s%s", scheme, host, *path,
+	    rq->query[0] ? "?" : "", rq->query) < 0) {
+		free(*path);
+		goto nomem;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	warnp("malloc");
+out:
+	free(ekey);
+	free(ebucket);
+	return rc;
+}
+
+/* The signed header list for curl, with Authorization. */
+static struct curl_slist *
+sign_headers(const struct s3_target *t, const struct s3_req *rq,
+    const char *host, const char *path)
+{
+	struct sigv4_header h[MAX_EXTRA + 4];
+	char amzdate[17], phash[65], authz[1024], *copy[MAX_EXTRA], *colon;
+	char line[2048];
+	struct curl_slist *sl = NULL, *n;
+	size_t nh = 0, i;
+	struct sigv4_request sr;
+
+	memset(copy, 0, sizeof(copy));
+	sigv4_amzdate(time(NULL), amzdate);
+	if (rq->payload_hash != NULL)
+		snprintf(phash, sizeof(phash), "%s", rq->payload_hash);
+	else
+		sigv4_sha256_hex(rq->body ? rq->body : "", rq->bodylen, phash);
+	h[nh++] = (struct sigv4_header){ "host", host };
+	h[nh++] = (struct sigv4_header){ "x-amz-date", amzdate };
+	h[nh++] = (struct sigv4_header){ "x-amz-content-sha256", phash };
+	if (t->conf.token != NULL)
+		h[nh++] = (struct sigv4_header){ "x-amz-security-token",
+		    t->conf.token };
+	for (i = 0; i < rq->nextra; i++) {
+		if ((copy[i] = strdup(rq->extra[i])) == NULL)
+			goto nomem;
+		colon = strchr(copy[i], ':');
+		*colon = '\0';
+		h[nh++] = (struct sigv4_header){ copy[i], colon + 1 };
+	}
+	sr = (struct sigv4_request){ rq->method, path, rq->query, h, nh,
+	    phash, amzdate, t->conf.region, "s3" };
+	if (sigv4_authorization(&sr, t->conf.access_key, t->conf.secret_key,
+	    authz, sizeof(authz), NULL, 0) != 0)
+		goto err;
+	for (i = 0; i < nh; i++) {
+		snprintf(line, sizeof(line), "%s: %s", h[i].name, h[i].value);
+		if ((n = curl_slist_append(sl, line)) == NULL)
+			goto nomem;
+		sl = n;
+	}
+	snprintf(line, sizeof(line), "Authorization: %s", authz);
+	bk_wipe(authz, sizeof(authz));
+	/* No 100-continue round trip; no form content type on POST. */
+	if ((n = curl_slist_append(sl, line)) == NULL ||
+	    (sl = n, n = curl_slist_append(sl, "Expect:")) == NULL ||
+	    (sl = n, n = curl_slist_append(sl, "Content-Type:")) == NULL)
+		goto nomem;
+	bk_wipe(line, sizeof(line));
+	for (i = 0; i < rq->nextra; i++)
+		free(copy[i]);
+	return n;
+nomem:
+	warnp("malloc");
+err:
+	bk_wipe(line, sizeof(line));
+	for (i = 0; i < rq->nextra; i++)
+		free(copy[i]);
+	curl_slist_free_all(sl);
+	return NULL;
+}
+
+static void
+set_method(CURL *h, struct s3_req *rq)
+{
+	if (strcmp(rq->method, "PUT") == 0) {
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)rq->bodylen);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, rq);
+	} else if (strcmp(rq->method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rq->bodylen);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    rq->body ? rq->body : "");
+	} else if (strcmp(rq->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (strcmp(rq->method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+}
+
+/* One attempt.  Returns the curl result; r has the response. */
+static CURLcode
+attempt(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
+{
+	struct curl_slist *hdrs = NULL;
+	char host[320], *url = NULL, *path = NULL, *v;
+	struct wctx w = { c, rq, r };
+	CURLcode cc = CURLE_OUT_OF_MEMORY;
+	CURL *h = c->curl;
+
+	s3_resp_free(r);
+	rq->upoff = 0;
+	rq->sinkfailed = 0;
+	c->errbuf[0] = '\0';
+	if (build_url(c->t, rq, &url, host, sizeof(host), &path) != 0)
+		return CURLE_OUT_OF_MEMORY;
+	if ((hdrs = sign_headers(c->t, rq, host, path)) == NULL)
+		goto out;
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+	/* A stalled connection (not a slow one) counts as dropped. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->t->conf.ca_bundle != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->t->conf.ca_bundle);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
+	set_method(h, rq);
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->body != NULL) {
+		if ((v = xml_text(r->body, r->body + r->len, "Code")) != NULL)
+			snprintf(r->code, sizeof(r->code), "%s", v);
+		free(v);
+		if ((v = xml_text(r->body, r->body + r->len, "Message")))
+			snprintf(r->message, sizeof(r->message), "%s", v);
+		free(v);
+	}
+out:
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(path);
+	return cc;
+}
+
+/* Is a transport failure worth another try? */
+static int
+curl_temporary(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_WRITE_ERROR:
+	case CURLE_ABORTED_BY_CALLBACK:
+	case CURLE_LOGIN_DENIED:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int
+http_temporary(const struct s3_resp *r)
+{
+	return r->status >= 500 || r->status == 429 ||
+	    strcmp(r->code, "SlowDown") == 0 ||
+	    strcmp(r->code, "RequestTimeout") == 0 ||
+	    strcmp(r->code, "InternalError") == 0;
+}
+
+/* "s3://bucket/key" (or the bucket) for messages. */
+static void
+where(const struct s3_client *c, const struct s3_req *rq, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", c->t->name, rq->key ? "/" : "",
+	    rq->key ? rq->key : "", rq->what ? ": " : "",
+	    rq->what ? rq->what : "");
+}
+
+static void
+describe(const struct s3_client *c, CURLcode cc, const struct s3_resp *r,
+    char *buf, size_t len)
+{
+	if (cc != CURLE_OK)
+		snprintf(buf, len, "%s", c->errbuf[0] ? c->errbuf :
+		    curl_easy_strerror(cc));
+	else if (r->code[0] != '\0')
+		snprintf(buf, len, "HTTP %ld %s: %s", r->status, r->code,
+		    r->message[0] ? r->message : "(no message)");
+	else
+		snprintf(buf, len, "HTTP %ld%s", r->status,
+		    r->status == 403 ? " Forbidden (check the credentials)" :
+		    r->status == 404 ? " Not Found" : "");
+}
+
+/* Sleep for attempt n: exponential, capped, "equal jitter". */
+static void
+backoff(int n)
+{
+	unsigned int rnd = 0;
+	long ms = BACKOFF_BASE_MS;
+	struct timespec ts;
+
+	while (n-- > 0 && ms < BACKOFF_CAP_MS)
+		ms *= 2;
+	if (ms > BACKOFF_CAP_MS)
+		ms = BACKOFF_CAP_MS;
+	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
+	ms = ms / 2 + (long)(rnd % (unsigned int)(ms / 2 + 1));
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Send rq until it succeeds (2xx, or quiet), fails for good, or the
+ * retries are spent.  Reports failures; quiet is a status (e.g. 404)
+ * returned as S3_OK without a word.
+ */
+static int
+call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
+{
+	char at[1200], why[800];
+	CURLcode cc;
+	int n, temp;
+
+	if (c->t->conf.access_key == NULL) {
+		where(c, rq, at, sizeof(at));
+		warn0("%s: no AWS credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE "
+		    "or ~/.aws/credentials)", at);
+		return S3_PERM;
+	}
+	for (n = 0;; n++) {
+		cc = attempt(c, rq, r);
+		if (cc == CURLE_OK && ((r->status >= 200 && r->status < 300) ||
+		    (quiet != 0 && r->status == quiet)))
+			return S3_OK;
+		if (rq->sinkfailed)
+			return S3_PERM;
+		temp = (cc != CURLE_OK) ? curl_temporary(cc) :
+		    http_temporary(r);
+		where(c, rq, at, sizeof(at));
+		describe(c, cc, r, why, sizeof(why));
+		if (!temp) {
+			warn0("%s: %s", at, why);
+			return S3_PERM;
+		}
+		if (n >= c->t->retries) {
+			warn0("%s: %s; gave up after %d attempts", at, why,
+			    n + 1);
+			return S3_TEMP;
+		}
+		warn0("%s: %s; retrying (%d of %d)", at, why, n + 1,
+		    c->t->retries);
+		backoff(n);
+	}
+}
+
+static int
+add_hdr(struct s3_req *rq, char *buf, size_t len, const char *name,
+    const char *val)
+{
+	if (val == NULL)
+		return 0;
+	if (rq->nextra == MAX_EXTRA ||
+	    (size_t)snprintf(buf, len, "%s: %s", name, val) >= len) {
+		warn0("%s: header %s too long", rq->key ? rq->key : "", name);
+		return -1;
+	}
+	rq->extra[rq->nextra++] = buf;
+	return 0;
+}
+
+int
+s3_head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r)
+{
+	struct s3_req rq = { .method = "HEAD", .key = key, .query = "" };
+	char *q = NULL, *ev;
+	int rc;
+
+	if (vid != NULL) {
+		if ((ev = sigv4_uri_encode(vid, 0)) == NULL)
+			return S3_PERM;
+		if (asprintf(&q, "versionId=%s", ev) < 0) {
+			free(ev);
+			warnp("malloc");
+			return S3_PERM;
+		}
+		free(ev);
+		rq.query = q;
+	}
+	rc = call(c, &rq, r, 404);
+	free(q);
+	return rc;
+}
+
+/* The object options as headers (not If-None-Match). */
+static int
+put_headers(struct s3_req *rq, const struct s3_putopts *o, char b[][512])
+{
+	if (o == NULL)
+		return 0;
+	return add_hdr(rq, b[0], 512, "x-amz-storage-class",
+	    o->storage_class) || add_hdr(rq, b[1], 512,
+	    "x-amz-server-side-encryption", o->sse) || add_hdr(rq, b[2], 512,
+	    "x-amz-server-side-encryption-aws-kms-key-id", o->kms_key) ||
+	    add_hdr(rq, b[3], 512, "x-amz-object-lock-mode", o->lock_mode) ||
+	    add_hdr(rq, b[4], 512, "x-amz-object-lock-retain-until-date",
+	    o->lock_until) || add_hdr(rq, b[5], 512, "x-amz-tagging",
+	    o->tagging) || add_hdr(rq, b[6], 512, "Content-Type",
+	    o->content_type) ? -1 : 0;
+}
+
+static void
+b64(char out[45], const unsigned char sum[32])
+{
+	EVP_EncodeBlock((unsigned char *)out, sum, 32);
+}
+
+/* Report an existing object under noclobber in plain words. */
+static int
+precondition(struct s3_client *c, const char *key, struct s3_resp *r,
+    int rc)
+{
+	if (rc == S3_PERM && r->status == 412)
+		warn0("%s/%s: already exists; not overwritten", c->t->name,
+		    key);
+	return rc;
+}
+
+int
+s3_put_object(struct s3_client *c, const char *key, const void *buf,
+    size_t len, const unsigned char sha256[32], const struct s3_putopts *o)
+{
+	struct s3_req rq = { .method = "PUT", .key = key, .query = "",
+	    .body = buf, .bodylen = len };
+	char b[10][512], hex[65], sum64[45];
+	struct s3_resp r = { 0 };
+	int rc;
+
+	bk_hex(hex, sha256, 32);
+	b64(sum64, sha256);
+	rq.payload_hash = hex;
+	if (put_headers(&rq, o, b) != 0 ||
+	    add_hdr(&rq, b[7], 512, "x-amz-checksum-sha256", sum64) != 0 ||
+	    (o && o->noclobber && add_hdr(&rq, b[8], 512, "If-None-Match",
+	    "*") != 0))
+		return S3_PERM;
+	rc = precondition(c, key, &r, call(c, &rq, &r, 0));
+	s3_resp_free(&r);
+	return rc;
+}
+
+int
+s3_mpu_create(struct s3_client *c, const char *key,
+    const struct s3_putopts *o, char **upload_id)
+{
+	struct s3_req rq = { .what = "create multipart upload",
+	    .method = "POST", .key = key, .query = "uploads" };
+	struct s3_resp r = { 0 };
+	char b[10][512];
+	int rc;
+
+	if (put_headers(&rq, o, b) != 0 || add_hdr(&rq, b[7], 512,
+	    "x-amz-checksum-algorithm", "SHA256") != 0)
+		return S3_PERM;
+	if ((rc = call(c, &rq, &r, 0)) == S3_OK) {
+		*upload_id = r.body ? xml_text(r.body, r.body + r.len,
+		    "UploadId") : NULL;
+		if (*upload_id == NULL || **upload_id == '\0') {
+			warn0("%s/%s: no UploadId in the reply", c->t->name,
+			    key);
+			free(*upload_id);
+			*upload_id = NULL;
+			rc = S3_PERM;
+		}
+	}
+	s3_resp_free(&r);
+	return rc;
+}
+
+int
+s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
+    int num, const void *buf, size_t len, const unsigned char sha256[32],
+    char etag[256])
+{
+	struct s3_req rq = { .method = "PUT", .key = key, .body = buf,
+	    .bodylen = len };
+	char what[32], hex[65], sum64[45], b[1][512], *q = NULL, *eid;
+	struct s3_resp r = { 0 };
+	int rc = S3_PERM;
+
+	if ((eid = sigv4_uri_encode(upload_id, 0)) == NULL)
+		return S3_PERM;
+	if (asprintf(&q, "partNumber=%d&uploadId=%s", num, eid) < 0) {
+		warnp("malloc");
+		free(eid);
+		return S3_PERM;
+	}
+	free(eid);
+	snprintf(what, sizeof(what), "part %d", num);
+	rq.what = what;
+	rq.query = q;
+	bk_hex(hex, sha256, 32);
+	b64(sum64, sha256);
+	rq.payload_hash = hex;
+	if (add_hdr(&rq, b[0], 512, "x-amz-checksum-sha256", sum64) != 0)
+		goto out;
+	if ((rc = call(c, &rq, &r, 0)) == S3_OK) {
+		if (r.etag[0] == '\0') {
+			warn0("%s/%s: %s: no ETag in the reply", c->t->name,
+			    key, what);
+			rc = S3_PERM;
+		} else
+			snprintf(etag, 256, "%s", r.etag);
+	}
+out:
+	s3_resp_free(&r);
+	free(q);
+	return rc;
+}
+
+/* The CompleteMultipartUpload body. */
+static char *
+complete_body(int n, char (*etags)[256], const unsigned char (*sums)[32],
+    size_t *len)
+{
+	char *buf = NULL, sum64[45];
+	FILE *f;
+	int i;
+
+	if ((f = open_memstream(&buf, len)) == NULL) {
+		warnp("open_memstream");
+		return NULL;
+	}
+	fputs("<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/"
+	    "2006-03-01/\">", f);
+	for (i = 0; i < n; i++) {
+		b64(sum64, sums[i]);
+		/* ETags are quoted hex: nothing in them needs escaping. */
+		fprintf(f, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag>"
+		    "<ChecksumSHA256>%s</ChecksumSHA256></Part>", i + 1,
+		    etags[i], sum64);
+	}
+	fputs("</CompleteMultipartUpload>", f);
+	if (fclose(f) != 0) {
+		warnp("open_memstream");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int
+s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
+    int n, char (*etags)[256], const unsigned char (*sums)[32],
+    int noclobber)
+{
+	struct s3_req rq = { .what = "complete multipart upload",
+	    .method = "POST", .key = key };
+	struct s3_resp r = { 0 };
+	char b[2][512], *q = NULL, *eid, *body, *code;
+	size_t len;
+	int rc = S3_PERM;
+
+	if ((body = complete_body(n, etags, sums, &len)) == NULL)
+		return S3_PERM;
+	if ((eid = sigv4_uri_encode(upload_id, 0)) == NULL)
+		goto out;
+	if (asprintf(&q, "uploadId=%s", eid) < 0) {
+		warnp("malloc");
+		free(eid);
+		goto out;
+	}
+	free(eid);
+	rq.query = q;
+	rq.body = body;
+	rq.bodylen = len;
+	if (add_hdr(&rq, b[0], 512, "Content-Type", "application/xml") ||
+	    (noclobber && add_hdr(&rq, b[1], 512, "If-None-Match", "*")))
+		goto out;
+	rc = precondition(c, key, &r, call(c, &rq, &r, 0));
+	/* S3 may answer 200 and put the error in the body. */
+	if (rc == S3_OK && r.body != NULL && (code = xml_text(r.body,
+	    r.body + r.len, "Code")) != NULL) {
+		warn0("%s/%s: complete multipart upload: %s: %s", c->t->name,
+		    key, code, r.message);
+		rc = strcmp(code, "InternalError") == 0 ||
+		    strcmp(code, "SlowDown") == 0 ? S3_TEMP : S3_PERM;
+		free(code);
+	}
+out:
+	s3_resp_free(&r);
+	free(body);
+	free(q);
+	return rc;
+}
+
+int
+s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id)
+{
+	struct s3_req rq = { .what = "abort multipart upload",
+	    .method = "DELETE", .key = key };
+	struct s3_resp r = { 0 };
+	char *q = NULL, *eid;
+	int rc;
+
+	if ((eid = sigv4_uri_encode(upload_id, 0)) == NULL)
+		return S3_PERM;
+	if (asprintf(&q, "uploadId=%s", eid) < 0) {
+		warnp("malloc");
+		free(eid);
+		return S3_PERM;
+	}
+	free(eid);
+	rq.query = q;
+	rc = call(c, &rq, &r, 404);
+	s3_resp_free(&r);
+	free(q);
+	return rc;
+}
+
+struct getctx {
+	int (*sink)(const void *, size_t, void *);
+	void *arg;
+	uint64_t *offset;
+};
+
+static int
+get_sink(const void *p, size_t len, void *arg)
+{
+	struct getctx *g = arg;
+
+	if (g->sink(p, len, g->arg) != 0)
+		return -1;
+	*g->offset += len;
+	return 0;
+}
+
+int
+s3_get(struct s3_client *c, const char *key, const char *vid,
+    int (*sink)(const void *, size_t, void *), void *arg, uint64_t *offset,
+    int *archived)
+{
+	struct getctx g = { sink, arg, offset };
+	struct s3_req rq = { .method = "GET", .key = key, .query = "",
+	    .sink = get_sink, .sinkarg = &g };
+	struct s3_resp r = { 0 };
+	char range[64], ifm[300] = "", at[1200], why[800], *q = NULL, *ev;
+	uint64_t before;
+	CURLcode cc;
+	int n = 0, rc = S3_PERM;
+
+	*archived = 0;
+	if (c->t->conf.access_key == NULL)
+		return call(c, &rq, &r, 0);
+	if (vid != NULL) {
+		if ((ev = sigv4_uri_encode(vid, 0)) == NULL)
+			return S3_PERM;
+		if (asprintf(&q, "versionId=%s", ev) < 0) {
+			free(ev);
+			warnp("malloc");
+			return S3_PERM;
+		}
+		free(ev);
+		rq.query = q;
+	}
+	for (;;) {
+		rq.nextra = 0;
+		if (*offset > 0) {
+			snprintf(range, sizeof(range), "Range: bytes=%llu-",
+			    (unsigned long long)*offset);
+			rq.extra[rq.nextra++] = range;
+			/* Resume only the very object we started on. */
+			if (ifm[0] != '\0')
+				rq.extra[rq.nextra++] = ifm;
+		}
+		before = *offset;
+		cc = attempt(c, &rq, &r);
+		if (n == 0 && r.etag[0] != '\0')
+			snprintf(ifm, sizeof(ifm), "If-Match: %s", r.etag);
+		else if (n == 0)
+			ifm[0] = '\0';
+		if (cc == CURLE_OK && (r.status == 200 || r.status == 206)) {
+			rc = S3_OK;
+			break;
+		}
+		/* An empty object asked from offset 0 never sees a 416. */
+		if (cc == CURLE_OK && r.status == 416 && *offset > 0 &&
+		    *offset == before) {
+			rc = S3_OK;
+			break;
+		}
+		if (rq.sinkfailed)
+			break;
+		where(c, &rq, at, sizeof(at));
+		if (cc == CURLE_OK && r.status == 403 &&
+		    strcmp(r.code, "InvalidObjectState") == 0) {
+			*archived = 1;
+			break;
+		}
+		describe(c, cc, &r, why, sizeof(why));
+		if (cc == CURLE_OK ? !http_temporary(&r) : !curl_temporary(cc)) {
+			warn0("%s: %s", at, why);
+			break;
+		}
+		/* Progress resets the budget: a long download may drop often. */
+		if (*offset > before)
+			n = 1;
+		if (n > c->t->retries) {
+			warn0("%s: %s; gave up after %d attempts", at, why, n);
+			rc = S3_TEMP;
+			break;
+		}
+		warn0("%s: %s at byte %llu; resuming (%d of %d)", at, why,
+		    (unsigned long long)*offset, n, c->t->retries);
+		backoff(n - 1 < 0 ? 0 : n - 1);
+		n++;
+	}
+	s3_resp_free(&r);
+	free(q);
+	return rc;
+}
+
+/* One page of ListObjectsV2: call fn per Contents; *token gets the next. */
+static int
+list_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
+    void *), void *arg, char **token)
+{
+	const char *p = r->body, *end = r->body + r->len, *in, *after;
+	char *key, *size, *lm, *sc, *trunc;
+	struct s3_object o;
+	size_t inlen;
+	int rc = 0;
+
+	while (rc == 0 && xml_find(p, end, "Contents", &in, &inlen,
+	    &after) == 0) {
+		key = xml_text(in, in + inlen, "Key");
+		size = xml_text(in, in + inlen, "Size");
+		lm = xml_text(in, in + inlen, "LastModified");
+		sc = xml_text(in, in + inlen, "StorageClass");
+		if (key == NULL || size == NULL) {
+			warn0("listing: an entry without Key or Size");
+			rc = S3_PERM;
+		} else {
+			o = (struct s3_object){ key, strtoull(size, NULL, 10),
+			    lm ? lm : "", sc ? sc : "STANDARD" };
+			rc = fn(&o, arg);
+		}
+		free(key);
+		free(size);
+		free(lm);
+		free(sc);
+		p = after;
+	}
+	trunc = xml_text(r->body, end, "IsTruncated");
+	*token = NULL;
+	if (rc == 0 && trunc != NULL && strcmp(trunc, "true") == 0 &&
+	    (*token = xml_text(r->body, end, "NextContinuationToken")) ==
+	    NULL) {
+		warn0("listing: truncated without a continuation token");
+		rc = S3_PERM;
+	}
+	free(trunc);
+	return rc;
+}
+
+int
+s3_list(struct s3_client *c, const char *prefix,
+    int (*fn)(const struct s3_object *, void *), void *arg)
+{
+	struct s3_req rq = { .what = "list", .method = "GET" };
+	struct s3_resp r = { 0 };
+	char *token = NULL, *et = NULL, *ep, *q = NULL;
+	int rc, pages = 0;
+
+	if ((ep = sigv4_uri_encode(prefix, 0)) == NULL)
+		return S3_PERM;
+	do {
+		free(q);
+		q = NULL;
+		if (token != NULL && (et = sigv4_uri_encode(token, 0)) == NULL) {
+			rc = S3_PERM;
+			break;
+		}
+		if (asprintf(&q, "list-type=2&prefix=%s%s%s", ep,
+		    et ? "&continuation-token=" : "", et ? et : "") < 0) {
+			warnp("malloc");
+			q = NULL;
+			rc = S3_PERM;
+			break;
+		}
+		free(et);
+		et = NULL;
+		free(token);
+		token = NULL;
+		rq.query = q;
+		if ((rc = call(c, &rq, &r, 0)) != S3_OK)
+			break;
+		if (r.body == NULL) {
+			warn0("%s: empty listing reply", c->t->name);
+			rc = S3_PERM;
+			break;
+		}
+		rc = list_page(&r, fn, arg, &token);
+	} while (rc == 0 && token != NULL && ++pages < 100000);
+	s3_resp_free(&r);
+	free(token);
+	free(ep);
+	free(q);
+	return rc;
+}
+
+int
+s3_restore(struct s3_client *c, const char *key, const char *vid, int days,
+    const char *tier)
+{
+	struct s3_req rq = { .what = "restore", .method = "POST", .key = key };
+	struct s3_resp r = { 0 };
+	char body[512], *q = NULL, *ev = NULL;
+	int rc;
+
+	if (vid != NULL && (ev = sigv4_uri_encode(vid, 0)) == NULL)
+		return S3_PERM;
+	if (asprintf(&q, "restore%s%s", ev ? "&versionId=" : "",
+	    ev ? ev : "") < 0) {
+		warnp("malloc");
+		free(ev);
+		return S3_PERM;
+	}
+	free(ev);
+	snprintf(body, sizeof(body), "<RestoreRequest xmlns=\"http://s3."
+	    "amazonaws.com/doc/2006-03-01/\"><Days>%d</Days><GlacierJobParam"
+	    "eters><Tier>%s</Tier></GlacierJobParameters></RestoreRequest>",
+	    days, tier);
+	rq.query = q;
+	rq.body = body;
+	rq.bodylen = strlen(body);
+	rc = call(c, &rq, &r, 0);
+	/* 409 RestoreAlreadyInProgress is what we asked for. */
+	s3_resp_free(&r);
+	free(q);
+	return rc;
+}
+
+struct smallbuf {
+	char *buf;
+	size_t len, max;
+};
+
+static int
+small_sink(const void *p, size_t len, void *arg)
+{
+	struct smallbuf *s = arg;
+	char *nb;
+
+	if (s->len + len > s->max) {
+		warn0("object larger than %zu bytes", s->max);
+		return -1;
+	}
+	if ((nb = realloc(s->buf, s->len + len + 1)) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	memcpy(nb + s->len, p, len);
+	s->buf = nb;
+	s->len += len;
+	nb[s->len] = '\0';
+	return 0;
+}
+
+int
+s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
+    size_t *len)
+{
+	struct smallbuf s = { NULL, 0, max };
+	uint64_t off = 0;
+	int archived, rc;
+
+	rc = s3_get(c, key, NULL, small_sink, &s, &off, &archived);
+	if (rc == S3_OK && s.buf == NULL && (s.buf = calloc(1, 1)) == NULL) {
+		warnp("malloc");
+		rc = S3_PERM;
+	}
+	if (archived) {
+		warn0("%s/%s: in an archive storage class", c->t->name, key);
+		rc = S3_PERM;
+	}
+	if (rc != S3_OK) {
+		free(s.buf);
+		return rc;
+	}
+	*buf = s.buf;
+	*len = s.len;
+	return S3_OK;
+}

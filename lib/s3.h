@@ -1,0 +1,149 @@
+/*
+ * s3.h - a small S3 client over libcurl: SigV4-signed requests with
+ * retries, and the handful of operations bk-put and bk-get need.  One
+ * s3_client per thread; the s3_target it points at is shared read-only.
+ */
+#ifndef S3_H
+#define S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "awsconf.h"
+
+/* Outcome classes: success, permanent failure, temporary (retry later). */
+#define S3_OK 0
+#define S3_PERM (-1)
+#define S3_TEMP (-2)
+
+#define S3_PART_MIN (5ULL << 20)	/* smallest part but the last */
+#define S3_PART_MAX (5ULL << 30)
+#define S3_MAX_PARTS 10000
+
+/* Where objects go: one bucket with its settings (a destination). */
+struct s3_target {
+	struct awsconf conf;
+	char *bucket;
+	char *name;		/* "s3://bucket" for messages */
+	int path_style;
+	int retries;		/* attempts after the first */
+};
+
+struct s3_resp {
+	long status;		/* HTTP status, 0 if none */
+	char *body;		/* captured body (errors, XML), NUL-ended */
+	size_t len;
+	char etag[256];
+	char version_id[256];
+	char storage_class[64];
+	char restore[256];	/* x-amz-restore */
+	char last_modified[64];
+	char content_range[128];
+	uint64_t length;	/* Content-Length */
+	char code[128];		/* S3 error code from the body */
+	char message[512];
+};
+
+struct s3_putopts {
+	const char *storage_class;
+	const char *sse;		/* "AES256" or "aws:kms" */
+	const char *kms_key;
+	const char *lock_mode;		/* GOVERNANCE or COMPLIANCE */
+	const char *lock_until;		/* ISO 8601 */
+	const char *tagging;		/* "k=v&k2=v2", URL-encoded */
+	const char *content_type;
+	int noclobber;			/* If-None-Match: * */
+};
+
+/* One listed object. */
+struct s3_object {
+	const char *key;
+	uint64_t size;
+	const char *last_modified;	/* ISO 8601 as the server wrote it */
+	const char *storage_class;
+};
+
+struct s3_client;
+
+/* Once, before any thread starts: libcurl's global state. 0 or -1. */
+int s3_global_init(void);
+
+/*
+ * Fill t for bucket with the settings of profile (NULL for the usual
+ * AWS CLI resolution); opts is the URL's query (region=, endpoint=,
+ * style=path|virtual) or NULL.  0, or -1 (reported).
+ */
+int s3_target_init(struct s3_target *t, const char *bucket,
+    const char *profile, const char *region, const char *endpoint,
+    const char *style);
+void s3_target_free(struct s3_target *t);
+
+/* A client (one curl handle) for target t; NULL on error (reported). */
+struct s3_client *s3_client_new(const struct s3_target *t);
+void s3_client_free(struct s3_client *c);
+
+/* Free what an s3_resp holds and clear it. */
+void s3_resp_free(struct s3_resp *r);
+
+/*
+ * HEAD key (versionId vid if not NULL).  S3_OK with r->status 200 or 404
+ * (absent: not reported), else S3_PERM/S3_TEMP (reported).
+ */
+int s3_head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r);
+
+/*
+ * PUT a whole object of len bytes (sha256: its digest, 32 bytes) with
+ * the options; etag receives the ETag.  S3_OK, S3_PERM or S3_TEMP
+ * (reported; an existing object under noclobber is S3_PERM).
+ */
+int s3_put_object(struct s3_client *c, const char *key, const void *buf,
+    size_t len, const unsigned char sha256[32], const struct s3_putopts *o);
+
+/* CreateMultipartUpload; *upload_id gets a new string. */
+int s3_mpu_create(struct s3_client *c, const char *key,
+    const struct s3_putopts *o, char **upload_id);
+
+/* UploadPart number num (1..10000); etag gets the part's ETag. */
+int s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
+    int num, const void *buf, size_t len, const unsigned char sha256[32],
+    char etag[256]);
+
+/*
+ * CompleteMultipartUpload of n parts with their ETags and SHA-256
+ * digests (32 bytes each, in order).  noclobber sends If-None-Match: *.
+ */
+int s3_mpu_complete(struct s3_client *c, const char *key,
+    const char *upload_id, int n, char (*etags)[256],
+    const unsigned char (*sums)[32], int noclobber);
+
+/* AbortMultipartUpload, retried; failures are reported. */
+int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id);
+
+/*
+ * Stream key (version vid) to sink from byte *offset on, resuming with
+ * ranged GETs (If-Match on the first ETag) after a dropped connection.
+ * *offset advances as bytes are delivered.  sink returns 0 or -1 (it
+ * reported).  S3_OK, S3_PERM or S3_TEMP (reported).  When the object
+ * is archived, *archived is set and nothing is reported.
+ */
+int s3_get(struct s3_client *c, const char *key, const char *vid,
+    int (*sink)(const void *, size_t, void *), void *arg,
+    uint64_t *offset, int *archived);
+
+/*
+ * ListObjectsV2 under prefix, calling fn for each object (stop with a
+ * non-zero return, which s3_list returns).  S3_OK, S3_PERM or S3_TEMP.
+ */
+int s3_list(struct s3_client *c, const char *prefix,
+    int (*fn)(const struct s3_object *, void *), void *arg);
+
+/* RestoreObject for days days at tier (Standard, Bulk, Expedited). */
+int s3_restore(struct s3_client *c, const char *key, const char *vid,
+    int days, const char *tier);
+
+/* A small object whole into a new buffer (at most max bytes). */
+int s3_get_small(struct s3_client *c, const char *key, size_t max,
+    char **buf, size_t *len);
+
+#endif /* !S3_H */

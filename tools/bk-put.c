@@ -1,0 +1,810 @@
+/*
+ * bk-put - stream standard input to one or more object stores (s3://,
+ * file:///) in one pass, as multipart uploads of bounded memory; or, with
+ * --commit, write the .sha256 sidecar and then the manifest of a backup
+ * already stored: the last step of the commit protocol.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bson/bson.h>
+#include <openssl/sha.h>
+
+#include "bk.h"
+#include "manifest.h"
+#include "s3.h"
+#include "store.h"
+
+#define JOBS_MAX 16
+#define DEST_MAX 8
+#define PART_DEFAULT (8ULL << 20)
+#define GROW_EVERY 1000		/* parts between doublings of part size */
+
+struct slot {
+	unsigned char *buf;
+	size_t cap, len;
+	unsigned char sum[32];
+	int refs;		/* destinations still needing this part */
+	int last;		/* shorter than its size: the stream's end */
+};
+
+struct dest {
+	struct store *st;
+	const char *arg;	/* the URL as given, for status */
+	pthread_mutex_t mu;	/* guards upload_id creation */
+	char *upload_id;
+	char (*etags)[256];
+	unsigned char (*sums)[32];
+	int single;		/* whole stream in one PutObject */
+	struct bk_afile *af;
+	int next;		/* next part to take (under pipe mu) */
+	int failed;		/* exit code once failed, else 0 */
+	char error[512];
+	int nworkers;
+	pthread_t th[JOBS_MAX];
+	struct pipe *p;
+};
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *slots;
+	int nslots;
+	int published;		/* parts 0..published-1 are readable */
+	int eof;
+	struct dest *d;
+	int nd;
+	struct s3_putopts opts;
+	int overwrite;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bk-put [-j jobs] [--part-size size] [--overwrite] "
+	    "[--retries n]\n"
+	    "              [--storage-class class] [--sse AES256|aws:kms] "
+	    "[--sse-kms-key-id id]\n"
+	    "              [--object-lock-mode mode --object-lock-retain-until "
+	    "date]\n"
+	    "              [--tag key=value]... [--content-type type] "
+	    "[--progress] [--json[=file]]\n"
+	    "              dest... < stream\n"
+	    "       bk-put --commit --sum sumfile [--kind kind] [--key-id id] "
+	    "[--compression c]\n"
+	    "              [--source src] [--counts file] [--retries n] "
+	    "[--json[=file]] dest...\n");
+	exit(BK_EXIT_USAGE);
+}
+
+static int
+exit_for(int rc)
+{
+	return rc == S3_TEMP ? BK_EXIT_TEMP : BK_EXIT_FAIL;
+}
+
+/* Part size for part seq: doubles every GROW_EVERY parts, capped. */
+static size_t
+part_size(uint64_t base, int seq)
+{
+	uint64_t sz = base;
+	int i;
+
+	for (i = seq / GROW_EVERY; i > 0 && sz < S3_PART_MAX; i--)
+		sz *= 2;
+	return (size_t)(sz > S3_PART_MAX ? S3_PART_MAX : sz);
+}
+
+/* Mark d failed (pipe mu held): give back every part it will not take. */
+static void
+fail_dest(struct pipe *p, struct dest *d, int code)
+{
+	if (d->failed)
+		return;
+	d->failed = code;
+	snprintf(d->error, sizeof(d->error), "%s", bk_last_error());
+	for (; d->next < p->published; d->next++)
+		p->slots[d->next % p->nslots].refs--;
+	pthread_cond_broadcast(&p->cv);
+}
+
+static int
+ensure_upload(struct dest *d, struct s3_client *c)
+{
+	int rc = S3_OK;
+
+	pthread_mutex_lock(&d->mu);
+	if (d->upload_id == NULL)
+		rc = s3_mpu_create(c, d->st->u.key, &d->p->opts,
+		    &d->upload_id);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+/* Store part seq of the stream at d.  S3_OK, S3_PERM or S3_TEMP. */
+static int
+put_part(struct dest *d, struct s3_client *c, struct slot *s, int seq)
+{
+	int rc;
+
+	if (d->st->u.kind == STORE_FILE)
+		return bk_afile_write(d->af, s->buf, s->len) == 0 ? S3_OK :
+		    S3_PERM;
+	if (seq == 0 && s->last) {
+		d->single = 1;
+		return s3_put_object(c, d->st->u.key, s->buf, s->len, s->sum,
+		    &d->p->opts);
+	}
+	if ((rc = ensure_upload(d, c)) != S3_OK)
+		return rc;
+	memcpy(d->sums[seq], s->sum, 32);
+	return s3_mpu_part(c, d->st->u.key, d->upload_id, seq + 1, s->buf,
+	    s->len, s->sum, d->etags[seq]);
+}
+
+static void *
+worker(void *arg)
+{
+	struct dest *d = arg;
+	struct pipe *p = d->p;
+	struct s3_client *c = NULL;
+	struct slot *s;
+	int seq, rc;
+
+	if (d->st->u.kind == STORE_S3 &&
+	    (c = s3_client_new(&d->st->t)) == NULL) {
+		pthread_mutex_lock(&p->mu);
+		fail_dest(p, d, BK_EXIT_FAIL);
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!d->failed && d->next >= p->published && !p->eof)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (d->failed || d->next >= p->published)
+			break;
+		seq = d->next++;
+		s = &p->slots[seq % p->nslots];
+		pthread_mutex_unlock(&p->mu);
+		rc = put_part(d, c, s, seq);
+		pthread_mutex_lock(&p->mu);
+		if (rc != S3_OK)
+			fail_dest(p, d, exit_for(rc));
+		s->refs--;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	s3_client_free(c);
+	return NULL;
+}
+
+/* Wait for slot i to be free; 0, or -1 when every destination failed. */
+static int
+wait_slot(struct pipe *p, struct slot *s)
+{
+	int i, alive = 0;
+
+	pthread_mutex_lock(&p->mu);
+	while (s->refs > 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	for (i = 0; i < p->nd; i++)
+		alive += !p->d[i].failed;
+	pthread_mutex_unlock(&p->mu);
+	return alive ? 0 : -1;
+}
+
+static void
+publish(struct pipe *p, struct slot *s, int seq, int eof)
+{
+	int i;
+
+	pthread_mutex_lock(&p->mu);
+	s->refs = 0;
+	for (i = 0; i < p->nd; i++)
+		s->refs += !p->d[i].failed;
+	p->published = seq + 1;
+	p->eof = eof;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+end_stream(struct pipe *p, int failed)
+{
+	int i;
+
+	pthread_mutex_lock(&p->mu);
+	p->eof = 1;
+	for (i = 0; failed && i < p->nd; i++)
+		fail_dest(p, &p->d[i], BK_EXIT_FAIL);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * Read stdin into parts and hand each to every destination.  Returns the
+ * number of parts, or -1 after a read error or an over-long stream.
+ */
+static int
+read_stream(struct pipe *p, uint64_t base, uint64_t *total,
+    struct bk_progress *prog)
+{
+	struct slot *s;
+	size_t want;
+	ssize_t n;
+	int seq;
+
+	for (seq = 0;; seq++) {
+		s = &p->slots[seq % p->nslots];
+		if (wait_slot(p, s) != 0)
+			return -1;
+		want = part_size(base, seq);
+		if (s->cap < want) {
+			free(s->buf);
+			if ((s->buf = malloc(want)) == NULL) {
+				warnp("malloc %zu bytes", want);
+				s->cap = 0;
+				return -1;
+			}
+			s->cap = want;
+		}
+		if ((n = bk_read_full(STDIN_FILENO, s->buf, want,
+		    "<stdin>")) < 0)
+			return -1;
+		if (n == 0 && seq > 0) {
+			end_stream(p, 0);
+			return seq;
+		}
+		if (seq == S3_MAX_PARTS) {
+			warn0("the stream is longer than %d parts allow; "
+			    "raise --part-size", S3_MAX_PARTS);
+			return -1;
+		}
+		s->len = (size_t)n;
+		s->last = ((size_t)n < want);
+		SHA256(s->buf, s->len, s->sum);
+		*total += (uint64_t)n;
+		bk_progress_add(prog, (uint64_t)n);
+		publish(p, s, seq, s->last);
+		if (s->last)
+			return seq + 1;
+	}
+}
+
+/* Refuse early, before any data moves, to replace an existing object. */
+static int
+check_absent(struct dest *d)
+{
+	uint64_t size;
+	int exists, rc;
+
+	if ((rc = store_head(d->st, d->st->u.key, &exists, &size)) != S3_OK)
+		return exit_for(rc);
+	if (exists) {
+		warn0("%s: already exists; not overwritten (--overwrite "
+		    "replaces it)", d->st->u.url);
+		return BK_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int
+dest_open(struct pipe *p, struct dest *d, const char *url, int jobs)
+{
+	memset(d, 0, sizeof(*d));
+	d->p = p;
+	d->arg = url;
+	pthread_mutex_init(&d->mu, NULL);
+	if ((d->st = store_open(url, 1)) == NULL)
+		return BK_EXIT_USAGE;
+	if (!p->overwrite && (d->failed = check_absent(d)) != 0) {
+		snprintf(d->error, sizeof(d->error), "%s", bk_last_error());
+		return 0;
+	}
+	if (d->st->u.kind == STORE_FILE) {
+		d->nworkers = 1;	/* a file is written in order */
+		if ((d->af = bk_afile_open(d->st->u.key, 0644,
+		    !p->overwrite)) == NULL)
+			d->failed = BK_EXIT_FAIL;
+		return 0;
+	}
+	d->nworkers = jobs;
+	d->etags = calloc(S3_MAX_PARTS, sizeof(*d->etags));
+	d->sums = calloc(S3_MAX_PARTS, sizeof(*d->sums));
+	if (d->etags == NULL || d->sums == NULL) {
+		warnp("malloc");
+		return BK_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* After the stream: complete or abort what d has started. */
+static void
+dest_finish(struct pipe *p, struct dest *d, int nparts)
+{
+	struct s3_client *c = d->st->c;
+	int rc;
+
+	if (d->st->u.kind == STORE_FILE) {
+		if (d->failed)
+			bk_afile_abort(d->af);
+		else if (bk_afile_commit(d->af) != 0)
+			fail_dest(p, d, BK_EXIT_FAIL);
+		d->af = NULL;
+		return;
+	}
+	if (!d->failed && !d->single) {
+		rc = s3_mpu_complete(c, d->st->u.key, d->upload_id, nparts,
+		    d->etags, (const unsigned char (*)[32])d->sums,
+		    !p->overwrite);
+		if (rc != S3_OK)
+			fail_dest(p, d, exit_for(rc));
+	}
+	/* Nothing half-made stays behind (parts cost money, too). */
+	if (d->failed && d->upload_id != NULL &&
+	    s3_mpu_abort(c, d->st->u.key, d->upload_id) == S3_OK)
+		warn0("%s: multipart upload aborted", d->st->u.url);
+}
+
+static void
+dest_free(struct dest *d)
+{
+	bk_afile_abort(d->af);
+	store_close(d->st);
+	free(d->upload_id);
+	free(d->etags);
+	free(d->sums);
+	pthread_mutex_destroy(&d->mu);
+}
+
+/* The --json line, with one entry per destination. */
+static int
+emit_json(const char *json, struct pipe *p, uint64_t bytes, int nparts,
+    int ex)
+{
+	bson_t doc, arr, one;
+	char idx[16], *out;
+	size_t len;
+	int fd = STDOUT_FILENO, rc, i;
+	FILE *f = NULL;
+
+	if (json == NULL)
+		return 0;
+	bson_init(&doc);
+	BSON_APPEND_UTF8(&doc, "tool", "bk-put");
+	BSON_APPEND_UTF8(&doc, "version", BK_VERSION);
+	BSON_APPEND_INT64(&doc, "bytes", (int64_t)bytes);
+	BSON_APPEND_INT32(&doc, "parts", nparts);
+	BSON_APPEND_ARRAY_BEGIN(&doc, "destinations", &arr);
+	for (i = 0; i < p->nd; i++) {
+		snprintf(idx, sizeof(idx), "%d", i);
+		BSON_APPEND_DOCUMENT_BEGIN(&arr, idx, &one);
+		BSON_APPEND_UTF8(&one, "url", p->d[i].st ?
+		    p->d[i].st->u.url : p->d[i].arg);
+		BSON_APPEND_BOOL(&one, "ok", !p->d[i].failed);
+		BSON_APPEND_INT32(&one, "exit", p->d[i].failed);
+		if (p->d[i].failed && p->d[i].error[0] != '\0')
+			BSON_APPEND_UTF8(&one, "error", p->d[i].error);
+		bson_append_document_end(&arr, &one);
+	}
+	bson_append_array_end(&doc, &arr);
+	BSON_APPEND_BOOL(&doc, "ok", ex == 0);
+	BSON_APPEND_INT32(&doc, "exit", ex);
+	if (ex != 0 && bk_last_error()[0] != '\0')
+		BSON_APPEND_UTF8(&doc, "error", bk_last_error());
+	out = bson_as_relaxed_extended_json(&doc, &len);
+	bson_destroy(&doc);
+	if (*json != '\0') {
+		if ((f = fopen(json, "a")) == NULL) {
+			warnp("open --json file %s", json);
+			bson_free(out);
+			return -1;
+		}
+		fd = fileno(f);
+	}
+	rc = bk_write_full(fd, out, len, "--json status");
+	if (rc == 0)
+		rc = bk_write_full(fd, "\n", 1, "--json status");
+	if (f != NULL && fclose(f) != 0)
+		rc = -1;
+	bson_free(out);
+	return rc;
+}
+
+struct putcfg {
+	uint64_t part;
+	int jobs, retries, progress;
+	const char *json;
+};
+
+static int
+run_put(struct pipe *p, char **urls, int n, const struct putcfg *cfg)
+{
+	struct bk_progress *prog;
+	uint64_t total = 0;
+	int i, w, nparts, ex = BK_EXIT_OK, started = 0;
+
+	p->nd = n;
+	p->nslots = cfg->jobs;
+	if ((p->d = calloc((size_t)n, sizeof(*p->d))) == NULL ||
+	    (p->slots = calloc((size_t)p->nslots, sizeof(*p->slots))) ==
+	    NULL) {
+		warnp("malloc");
+		return BK_EXIT_FAIL;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (i = 0; i < n; i++) {
+		if ((ex = dest_open(p, &p->d[i], urls[i], cfg->jobs)) != 0)
+			goto out;
+		if (p->d[i].st->u.kind == STORE_S3)
+			p->d[i].st->t.retries = cfg->retries;
+	}
+	for (i = 0; i < n; i++)
+		for (w = 0; w < p->d[i].nworkers; w++) {
+			if (pthread_create(&p->d[i].th[w], NULL, worker,
+			    &p->d[i]) != 0) {
+				warn0("cannot start a thread");
+				p->d[i].nworkers = w;
+				end_stream(p, 1);
+				break;
+			}
+		}
+	started = 1;
+	prog = bk_progress_new("uploading", bk_fd_size(STDIN_FILENO),
+	    cfg->progress);
+	nparts = read_stream(p, cfg->part, &total, prog);
+	bk_progress_done(prog);
+	end_stream(p, nparts < 0);
+	for (i = 0; i < n; i++)
+		for (w = 0; w < p->d[i].nworkers; w++)
+			pthread_join(p->d[i].th[w], NULL);
+	for (i = 0; i < n; i++)
+		dest_finish(p, &p->d[i], nparts);
+out:
+	for (i = 0; i < n; i++) {
+		if (p->d[i].failed && (ex == 0 || p->d[i].failed ==
+		    BK_EXIT_TEMP))
+			ex = p->d[i].failed;
+	}
+	if (emit_json(cfg->json, p, total, started ? nparts : 0, ex) != 0 &&
+	    ex == 0)
+		ex = BK_EXIT_FAIL;
+	for (i = 0; i < n; i++)
+		dest_free(&p->d[i]);
+	for (i = 0; i < p->nslots; i++)
+		free(p->slots[i].buf);
+	free(p->slots);
+	free(p->d);
+	return ex;
+}
+
+/* --- --commit: sidecar, then manifest, for each destination --- */
+
+struct commitcfg {
+	const char *sumfile, *kind, *key_id, *compression, *source;
+	const char *counts_file;
+	int retries;
+};
+
+/* A small local file (sum file, counts) into a new string; NULL if not. */
+static char *
+read_text(const char *path, size_t max)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		warnp("open %s", path);
+		return NULL;
+	}
+	if ((buf = malloc(max + 1)) == NULL) {
+		warnp("malloc");
+		fclose(f);
+		return NULL;
+	}
+	len = fread(buf, 1, max + 1, f);
+	if (ferror(f) || len > max || memchr(buf, '\0', len) != NULL) {
+		warn0("%s: unreadable, binary or larger than %zu bytes", path,
+		    max);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Put key unless an identical copy is there (a commit being retried). */
+static int
+put_once(struct store *s, const char *key, const char *text,
+    const char *ctype)
+{
+	uint64_t size;
+	size_t len;
+	char *old;
+	int exists, rc;
+
+	if ((rc = store_head(s, key, &exists, &size)) != S3_OK)
+		return rc;
+	if (exists) {
+		if ((rc = store_get_small(s, key, STORE_SMALL_MAX, &old,
+		    &len)) != S3_OK)
+			return rc;
+		rc = (len == strlen(text) && memcmp(old, text, len) == 0) ?
+		    S3_OK : S3_PERM;
+		if (rc != S3_OK)
+			warn0("%s: %s exists with other contents; not "
+			    "overwritten", s->u.url, key);
+		free(old);
+		return rc;
+	}
+	return store_put_small(s, key, text, strlen(text), 1, ctype);
+}
+
+static int
+commit_one(struct store *s, const struct commitcfg *cc,
+    const unsigned char digest[32], const char *counts)
+{
+	struct manifest m;
+	char *base = NULL, *copy = NULL, *sidecar = NULL, *mkey = NULL;
+	char *line = NULL, *json = NULL;
+	uint64_t size;
+	int exists, rc;
+
+	if ((rc = store_head(s, s->u.key, &exists, &size)) != S3_OK)
+		return exit_for(rc);
+	if (!exists) {
+		warn0("%s: no such object; nothing to commit", s->u.url);
+		return BK_EXIT_FAIL;
+	}
+	rc = S3_PERM;
+	if ((copy = strdup(s->u.key)) == NULL ||
+	    (base = strdup(basename(copy))) == NULL ||
+	    asprintf(&sidecar, "%s%s", s->u.key, STORE_SUM_SUFFIX) < 0 ||
+	    asprintf(&mkey, "%s%s", s->u.key, STORE_MANIFEST_SUFFIX) < 0) {
+		warnp("malloc");
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	m = (struct manifest){ .name = base, .kind = cc->kind, .size = size,
+	    .key_id = cc->key_id, .compression = cc->compression,
+	    .source = cc->source, .counts_json = counts };
+	bk_hex(m.sha256, digest, 32);
+	/* The sidecar names the base name, so sha256sum -c works beside it. */
+	if ((line = bk_sumline(digest, base)) == NULL ||
+	    (json = manifest_build(&m)) == NULL)
+		goto out;
+	if ((rc = put_once(s, sidecar, line, "text/plain")) != S3_OK)
+		goto out;
+	rc = put_once(s, mkey, json, "application/json");
+out:
+	free(copy);
+	free(base);
+	free(sidecar);
+	free(mkey);
+	free(line);
+	free(json);
+	return rc == S3_OK ? 0 : exit_for(rc);
+}
+
+static int
+run_commit(char **urls, int n, const struct commitcfg *cc, const char *json)
+{
+	unsigned char digest[32];
+	char *sumtext = NULL, *counts = NULL;
+	struct store *s;
+	struct pipe p;
+	int i, ex = 0, r;
+
+	memset(&p, 0, sizeof(p));
+	if ((sumtext = read_text(cc->sumfile, STORE_SMALL_MAX)) == NULL ||
+	    bk_sumtext_lookup(sumtext, cc->sumfile, NULL, digest) != 0 ||
+	    (cc->counts_file != NULL &&
+	    (counts = read_text(cc->counts_file, STORE_SMALL_MAX)) == NULL)) {
+		ex = BK_EXIT_FAIL;
+		goto out;
+	}
+	if ((p.d = calloc((size_t)n, sizeof(*p.d))) == NULL) {
+		warnp("malloc");
+		ex = BK_EXIT_FAIL;
+		goto out;
+	}
+	p.nd = n;
+	for (i = 0; i < n; i++) {
+		p.d[i].arg = urls[i];
+		if ((s = store_open(urls[i], 1)) == NULL) {
+			r = BK_EXIT_USAGE;
+		} else {
+			if (s->u.kind == STORE_S3)
+				s->t.retries = cc->retries;
+			r = commit_one(s, cc, digest, counts);
+			store_close(s);
+		}
+		if (r != 0) {
+			p.d[i].failed = r;
+			snprintf(p.d[i].error, sizeof(p.d[i].error), "%s",
+			    bk_last_error());
+			if (ex == 0 || r == BK_EXIT_TEMP)
+				ex = r;
+		}
+	}
+out:
+	if (emit_json(json, &p, 0, 0, ex) != 0 && ex == 0)
+		ex = BK_EXIT_FAIL;
+	free(p.d);
+	free(sumtext);
+	free(counts);
+	return ex;
+}
+
+static int
+parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Append "k=v" to the URL-encoded tag set. */
+static int
+add_tag(char **tags, const char *kv)
+{
+	char *n;
+
+	if (strchr(kv, '=') == NULL || strpbrk(kv, "&?# ") != NULL) {
+		warn0("--tag %s: want key=value without & ? # or spaces", kv);
+		return -1;
+	}
+	if (asprintf(&n, "%s%s%s", *tags ? *tags : "", *tags ? "&" : "",
+	    kv) < 0) {
+		warnp("malloc");
+		return -1;
+	}
+	free(*tags);
+	*tags = n;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "part-size", required_argument, NULL, 'p' },
+		{ "overwrite", no_argument, NULL, 'O' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "storage-class", required_argument, NULL, 'S' },
+		{ "sse", required_argument, NULL, 'E' },
+		{ "sse-kms-key-id", required_argument, NULL, 'K' },
+		{ "object-lock-mode", required_argument, NULL, 'L' },
+		{ "object-lock-retain-until", required_argument, NULL, 'U' },
+		{ "tag", required_argument, NULL, 'T' },
+		{ "content-type", required_argument, NULL, 'C' },
+		{ "commit", no_argument, NULL, 'c' },
+		{ "sum", required_argument, NULL, 's' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "key-id", required_argument, NULL, 'I' },
+		{ "compression", required_argument, NULL, 'z' },
+		{ "source", required_argument, NULL, 'o' },
+		{ "counts", required_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "json", optional_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct putcfg cfg = { PART_DEFAULT, 4, 8, 0, NULL };
+	struct commitcfg cc = { 0 };
+	struct pipe p;
+	char *tags = NULL;
+	int ch, commit = 0, ex;
+
+	bk_setprogname(argv[0]);
+	memset(&p, 0, sizeof(p));
+	cfg.progress = bk_progress_default();
+	cc.retries = cfg.retries;
+	while ((ch = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			if (parse_int(optarg, 1, JOBS_MAX, &cfg.jobs) != 0) {
+				warn0("-j %s: want 1..%d", optarg, JOBS_MAX);
+				usage();
+			}
+			break;
+		case 'p':
+			if (bk_parse_size(optarg, &cfg.part) != 0 ||
+			    cfg.part < S3_PART_MIN || cfg.part > S3_PART_MAX) {
+				warn0("--part-size %s: want 5M..5G", optarg);
+				usage();
+			}
+			break;
+		case 'O': p.overwrite = 1; break;
+		case 'r':
+			if (parse_int(optarg, 0, 100, &cfg.retries) != 0) {
+				warn0("--retries %s: want 0..100", optarg);
+				usage();
+			}
+			cc.retries = cfg.retries;
+			break;
+		case 'S': p.opts.storage_class = optarg; break;
+		case 'E': p.opts.sse = optarg; break;
+		case 'K': p.opts.kms_key = optarg; break;
+		case 'L': p.opts.lock_mode = optarg; break;
+		case 'U': p.opts.lock_until = optarg; break;
+		case 'T':
+			if (add_tag(&tags, optarg) != 0)
+				usage();
+			break;
+		case 'C': p.opts.content_type = optarg; break;
+		case 'c': commit = 1; break;
+		case 's': cc.sumfile = optarg; break;
+		case 'k': cc.kind = optarg; break;
+		case 'I': cc.key_id = optarg; break;
+		case 'z': cc.compression = optarg; break;
+		case 'o': cc.source = optarg; break;
+		case 'n': cc.counts_file = optarg; break;
+		case 'P': cfg.progress = 1; break;
+		case 'Q': cfg.progress = 0; break;
+		case 'J': cfg.json = optarg ? optarg : ""; break;
+		case 'V': bk_print_version(); return 0;
+		case 'h':
+		default: usage();
+		}
+	}
+	if (optind == argc) {
+		warn0("no destination");
+		usage();
+	}
+	if (argc - optind > DEST_MAX) {
+		warn0("at most %d destinations", DEST_MAX);
+		usage();
+	}
+	if (commit != (cc.sumfile != NULL)) {
+		warn0("--commit and --sum go together");
+		usage();
+	}
+	if (p.opts.sse != NULL && strcmp(p.opts.sse, "AES256") != 0 &&
+	    strcmp(p.opts.sse, "aws:kms") != 0) {
+		warn0("--sse %s: want AES256 or aws:kms", p.opts.sse);
+		usage();
+	}
+	if (p.opts.kms_key != NULL && (p.opts.sse == NULL ||
+	    strcmp(p.opts.sse, "aws:kms") != 0)) {
+		warn0("--sse-kms-key-id needs --sse aws:kms");
+		usage();
+	}
+	if ((p.opts.lock_mode == NULL) != (p.opts.lock_until == NULL)) {
+		warn0("--object-lock-mode and --object-lock-retain-until go "
+		    "together");
+		usage();
+	}
+	p.opts.tagging = tags;
+	p.opts.noclobber = !p.overwrite;
+	bk_ignore_sigpipe();
+	if (s3_global_init() != 0)
+		return BK_EXIT_FAIL;
+	if (commit)
+		ex = run_commit(argv + optind, argc - optind, &cc, cfg.json);
+	else
+		ex = run_put(&p, argv + optind, argc - optind, &cfg);
+	free(tags);
+	return ex;
+}
