@@ -1,12 +1,598 @@
-/* dump_db.c - placeholder until the mode is written; it refuses to run. */
+/*
+ * dump_db.c - bk-dump's database mode: MongoDB -> one mongodump --archive
+ * stream on standard output, optionally gzip or zstd compressed.
+ *
+ * The prelude (every namespace with its metadata) is written first; then
+ * up to --jobs collections are read at once, each by its own thread and
+ * client, buffering up to SEG_MAX bytes of documents before it writes a
+ * segment under the output lock, so segments interleave as mongodump's do
+ * and memory stays at jobs * SEG_MAX.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mongoc/mongoc.h>
+
 #include "bk.h"
+#include "archive.h"
+#include "compress.h"
 #include "modes.h"
+#include "mongo.h"
+
+#define SEG_MAX (16 * 1024 * 1024)
+#define JOBS_MAX 16
+#define PATTERNS_MAX 64
+
+struct dump_opts {
+	const char *uri, *pwfile, *db, *coll, *query, *readpref, *json;
+	const char *incl[PATTERNS_MAX], *excl[PATTERNS_MAX];
+	size_t nincl, nexcl;
+	enum bk_comp comp;
+	int level, jobs, users, progress, verbose;
+};
+
+struct dump_ns {
+	struct archive_ns a;	/* db, coll, metadata, type for the prelude */
+	int view;
+	uint64_t crc, ndocs, nbytes;
+};
+
+struct dump {
+	const struct dump_opts *o;
+	mongoc_client_pool_t *pool;
+	bson_t query;
+	struct dump_ns *ns;
+	size_t nns, next;
+	pthread_mutex_t lock;	/* guards next, out, prog, failed */
+	struct bk_zwriter *zw;
+	struct archive_out out;
+	struct bk_progress *prog;
+	int failed;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bk-dump [--uri URI] [--password-file FILE] [--db DB] "
+	    "[--collection C]\n"
+	    "               [--ns-include PAT] [--ns-exclude PAT] "
+	    "[--query JSON]\n"
+	    "               [--read-preference MODE] [-j JOBS] "
+	    "[-z none|gzip|zstd[:LEVEL]]\n"
+	    "               [--include-users] [-v] [--progress] "
+	    "[--json[=FILE]]\n"
+	    "       bk-dump --files DIR ...   (see bk-dump(1))\n");
+}
+
+static int
+zwrite(void *ctx, const void *buf, size_t len)
+{
+	struct dump *d = ctx;
+
+	bk_progress_add(d->prog, len);
+	return bk_zwriter_write(d->zw, buf, len);
+}
+
+/* 1 if the namespace is wanted by --db, --collection and the patterns. */
+static int
+wanted(const struct dump_opts *o, const char *db, const char *coll)
+{
+	char *ns;
+	size_t i;
+	int ok;
+
+	if (o->coll != NULL && strcmp(coll, o->coll) != 0)
+		return 0;
+	if ((ns = archive_nsname(db, coll)) == NULL)
+		return 0;
+	ok = o->nincl == 0;
+	for (i = 0; i < o->nincl && !ok; i++)
+		ok = mongo_ns_match(o->incl[i], ns);
+	for (i = 0; i < o->nexcl && ok; i++)
+		ok = !mongo_ns_match(o->excl[i], ns);
+	free(ns);
+	return ok;
+}
+
+/* The listIndexes output of db.coll as an array in *out. 0 or -1. */
+static int
+list_indexes(mongoc_client_t *c, const char *db, const char *coll,
+    bson_t *out)
+{
+	mongoc_collection_t *col = mongoc_client_get_collection(c, db, coll);
+	mongoc_cursor_t *cur;
+	const bson_t *spec;
+	bson_error_t err;
+	char key[16];
+	const char *k;
+	uint32_t i = 0;
+	int rc = 0;
+
+	bson_init(out);
+	cur = mongoc_collection_find_indexes_with_opts(col, NULL);
+	while (mongoc_cursor_next(cur, &spec)) {
+		bson_uint32_to_string(i++, &k, key, sizeof(key));
+		BSON_APPEND_DOCUMENT(out, k, spec);
+	}
+	if (mongoc_cursor_error(cur, &err)) {
+		warn0("%s.%s: listIndexes: %s", db, coll, err.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	mongoc_collection_destroy(col);
+	return rc;
+}
+
+static int
+ns_cmp(const void *a, const void *b)
+{
+	const struct dump_ns *x = a, *y = b;
+	int c = strcmp(x->a.db, y->a.db);
+
+	return c != 0 ? c : strcmp(x->a.coll, y->a.coll);
+}
+
+/* Add one listCollections entry of db to d->ns.  0 or -1. */
+static int
+add_collection(struct dump *d, mongoc_client_t *c, const char *db,
+    const bson_t *info)
+{
+	struct dump_ns *nn, *ns;
+	const char *name, *type = "collection";
+	bson_iter_t it;
+	bson_t idx;
+	int users;
+
+	if (!bson_iter_init_find(&it, info, "name") ||
+	    !BSON_ITER_HOLDS_UTF8(&it))
+		return 0;
+	name = bson_iter_utf8(&it, NULL);
+	if (bson_iter_init_find(&it, info, "type") &&
+	    BSON_ITER_HOLDS_UTF8(&it))
+		type = bson_iter_utf8(&it, NULL);
+	users = strcmp(db, "admin") == 0 && (strcmp(name, "system.users") ==
+	    0 || strcmp(name, "system.roles") == 0);
+	/* Server-internal collections are the server's business. */
+	if (strncmp(name, "system.", 7) == 0 && !(users && d->o->users))
+		return 0;
+	if (!users && !wanted(d->o, db, name))
+		return 0;
+	if (strcmp(type, "timeseries") == 0) {
+		warn0("%s.%s: timeseries collections are not supported", db,
+		    name);
+		return -1;
+	}
+	if (d->nns >= ARCHIVE_NS_MAX ||
+	    (nn = reallocarray(d->ns, d->nns + 1, sizeof(*nn))) == NULL) {
+		warnp("too many collections");
+		return -1;
+	}
+	d->ns = nn;
+	ns = &d->ns[d->nns++];
+	memset(ns, 0, sizeof(*ns));
+	ns->view = strcmp(type, "view") == 0;
+	bson_init(&idx);
+	if (!ns->view && list_indexes(c, db, name, &idx) != 0) {
+		bson_destroy(&idx);
+		return -1;
+	}
+	ns->a.metadata = mongo_meta_json(info, ns->view ? NULL : &idx);
+	bson_destroy(&idx);
+	ns->a.db = strdup(db);
+	ns->a.coll = strdup(name);
+	ns->a.type = strdup(type);
+	if (ns->a.metadata == NULL || ns->a.db == NULL || ns->a.coll == NULL ||
+	    ns->a.type == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+list_db(struct dump *d, mongoc_client_t *c, const char *db)
+{
+	mongoc_database_t *dbh = mongoc_client_get_database(c, db);
+	mongoc_cursor_t *cur;
+	const bson_t *info;
+	bson_error_t err;
+	int rc = 0;
+
+	cur = mongoc_database_find_collections_with_opts(dbh, NULL);
+	while (rc == 0 && mongoc_cursor_next(cur, &info))
+		rc = add_collection(d, c, db, info);
+	if (rc == 0 && mongoc_cursor_error(cur, &err)) {
+		warn0("database %s: listCollections: %s", db, err.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	mongoc_database_destroy(dbh);
+	return rc;
+}
+
+/* Find every namespace to dump, sorted by name.  0 or -1. */
+static int
+list_namespaces(struct dump *d)
+{
+	mongoc_client_t *c = mongoc_client_pool_pop(d->pool);
+	bson_error_t err;
+	char **names = NULL;
+	int rc = -1, i;
+
+	if (d->o->db != NULL) {
+		rc = list_db(d, c, d->o->db);
+		if (rc == 0 && d->o->users && strcmp(d->o->db, "admin") != 0)
+			rc = list_db(d, c, "admin");
+		goto done;
+	}
+	if ((names = mongoc_client_get_database_names_with_opts(c, NULL,
+	    &err)) == NULL) {
+		warn0("listDatabases: %s", err.message);
+		goto done;
+	}
+	rc = 0;
+	for (i = 0; rc == 0 && names[i] != NULL; i++) {
+		/* local and config are per-server state, never data. */
+		if (strcmp(names[i], "local") == 0 ||
+		    strcmp(names[i], "config") == 0)
+			continue;
+		rc = list_db(d, c, names[i]);
+	}
+done:
+	bson_strfreev(names);
+	mongoc_client_pool_push(d->pool, c);
+	if (rc == 0 && d->nns > 1)
+		qsort(d->ns, d->nns, sizeof(*d->ns), ns_cmp);
+	return rc;
+}
+
+/* Write a segment of namespace ns (len bytes at buf) under the lock. */
+static int
+flush_segment(struct dump *d, struct dump_ns *ns, const unsigned char *buf,
+    size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->lock);
+	rc = d->failed ? -1 : archive_put_segment(&d->out, ns->a.db,
+	    ns->a.coll, buf, len);
+	if (rc != 0)
+		d->failed = 1;
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* Stream one collection's documents into segments, then its EOF block. */
+static int
+dump_collection(struct dump *d, mongoc_client_t *c, struct dump_ns *ns,
+    unsigned char *buf)
+{
+	mongoc_collection_t *col;
+	mongoc_cursor_t *cur = NULL;
+	const bson_t *doc;
+	bson_error_t err;
+	size_t used = 0;
+	int rc = -1;
+
+	if (ns->view)
+		goto eof;
+	col = mongoc_client_get_collection(c, ns->a.db, ns->a.coll);
+	cur = mongoc_collection_find_with_opts(col, &d->query, NULL, NULL);
+	mongoc_collection_destroy(col);
+	while (mongoc_cursor_next(cur, &doc)) {
+		if (doc->len > ARCHIVE_DOC_MAX) {
+			warn0("%s.%s: a document of %lu bytes is larger than "
+			    "any archive reader accepts", ns->a.db, ns->a.coll,
+			    (unsigned long)doc->len);
+			goto done;
+		}
+		if (used + doc->len > SEG_MAX && used > 0) {
+			if (flush_segment(d, ns, buf, used) != 0)
+				goto done;
+			used = 0;
+		}
+		memcpy(buf + used, bson_get_data(doc), doc->len);
+		ns->crc = crc64_xz(ns->crc, buf + used, doc->len);
+		used += doc->len;
+		ns->ndocs++;
+		ns->nbytes += doc->len;
+	}
+	if (mongoc_cursor_error(cur, &err)) {
+		warn0("%s.%s: find: %s", ns->a.db, ns->a.coll, err.message);
+		goto done;
+	}
+	if (used > 0 && flush_segment(d, ns, buf, used) != 0)
+		goto done;
+eof:
+	pthread_mutex_lock(&d->lock);
+	rc = d->failed ? -1 : archive_put_eof(&d->out, ns->a.db, ns->a.coll,
+	    ns->crc);
+	pthread_mutex_unlock(&d->lock);
+done:
+	mongoc_cursor_destroy(cur);
+	return rc;
+}
+
+static void *
+worker(void *arg)
+{
+	struct dump *d = arg;
+	mongoc_client_t *c = mongoc_client_pool_pop(d->pool);
+	unsigned char *buf;
+	size_t i;
+
+	/* A document is at most ARCHIVE_DOC_MAX == SEG_MAX: one fits. */
+	if ((buf = malloc(SEG_MAX)) == NULL) {
+		warnp("malloc");
+		pthread_mutex_lock(&d->lock);
+		d->failed = 1;
+		pthread_mutex_unlock(&d->lock);
+	}
+	while (buf != NULL) {
+		pthread_mutex_lock(&d->lock);
+		i = d->failed ? d->nns : d->next++;
+		pthread_mutex_unlock(&d->lock);
+		if (i >= d->nns)
+			break;
+		if (dump_collection(d, c, &d->ns[i], buf) != 0) {
+			pthread_mutex_lock(&d->lock);
+			d->failed = 1;
+			pthread_mutex_unlock(&d->lock);
+		}
+	}
+	free(buf);
+	mongoc_client_pool_push(d->pool, c);
+	return NULL;
+}
+
+/* Run the workers over every namespace.  0 or -1. */
+static int
+dump_all(struct dump *d)
+{
+	pthread_t th[JOBS_MAX];
+	int i, n = d->o->jobs, started = 0;
+
+	if ((size_t)n > d->nns)
+		n = d->nns > 0 ? (int)d->nns : 1;
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&th[i], NULL, worker, d) != 0) {
+			warn0("cannot start a dump thread");
+			pthread_mutex_lock(&d->lock);
+			d->failed = 1;
+			pthread_mutex_unlock(&d->lock);
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return d->failed ? -1 : 0;
+}
+
+/* Per-namespace counts on stderr (-v) and in the --json status. */
+static void
+report(const struct dump *d, struct bk_status *st)
+{
+	uint64_t docs = 0, bytes = 0;
+	char key[1024], sz[32];
+	size_t i;
+
+	for (i = 0; i < d->nns; i++) {
+		const struct dump_ns *ns = &d->ns[i];
+
+		docs += ns->ndocs;
+		bytes += ns->nbytes;
+		if (d->o->verbose) {
+			bk_fmt_bytes(sz, sizeof(sz), (double)ns->nbytes);
+			warn0("%s.%s: %llu documents, %s%s", ns->a.db,
+			    ns->a.coll, (unsigned long long)ns->ndocs, sz,
+			    ns->view ? " (view)" : "");
+		}
+		snprintf(key, sizeof(key), "docs:%s.%s", ns->a.db, ns->a.coll);
+		bk_status_int(st, key, (int64_t)ns->ndocs);
+		snprintf(key, sizeof(key), "bytes:%s.%s", ns->a.db,
+		    ns->a.coll);
+		bk_status_int(st, key, (int64_t)ns->nbytes);
+	}
+	bk_status_int(st, "collections", (int64_t)d->nns);
+	bk_status_int(st, "documents", (int64_t)docs);
+	bk_status_int(st, "bytes", (int64_t)bytes);
+}
+
+static int
+parse_opts(int argc, char *argv[], struct dump_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "uri", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'W' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "ns-include", required_argument, NULL, 'I' },
+		{ "ns-exclude", required_argument, NULL, 'E' },
+		{ "query", required_argument, NULL, 'q' },
+		{ "read-preference", required_argument, NULL, 'R' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "compress", required_argument, NULL, 'z' },
+		{ "include-users", no_argument, NULL, 'U' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "json", optional_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	long n;
+	int ch;
+
+	o->readpref = "secondaryPreferred";
+	o->jobs = 4;
+	o->progress = bk_progress_default();
+	while ((ch = getopt_long(argc, argv, "d:c:q:j:z:vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'u': o->uri = optarg; break;
+		case 'W': o->pwfile = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 'c': o->coll = optarg; break;
+		case 'I':
+		case 'E':
+			if ((ch == 'I' ? o->nincl : o->nexcl) >= PATTERNS_MAX) {
+				warn0("too many --ns-include/--ns-exclude");
+				return -1;
+			}
+			if (ch == 'I')
+				o->incl[o->nincl++] = optarg;
+			else
+				o->excl[o->nexcl++] = optarg;
+			break;
+		case 'q': o->query = optarg; break;
+		case 'R': o->readpref = optarg; break;
+		case 'j':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || n < 1 || n > JOBS_MAX) {
+				warn0("--jobs %s: expected 1..%d", optarg,
+				    JOBS_MAX);
+				return -1;
+			}
+			o->jobs = (int)n;
+			break;
+		case 'z':
+			if (bk_comp_parse(optarg, &o->comp, &o->level) != 0)
+				return -1;
+			break;
+		case 'U': o->users = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'P': o->progress = 1; break;
+		case 'Q': o->progress = 0; break;
+		case 'J': o->json = optarg ? optarg : ""; break;
+		case 'V': bk_print_version(); return 1;
+		case 'h': usage(); return 1;
+		default: return -1;
+		}
+	}
+	if (optind != argc) {
+		warn0("unexpected argument: %s", argv[optind]);
+		return -1;
+	}
+	if (o->coll != NULL && o->db == NULL) {
+		warn0("--collection needs --db");
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything after the options; returns the exit status. */
+static int
+dump_run(struct dump *d, struct bk_status *st)
+{
+	const struct dump_opts *o = d->o;
+	struct archive_header h = { 0 };
+	bson_error_t err;
+	char *sv = NULL;
+	struct archive_ns *prelude = NULL;
+	size_t i;
+	int temp, ex = BK_EXIT_FAIL;
+
+	if (o->query != NULL && !bson_init_from_json(&d->query, o->query, -1,
+	    &err)) {
+		warn0("--query: not valid Extended JSON: %s", err.message);
+		return BK_EXIT_USAGE;
+	}
+	if ((d->pool = mongo_pool_open(o->uri, o->pwfile, o->readpref,
+	    "bk-dump", &temp, &sv)) == NULL)
+		return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
+	mongoc_client_pool_max_size(d->pool, (uint32_t)o->jobs + 1);
+	if (list_namespaces(d) != 0)
+		goto done;
+	if (d->nns > 0 && (prelude = calloc(d->nns, sizeof(*prelude))) ==
+	    NULL) {
+		warnp("malloc");
+		goto done;
+	}
+	for (i = 0; i < d->nns; i++)
+		prelude[i] = d->ns[i].a;
+	h.concurrent = o->jobs;
+	h.server_version = sv;
+	h.tool_version = "bk-dump " BK_VERSION;
+	if ((d->zw = bk_zwriter_new(STDOUT_FILENO, o->comp, o->level,
+	    "<stdout>")) == NULL)
+		goto done;
+	d->out.write = zwrite;
+	d->out.ctx = d;
+	d->prog = bk_progress_new("dumping", 0, o->progress);
+	if (archive_put_prelude(&d->out, &h, prelude, d->nns) != 0 ||
+	    dump_all(d) != 0)
+		goto done;
+	bk_progress_done(d->prog);
+	d->prog = NULL;
+	bk_status_int(st, "archive_bytes", (int64_t)bk_zwriter_out(d->zw));
+	if (bk_zwriter_finish(d->zw) != 0) {
+		d->zw = NULL;
+		goto done;
+	}
+	d->zw = NULL;
+	if (bk_close_stdout() != 0)
+		goto done;
+	report(d, st);
+	bk_status_str(st, "compression", bk_comp_name(o->comp));
+	bk_status_str(st, "server_version", sv);
+	ex = BK_EXIT_OK;
+done:
+	bk_progress_done(d->prog);
+	bk_zwriter_free(d->zw);
+	free(prelude);
+	free(sv);
+	return ex;
+}
 
 int
 dump_db_main(int argc, char *argv[])
 {
-	(void)argc;
-	(void)argv;
-	warn0("this mode is not built yet");
-	return BK_EXIT_FAIL;
+	struct dump_opts o = { 0 };
+	struct dump d = { 0 };
+	struct bk_status *st;
+	size_t i;
+	int ex, rc;
+
+	if ((rc = parse_opts(argc, argv, &o)) != 0) {
+		if (rc < 0)
+			usage();
+		return rc < 0 ? BK_EXIT_USAGE : BK_EXIT_OK;
+	}
+	if (isatty(STDOUT_FILENO)) {
+		warn0("refusing to write an archive to a terminal");
+		return BK_EXIT_USAGE;
+	}
+	/* stdout carries the archive, so the status line goes to stderr. */
+	st = bk_status_new(o.json, STDERR_FILENO);
+	if (o.json != NULL && st == NULL)
+		return BK_EXIT_FAIL;
+	mongoc_init();
+	d.o = &o;
+	bson_init(&d.query);
+	pthread_mutex_init(&d.lock, NULL);
+	ex = dump_run(&d, st);
+	pthread_mutex_destroy(&d.lock);
+	for (i = 0; i < d.nns; i++) {
+		bson_free(d.ns[i].a.metadata);
+		free(d.ns[i].a.db);
+		free(d.ns[i].a.coll);
+		free(d.ns[i].a.type);
+	}
+	free(d.ns);
+	bson_destroy(&d.query);
+	mongoc_client_pool_destroy(d.pool);
+	mongoc_cleanup();
+	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
+		ex = BK_EXIT_FAIL;
+	return ex;
 }

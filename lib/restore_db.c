@@ -1,12 +1,705 @@
-/* restore_db.c - placeholder until the mode is written; it refuses to run. */
+/*
+ * restore_db.c - bk-restore's database mode: a mongodump --archive stream
+ * (plain, gzip or zstd, detected by magic) on standard input -> MongoDB.
+ *
+ * One pass over the stream: each namespace is created (with its options)
+ * when first met, its documents go in unordered bulk inserts of bounded
+ * size, and at its EOF block (CRC checked by the reader) its indexes are
+ * built.  Views are created last, when what they read exists.  With
+ * --dry-run nothing is sent anywhere: the stream is only checked.
+ * --validate then compares each collection's count and an
+ * order-independent digest (sum mod 2^256 of the SHA-256 of each raw
+ * document) with what the server holds.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mongoc/mongoc.h>
+#include <openssl/evp.h>
+
 #include "bk.h"
+#include "archive.h"
+#include "compress.h"
 #include "modes.h"
+#include "mongo.h"
+
+#define PATTERNS_MAX 64
+#define SERVER_NAMESPACE_EXISTS 48
+#define SERVER_NAMESPACE_NOT_FOUND 26
+
+struct rs_opts {
+	const char *uri, *pwfile, *json;
+	const char *incl[PATTERNS_MAX], *excl[PATTERNS_MAX];
+	char *from[PATTERNS_MAX], *to[PATTERNS_MAX];
+	size_t nincl, nexcl, nfrom, nto;
+	uint64_t batch_docs, batch_bytes;
+	int drop, dry, noindex, cont, validate, progress, verbose;
+};
+
+struct rs_ns {
+	char *src;		/* db.coll in the archive */
+	char *tdb, *tcoll;	/* where it goes */
+	bson_t meta;
+	int selected, view, prepared, nindexes;
+	uint64_t inserted, failed;
+	unsigned char digest[32];	/* of the archive's documents */
+};
+
+struct rs {
+	const struct rs_opts *o;
+	struct bk_zreader *zr;
+	struct archive_reader *ar;
+	struct archive_ns *ans;
+	struct rs_ns *ns;
+	size_t n;
+	mongoc_client_pool_t *pool;
+	mongoc_client_t *c;
+	mongoc_collection_t *bcoll;	/* the open bulk insert */
+	mongoc_bulk_operation_t *bulk;
+	size_t bns;
+	uint64_t bdocs, bbytes;
+	struct bk_progress *prog;
+	uint64_t lastin;
+	int write_errors;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bk-restore [--uri URI] [--password-file FILE] [--drop] "
+	    "[--dry-run]\n"
+	    "                  [--ns-include PAT] [--ns-exclude PAT] "
+	    "[--ns-from PAT --ns-to PAT]\n"
+	    "                  [--batch-size N] [--batch-bytes SIZE] "
+	    "[--no-index-restore]\n"
+	    "                  [--continue-on-error] [--validate] [-v] "
+	    "[--progress] [--json[=FILE]]\n"
+	    "       bk-restore --files DIR ...   (see bk-restore(1))\n");
+}
+
+static ssize_t
+zread(void *ctx, void *buf, size_t len)
+{
+	return bk_zreader_read(ctx, buf, len);
+}
+
+/* Add the 256-bit big-endian numbers: acc += v (mod 2^256). */
+static void
+add256(unsigned char acc[32], const unsigned char v[32])
+{
+	unsigned int carry = 0, s;
+	int i;
+
+	for (i = 31; i >= 0; i--) {
+		s = acc[i] + v[i] + carry;
+		acc[i] = s & 0xff;
+		carry = s >> 8;
+	}
+}
+
+/* acc += SHA-256(doc).  0 or -1. */
+static int
+digest_add(unsigned char acc[32], const void *doc, size_t len)
+{
+	unsigned char md[32];
+	unsigned int mdlen;
+
+	if (EVP_Digest(doc, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		warn0("SHA-256 failed");
+		return -1;
+	}
+	add256(acc, md);
+	return 0;
+}
+
+static int
+selected(const struct rs_opts *o, const char *ns)
+{
+	size_t i;
+	int ok = o->nincl == 0;
+
+	for (i = 0; i < o->nincl && !ok; i++)
+		ok = mongo_ns_match(o->incl[i], ns);
+	for (i = 0; i < o->nexcl && ok; i++)
+		ok = !mongo_ns_match(o->excl[i], ns);
+	return ok;
+}
+
+/* Decide, for every namespace of the prelude, whether and where it goes. */
+static int
+plan(struct rs *r)
+{
+	const struct rs_opts *o = r->o;
+	struct archive_ns *a;
+	struct rs_ns *ns;
+	char *target;
+	size_t i;
+
+	if (r->n > 0 && (r->ns = calloc(r->n, sizeof(*r->ns))) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	for (i = 0; i < r->n; i++)
+		bson_init(&r->ns[i].meta);
+	for (i = 0; i < r->n; i++) {
+		a = &r->ans[i];
+		ns = &r->ns[i];
+		if ((ns->src = archive_nsname(a->db, a->coll)) == NULL)
+			return -1;
+		bson_destroy(&ns->meta);
+		if (mongo_meta_parse(a->metadata, ns->src, &ns->meta) != 0)
+			return -1;
+		ns->view = mongo_meta_is_view(&ns->meta) ||
+		    strcmp(a->type, "view") == 0;
+		if (a->db[0] == '\0') {
+			warn0("%s: skipped: oplog replay is not supported",
+			    a->coll);
+			continue;
+		}
+		if (strcmp(a->db, "admin") == 0 &&
+		    (strcmp(a->coll, "system.users") == 0 ||
+		    strcmp(a->coll, "system.roles") == 0)) {
+			warn0("%s: skipped: users and roles are not restored "
+			    "(see bk-restore(1))", ns->src);
+			continue;
+		}
+		if (!selected(o, ns->src))
+			continue;
+		if ((target = mongo_ns_rename(o->from, o->to, o->nfrom,
+		    ns->src)) == NULL)
+			return -1;
+		if (mongo_ns_split(target, &ns->tdb, &ns->tcoll) != 0) {
+			free(target);
+			return -1;
+		}
+		free(target);
+		ns->selected = 1;
+	}
+	return 0;
+}
+
+/* Run cmd on database db; 0, or -1 (reported) unless code is ignored. */
+static int
+run_cmd(struct rs *r, const char *db, const bson_t *cmd, const char *what,
+    const char *ns, int ignore_code)
+{
+	bson_error_t err;
+	bson_t reply;
+	int ok;
+
+	ok = mongoc_client_command_simple(r->c, db, cmd, NULL, &reply, &err);
+	bson_destroy(&reply);
+	if (ok || (ignore_code != 0 && err.code == (uint32_t)ignore_code))
+		return 0;
+	warn0("%s: %s: %s", ns, what, err.message);
+	return -1;
+}
+
+/* Drop (with --drop) and create the target of namespace i, once. */
+static int
+prepare(struct rs *r, size_t i)
+{
+	struct rs_ns *ns = &r->ns[i];
+	bson_t cmd;
+	int rc = 0;
+
+	if (ns->prepared)
+		return 0;
+	ns->prepared = 1;
+	if (r->o->drop) {
+		bson_init(&cmd);
+		BSON_APPEND_UTF8(&cmd, "drop", ns->tcoll);
+		rc = run_cmd(r, ns->tdb, &cmd, "drop", ns->src,
+		    SERVER_NAMESPACE_NOT_FOUND);
+		bson_destroy(&cmd);
+	}
+	/* Views are made at the end, when what they read is there. */
+	if (rc != 0 || ns->view)
+		return rc;
+	mongo_create_cmd(&cmd, ns->tcoll, &ns->meta);
+	/* Without --drop an existing collection is added to, not replaced. */
+	rc = run_cmd(r, ns->tdb, &cmd, "create", ns->src,
+	    SERVER_NAMESPACE_EXISTS);
+	bson_destroy(&cmd);
+	return rc;
+}
+
+/* Count write errors of a bulk reply and name the first one. */
+static void
+bulk_errors(struct rs *r, const bson_t *reply, uint64_t *nerr)
+{
+	bson_iter_t it, e;
+	const char *first = NULL;
+
+	*nerr = 0;
+	if (bson_iter_init_find(&it, reply, "writeErrors") &&
+	    BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &e)) {
+		while (bson_iter_next(&e)) {
+			bson_iter_t m;
+
+			if (*nerr == 0 && BSON_ITER_HOLDS_DOCUMENT(&e) &&
+			    bson_iter_recurse(&e, &m) &&
+			    bson_iter_find(&m, "errmsg") &&
+			    BSON_ITER_HOLDS_UTF8(&m))
+				first = bson_iter_utf8(&m, NULL);
+			(*nerr)++;
+		}
+	}
+	if (*nerr > 0)
+		warn0("%s: %llu of %llu documents not inserted; first error: "
+		    "%s", r->ns[r->bns].src, (unsigned long long)*nerr,
+		    (unsigned long long)r->bdocs, first ? first : "?");
+}
+
+/* Send the pending bulk insert.  0, or -1 if it failed (reported). */
+static int
+bulk_flush(struct rs *r)
+{
+	struct rs_ns *ns;
+	bson_error_t err;
+	bson_t reply;
+	uint64_t nerr = 0;
+	int ok;
+
+	if (r->bulk == NULL)
+		return 0;
+	ns = &r->ns[r->bns];
+	ok = mongoc_bulk_operation_execute(r->bulk, &reply, &err) != 0;
+	if (!ok) {
+		bulk_errors(r, &reply, &nerr);
+		if (nerr == 0) {
+			warn0("%s: insert: %s", ns->src, err.message);
+			nerr = r->bdocs;
+		}
+	}
+	bson_destroy(&reply);
+	ns->inserted += r->bdocs - nerr;
+	ns->failed += nerr;
+	mongoc_bulk_operation_destroy(r->bulk);
+	mongoc_collection_destroy(r->bcoll);
+	r->bulk = NULL;
+	r->bcoll = NULL;
+	r->bdocs = r->bbytes = 0;
+	if (nerr > 0) {
+		r->write_errors = 1;
+		return r->o->cont ? 0 : -1;
+	}
+	return 0;
+}
+
+/* Queue one document of namespace i for insertion.  0 or -1. */
+static int
+insert_doc(struct rs *r, size_t i, const unsigned char *doc, size_t len)
+{
+	bson_t b, opts;
+	bson_error_t err;
+
+	if (r->bulk != NULL && r->bns != i && bulk_flush(r) != 0)
+		return -1;
+	if (prepare(r, i) != 0)
+		return -1;
+	if (r->bulk == NULL) {
+		r->bcoll = mongoc_client_get_collection(r->c, r->ns[i].tdb,
+		    r->ns[i].tcoll);
+		bson_init(&opts);
+		BSON_APPEND_BOOL(&opts, "ordered", false);
+		r->bulk = mongoc_collection_create_bulk_operation_with_opts(
+		    r->bcoll, &opts);
+		bson_destroy(&opts);
+		r->bns = i;
+	}
+	if (!bson_init_static(&b, doc, len) ||
+	    !mongoc_bulk_operation_insert_with_opts(r->bulk, &b, NULL, &err)) {
+		warn0("%s: insert: %s", r->ns[i].src, "bad document");
+		return -1;
+	}
+	r->bdocs++;
+	r->bbytes += len;
+	if (r->bdocs >= r->o->batch_docs || r->bbytes >= r->o->batch_bytes)
+		return bulk_flush(r);
+	return 0;
+}
+
+/* The namespace's EOF block passed its CRC: finish it. */
+static int
+finish_ns(struct rs *r, size_t i)
+{
+	struct rs_ns *ns = &r->ns[i];
+	bson_t cmd;
+	int rc;
+
+	if (r->bulk != NULL && r->bns == i && bulk_flush(r) != 0)
+		return -1;
+	if (prepare(r, i) != 0)
+		return -1;
+	if (ns->view || r->o->noindex)
+		return 0;
+	ns->nindexes = mongo_indexes_cmd(&cmd, ns->tcoll, &ns->meta);
+	rc = ns->nindexes == 0 ? 0 : run_cmd(r, ns->tdb, &cmd,
+	    "createIndexes", ns->src, 0);
+	bson_destroy(&cmd);
+	return rc;
+}
+
+static int
+create_views(struct rs *r)
+{
+	bson_t cmd;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < r->n && rc == 0; i++) {
+		if (!r->ns[i].selected || !r->ns[i].view)
+			continue;
+		mongo_create_cmd(&cmd, r->ns[i].tcoll, &r->ns[i].meta);
+		rc = run_cmd(r, r->ns[i].tdb, &cmd, "create view",
+		    r->ns[i].src, r->o->drop ? 0 : SERVER_NAMESPACE_EXISTS);
+		bson_destroy(&cmd);
+	}
+	return rc;
+}
+
+/* Read the whole stream, restoring (or, dry, only checking).  0/-1/-2. */
+static int
+consume(struct rs *r)
+{
+	struct archive_event ev;
+	struct rs_ns *ns;
+	uint64_t in;
+	int got;
+
+	while ((got = archive_next(r->ar, &ev)) == 1) {
+		in = bk_zreader_in(r->zr);
+		bk_progress_add(r->prog, in - r->lastin);
+		r->lastin = in;
+		ns = &r->ns[ev.ns];
+		if (!ns->selected)
+			continue;
+		if (ev.type == ARCHIVE_DOC) {
+			if (digest_add(ns->digest, ev.doc, ev.len) != 0)
+				return -1;
+			if (!r->o->dry && insert_doc(r, ev.ns, ev.doc,
+			    ev.len) != 0)
+				return -1;
+		} else if (!r->o->dry && finish_ns(r, ev.ns) != 0)
+			return -1;
+	}
+	/* -2: the stream itself is bad (integrity), not the server. */
+	if (got < 0)
+		return -2;
+	if (!r->o->dry && create_views(r) != 0)
+		return -1;
+	return 0;
+}
+
+/* What the server holds in ns: count and digest.  0 or -1. */
+static int
+server_digest(struct rs *r, const struct rs_ns *ns, uint64_t *count,
+    unsigned char digest[32])
+{
+	mongoc_collection_t *col;
+	mongoc_cursor_t *cur;
+	const bson_t *doc;
+	bson_error_t err;
+	int rc = 0;
+
+	*count = 0;
+	memset(digest, 0, 32);
+	col = mongoc_client_get_collection(r->c, ns->tdb, ns->tcoll);
+	cur = mongoc_collection_find_with_opts(col, &(bson_t)BSON_INITIALIZER,
+	    NULL, NULL);
+	while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
+		(*count)++;
+		rc = digest_add(digest, bson_get_data(doc), doc->len);
+	}
+	if (rc == 0 && mongoc_cursor_error(cur, &err)) {
+		warn0("%s.%s: validate: %s", ns->tdb, ns->tcoll, err.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	mongoc_collection_destroy(col);
+	return rc;
+}
+
+/* Print the validation table; 0 all equal, 1 a mismatch, -1 error. */
+static int
+validate(struct rs *r)
+{
+	unsigned char sd[32];
+	char target[512];
+	uint64_t count;
+	size_t i;
+	int bad = 0, same;
+
+	printf("%-40s %12s %12s %-8s %s\n", "namespace", "archive", "server",
+	    "digest", "result");
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected || ns->view)
+			continue;
+		if (server_digest(r, ns, &count, sd) != 0)
+			return -1;
+		same = memcmp(sd, ns->digest, 32) == 0;
+		snprintf(target, sizeof(target), "%s.%s", ns->tdb, ns->tcoll);
+		printf("%-40s %12llu %12llu %-8s %s\n", target,
+		    (unsigned long long)r->ans[i].ndocs,
+		    (unsigned long long)count, same ? "equal" : "differs",
+		    same && count == r->ans[i].ndocs ? "ok" : "MISMATCH");
+		if (!same || count != r->ans[i].ndocs) {
+			warn0("%s: validation failed: the archive has %llu "
+			    "documents, the server %llu%s", target,
+			    (unsigned long long)r->ans[i].ndocs,
+			    (unsigned long long)count,
+			    same ? "" : ", and their digests differ");
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+/* The plan (dry run) or the outcome, per namespace, and status keys. */
+static void
+summary(struct rs *r, struct bk_status *st)
+{
+	uint64_t docs = 0, bytes = 0;
+	char sz[32], key[1024];
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+		struct archive_ns *a = &r->ans[i];
+
+		if (!ns->selected)
+			continue;
+		docs += a->ndocs;
+		bytes += a->nbytes;
+		bk_fmt_bytes(sz, sizeof(sz), (double)a->nbytes);
+		if (r->o->dry)
+			printf("%s -> %s.%s: %s%llu documents, %s, CRC ok\n",
+			    ns->src, ns->tdb, ns->tcoll, ns->view ? "view, " :
+			    "", (unsigned long long)a->ndocs, sz);
+		else if (r->o->verbose)
+			warn0("%s -> %s.%s: %llu documents inserted, %llu "
+			    "failed, %d indexes", ns->src, ns->tdb, ns->tcoll,
+			    (unsigned long long)ns->inserted,
+			    (unsigned long long)ns->failed, ns->nindexes);
+		snprintf(key, sizeof(key), "docs:%s.%s", ns->tdb, ns->tcoll);
+		bk_status_int(st, key, (int64_t)(r->o->dry ? a->ndocs :
+		    ns->inserted));
+	}
+	bk_status_int(st, "documents", (int64_t)docs);
+	bk_status_int(st, "bytes", (int64_t)bytes);
+}
+
+static int
+add_pattern(const char **list, size_t *n, const char *p)
+{
+	if (*n >= PATTERNS_MAX) {
+		warn0("too many namespace patterns (at most %d)",
+		    PATTERNS_MAX);
+		return -1;
+	}
+	list[(*n)++] = p;
+	return 0;
+}
+
+static int
+parse_count(const char *opt, const char *s, uint64_t *v, int size)
+{
+	if (bk_parse_size(s, v) != 0 || *v == 0 ||
+	    (!size && strspn(s, "0123456789") != strlen(s))) {
+		warn0("%s %s: expected a positive %s", opt, s,
+		    size ? "size" : "number");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_opts(int argc, char *argv[], struct rs_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "uri", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'W' },
+		{ "ns-include", required_argument, NULL, 'I' },
+		{ "ns-exclude", required_argument, NULL, 'E' },
+		{ "ns-from", required_argument, NULL, 'F' },
+		{ "ns-to", required_argument, NULL, 'T' },
+		{ "drop", no_argument, NULL, 'D' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-index-restore", no_argument, NULL, 'X' },
+		{ "continue-on-error", no_argument, NULL, 'C' },
+		{ "validate", no_argument, NULL, 'A' },
+		{ "batch-size", required_argument, NULL, 'b' },
+		{ "batch-bytes", required_argument, NULL, 'B' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "json", optional_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, rc = 0;
+
+	o->batch_docs = 1000;
+	o->batch_bytes = 16 * 1024 * 1024;
+	o->progress = bk_progress_default();
+	while (rc == 0 && (ch = getopt_long(argc, argv, "nvh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'u': o->uri = optarg; break;
+		case 'W': o->pwfile = optarg; break;
+		case 'I': rc = add_pattern(o->incl, &o->nincl, optarg); break;
+		case 'E': rc = add_pattern(o->excl, &o->nexcl, optarg); break;
+		case 'F':
+			rc = add_pattern((const char **)o->from, &o->nfrom,
+			    optarg);
+			break;
+		case 'T':
+			rc = add_pattern((const char **)o->to, &o->nto,
+			    optarg);
+			break;
+		case 'D': o->drop = 1; break;
+		case 'n': o->dry = 1; break;
+		case 'X': o->noindex = 1; break;
+		case 'C': o->cont = 1; break;
+		case 'A': o->validate = 1; break;
+		case 'b':
+			rc = parse_count("--batch-size", optarg,
+			    &o->batch_docs, 0);
+			break;
+		case 'B':
+			rc = parse_count("--batch-bytes", optarg,
+			    &o->batch_bytes, 1);
+			break;
+		case 'v': o->verbose = 1; break;
+		case 'P': o->progress = 1; break;
+		case 'Q': o->progress = 0; break;
+		case 'J': o->json = optarg ? optarg : ""; break;
+		case 'V': bk_print_version(); return 1;
+		case 'h': usage(); return 1;
+		default: return -1;
+		}
+	}
+	if (rc != 0)
+		return -1;
+	if (optind != argc) {
+		warn0("unexpected argument: %s", argv[optind]);
+		return -1;
+	}
+	if (o->nfrom != o->nto) {
+		warn0("--ns-from and --ns-to come in pairs");
+		return -1;
+	}
+	if (o->dry && o->validate) {
+		warn0("--validate compares with the server; --dry-run does "
+		    "not touch it");
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything after the options; returns the exit status. */
+static int
+restore_run(struct rs *r, struct bk_status *st)
+{
+	const struct rs_opts *o = r->o;
+	char *sv = NULL;
+	int temp, rc, ex = BK_EXIT_FAIL;
+
+	if ((r->zr = bk_zreader_new(STDIN_FILENO, "<stdin>")) == NULL ||
+	    (r->ar = archive_reader_new(zread, r->zr, "<stdin>")) == NULL)
+		return BK_EXIT_FAIL;
+	if (archive_read_prelude(r->ar) != 0)
+		return BK_EXIT_NEGATIVE;
+	r->ans = archive_reader_ns(r->ar, &r->n);
+	if (plan(r) != 0)
+		return BK_EXIT_FAIL;
+	bk_status_str(st, "compression",
+	    bk_comp_name(bk_zreader_method(r->zr)));
+	if (!o->dry) {
+		if ((r->pool = mongo_pool_open(o->uri, o->pwfile, "primary",
+		    "bk-restore", &temp, &sv)) == NULL)
+			return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
+		r->c = mongoc_client_pool_pop(r->pool);
+	}
+	r->prog = bk_progress_new(o->dry ? "checking" : "restoring",
+	    bk_fd_size(STDIN_FILENO), o->progress);
+	rc = consume(r);
+	if (rc == 0)
+		rc = bulk_flush(r);
+	else if (r->bulk != NULL) {
+		/* Nothing more goes in after a failure. */
+		mongoc_bulk_operation_destroy(r->bulk);
+		mongoc_collection_destroy(r->bcoll);
+		r->bulk = NULL;
+	}
+	bk_progress_done(r->prog);
+	r->prog = NULL;
+	if (rc != 0) {
+		if (!o->dry)
+			warn0("restore stopped: the target holds a partial "
+			    "restore");
+		ex = rc == -2 ? BK_EXIT_NEGATIVE : BK_EXIT_FAIL;
+		goto done;
+	}
+	summary(r, st);
+	ex = r->write_errors ? BK_EXIT_INCOMPLETE : BK_EXIT_OK;
+	if (o->validate) {
+		fflush(stdout);
+		if ((rc = validate(r)) != 0)
+			ex = rc < 0 ? BK_EXIT_FAIL : BK_EXIT_NEGATIVE;
+	}
+	if (fflush(stdout) != 0) {
+		warnp("<stdout>");
+		ex = BK_EXIT_FAIL;
+	}
+done:
+	free(sv);
+	return ex;
+}
 
 int
 restore_db_main(int argc, char *argv[])
 {
-	(void)argc;
-	(void)argv;
-	warn0("this mode is not built yet");
-	return BK_EXIT_FAIL;
+	struct rs_opts o = { 0 };
+	struct rs r = { 0 };
+	struct bk_status *st;
+	size_t i;
+	int ex, rc;
+
+	if ((rc = parse_opts(argc, argv, &o)) != 0) {
+		if (rc < 0)
+			usage();
+		return rc < 0 ? BK_EXIT_USAGE : BK_EXIT_OK;
+	}
+	st = bk_status_new(o.json, STDOUT_FILENO);
+	if (o.json != NULL && st == NULL)
+		return BK_EXIT_FAIL;
+	mongoc_init();
+	r.o = &o;
+	ex = restore_run(&r, st);
+	for (i = 0; i < r.n && r.ns != NULL; i++) {
+		free(r.ns[i].src);
+		free(r.ns[i].tdb);
+		free(r.ns[i].tcoll);
+		bson_destroy(&r.ns[i].meta);
+	}
+	free(r.ns);
+	if (r.c != NULL)
+		mongoc_client_pool_push(r.pool, r.c);
+	mongoc_client_pool_destroy(r.pool);
+	archive_reader_free(r.ar);
+	bk_zreader_free(r.zr);
+	mongoc_cleanup();
+	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
+		ex = BK_EXIT_FAIL;
+	return ex;
 }
