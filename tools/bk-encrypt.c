@@ -152,7 +152,8 @@ decrypt(const struct keyring *kr, struct bk_status *st, int progress)
 		warn0("<stdin>: key id %s (bytes 14..21) is not in keyring %s:"
 		    " use the keyring that holds it, or the header is "
 		    "corrupted", idhex, kr->path);
-		return BK_EXIT_NEGATIVE;
+		/* bk(7): a missing key is for an operator to fix (3). */
+		return BK_EXIT_FAIL;
 	}
 	prog = bk_progress_new("decrypting", bk_fd_size(STDIN_FILENO),
 	    progress);
