@@ -585,19 +585,23 @@ next_header(struct archive_reader *r, struct archive_event *ev)
 	if ((db = dup_str(&b, "db", &bad)) == NULL ||
 	    (coll = dup_str(&b, "collection", &bad)) == NULL)
 		goto done;
-	if (bson_iter_init_find(&it, &b, "EOF")) {
-		if (BSON_ITER_HOLDS_BOOL(&it))
-			eof = bson_iter_bool(&it);
-		else
-			bad = 1;
+	/* Like mongorestore, refuse fields the format does not have. */
+	if (bson_iter_init(&it, &b)) {
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+
+			if (strcmp(k, "EOF") == 0 && BSON_ITER_HOLDS_BOOL(&it))
+				eof = bson_iter_bool(&it);
+			else if (strcmp(k, "CRC") == 0 &&
+			    BSON_ITER_HOLDS_INT64(&it))
+				crc = (uint64_t)bson_iter_int64(&it);
+			else if (strcmp(k, "db") != 0 &&
+			    strcmp(k, "collection") != 0)
+				bad = 1;
+		}
 	}
-	if (bson_iter_init_find(&it, &b, "CRC")) {
-		if (BSON_ITER_HOLDS_INT64(&it))
-			crc = (uint64_t)bson_iter_int64(&it);
-		else
-			bad = 1;
-	}
-	if (bad) {
+	/* The spec: a segment header's CRC is always 0. */
+	if (bad || (!eof && crc != 0)) {
 		warn0("%s: namespace header at byte %llu is malformed",
 		    r->name, (unsigned long long)at);
 		goto done;
