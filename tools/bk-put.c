@@ -525,31 +525,40 @@ read_text(const char *path, size_t max)
 	return buf;
 }
 
-/* Put key unless an identical copy is there (a commit being retried). */
+/*
+ * Put key unless it is already there with the same contents (a commit
+ * being retried).  A manifest counts as the same when it records the same
+ * size and SHA-256: its creation time differs from run to run.
+ */
 static int
 put_once(struct store *s, const char *key, const char *text,
-    const char *ctype)
+    const char *ctype, const struct manifest *m)
 {
+	struct manifest old;
 	uint64_t size;
 	size_t len;
-	char *old;
-	int exists, rc;
+	char *buf;
+	int exists, rc, same;
 
 	if ((rc = store_head(s, key, &exists, &size)) != S3_OK)
 		return rc;
-	if (exists) {
-		if ((rc = store_get_small(s, key, STORE_SMALL_MAX, &old,
-		    &len)) != S3_OK)
-			return rc;
-		rc = (len == strlen(text) && memcmp(old, text, len) == 0) ?
-		    S3_OK : S3_PERM;
-		if (rc != S3_OK)
-			warn0("%s: %s exists with other contents; not "
-			    "overwritten", s->u.url, key);
-		free(old);
+	if (!exists)
+		return store_put_small(s, key, text, strlen(text), 1, ctype);
+	if ((rc = store_get_small(s, key, STORE_SMALL_MAX, &buf, &len)) !=
+	    S3_OK)
 		return rc;
+	if (m != NULL)
+		same = manifest_parse(buf, len, key, &old) == 0 &&
+		    old.size == m->size && strcmp(old.sha256, m->sha256) == 0;
+	else
+		same = len == strlen(text) && memcmp(buf, text, len) == 0;
+	free(buf);
+	if (!same) {
+		warn0("%s: %s exists with other contents; not overwritten",
+		    s->u.url, key);
+		return S3_PERM;
 	}
-	return store_put_small(s, key, text, strlen(text), 1, ctype);
+	return S3_OK;
 }
 
 static int
@@ -585,9 +594,9 @@ commit_one(struct store *s, const struct commitcfg *cc,
 	if ((line = bk_sumline(digest, base)) == NULL ||
 	    (json = manifest_build(&m)) == NULL)
 		goto out;
-	if ((rc = put_once(s, sidecar, line, "text/plain")) != S3_OK)
+	if ((rc = put_once(s, sidecar, line, "text/plain", NULL)) != S3_OK)
 		goto out;
-	rc = put_once(s, mkey, json, "application/json");
+	rc = put_once(s, mkey, json, "application/json", &m);
 out:
 	free(copy);
 	free(base);
