@@ -131,7 +131,10 @@ fail(struct restorer *rs, int ex)
 static int
 refuse(struct restorer *rs, const char *name, const char *msg)
 {
-	warn0("<stdin>: member %s at byte %" PRIu64 ": %s; refused", name,
+	char pname[TAR_PATH_MAX + 1];
+
+	tar_printable(pname, sizeof(pname), name);
+	warn0("<stdin>: member %s at byte %" PRIu64 ": %s; refused", pname,
 	    tar_member_offset(rs->r), msg);
 	return fail(rs, BK_EXIT_NEGATIVE);
 }
@@ -502,7 +505,8 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		    rs->dir, rs->path);
 		rs->incomplete = 1;
 		rs->nskipped++;
-		return 1;
+		/* Still a member seen under a safe name: links may use it. */
+		return set_add(&rs->made, rs->path) == 0 ? 1 : -1;
 	}
 	errno = rc;
 	return osfail(rs, "rename into place");
@@ -633,7 +637,7 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
 	if (!set_has(&rs->made, target))
 		return refuse(rs, rs->e.path,
-		    "hard link to a file not extracted before it");
+		    "hard link to a member not extracted before it");
 	if ((tfd = open_parent_of(rs, target, &tleaf)) == -1)
 		return fail(rs, BK_EXIT_FAIL);
 	tmp_name(rs, tmp, sizeof(tmp));
@@ -1088,6 +1092,8 @@ run(struct restorer *rs)
 static int
 open_root(struct restorer *rs)
 {
+	if (rs->dryrun)
+		return 0;	/* lists only: DIR need not exist */
 	if (!rs->dryrun && !rs->validate && mkdir(rs->dir, 0755) != 0 &&
 	    errno != EEXIST) {
 		warnp("mkdir %s", rs->dir);

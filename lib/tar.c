@@ -468,16 +468,41 @@ tar_member_offset(const struct tar_reader *r)
 	return r->member;
 }
 
+void
+tar_printable(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src != '\0' && o + 1 < len; src++)
+		dst[o++] = (unsigned char)*src < 0x20 ||
+		    (unsigned char)*src == 0x7f ? '?' : *src;
+	dst[o] = '\0';
+}
+
 /* Report a problem with the current member. */
 static void
 rwarn(struct tar_reader *r, const char *msg)
 {
+	char name[TAR_PATH_MAX + 1];
+
+	tar_printable(name, sizeof(name), r->cur);
 	if (r->cur[0] != '\0')
-		warn0("%s: member %s at byte %" PRIu64 ": %s", r->name, r->cur,
+		warn0("%s: member %s at byte %" PRIu64 ": %s", r->name, name,
 		    r->member, msg);
 	else
 		warn0("%s: header at byte %" PRIu64 ": %s", r->name, r->member,
 		    msg);
+}
+
+/* Report a stream that ended early, with the offset where it did. */
+static void
+rtrunc(struct tar_reader *r, const char *where)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "stream ends at byte %" PRIu64 " %s "
+	    "(truncated)", r->offset, where);
+	rwarn(r, msg);
 }
 
 /* Refill the buffer; -1 on error, 0 at EOF, else bytes available. */
@@ -787,8 +812,7 @@ read_meta(struct tar_reader *r, uint64_t size, uint64_t cap)
 	if ((rc = rget(r, p, size)) != 1 ||
 	    (rc = rget(r, NULL, (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK)) != 1) {
 		if (rc == 0)
-			rwarn(r, "stream ends inside an extended header "
-			    "(truncated)");
+			rtrunc(r, "inside an extended header");
 		free(p);
 		return NULL;
 	}
@@ -947,8 +971,7 @@ tar_next(struct tar_reader *r, struct tar_entry *e)
 	/* Skip the rest of the previous member. */
 	if ((rc = rget(r, NULL, r->remaining + r->padding)) != 1) {
 		if (rc == 0)
-			rwarn(r, "stream ends inside the member's data "
-			    "(truncated)");
+			rtrunc(r, "inside the member's data");
 		return -1;
 	}
 	r->remaining = r->padding = 0;
@@ -962,8 +985,7 @@ tar_next(struct tar_reader *r, struct tar_entry *e)
 	for (;;) {
 		if ((rc = rget(r, b, TAR_BLOCK)) != 1) {
 			if (rc == 0)
-				rwarn(r, "stream ends before the end-of-archive"
-				    " blocks (truncated)");
+				rtrunc(r, "before the end-of-archive blocks");
 			return -1;
 		}
 		if (is_zero_block(b)) {
@@ -973,11 +995,11 @@ tar_next(struct tar_reader *r, struct tar_entry *e)
 			}
 			return drain(r) == 0 ? 0 : -1;
 		}
-		snprintf(r->cur, sizeof(r->cur), "%.100s", h->name);
 		if (memcmp(h->magic, "ustar", 5) != 0) {
 			rwarn(r, "not a tar header (no ustar magic)");
 			return -1;
 		}
+		snprintf(r->cur, sizeof(r->cur), "%.100s", h->name);
 		if (!checksum_ok(b)) {
 			rwarn(r, "header checksum mismatch");
 			return -1;
@@ -1010,7 +1032,7 @@ tar_read(struct tar_reader *r, void *buf, size_t len)
 	if ((n = refill(r)) < 0)
 		return -1;
 	if (n == 0) {
-		rwarn(r, "stream ends inside the member's data (truncated)");
+		rtrunc(r, "inside the member's data");
 		return -1;
 	}
 	k = (size_t)n < len ? (size_t)n : len;

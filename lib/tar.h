@@ -99,6 +99,9 @@ uint64_t tar_member_offset(const struct tar_reader *r);
 /* NULL is a no-op. */
 void tar_reader_free(struct tar_reader *r);
 
+/* Copy src to dst (len bytes) with control characters shown as '?'. */
+void tar_printable(char *dst, size_t len, const char *src);
+
 /* Helpers exposed for the unit tests. */
 /* Parse a numeric header field (octal or base-256); -1 if malformed. */
 int tar_parse_number(const char *f, size_t len, uint64_t *out);
