@@ -503,9 +503,13 @@ describe(const struct s3_client *c, CURLcode cc, const struct s3_resp *r,
 		snprintf(buf, len, "HTTP %ld %s: %s", r->status, r->code,
 		    r->message[0] ? r->message : "(no message)");
 	else
+		/* HEAD replies carry no body: say what the status means. */
 		snprintf(buf, len, "HTTP %ld%s", r->status,
 		    r->status == 403 ? " Forbidden (check the credentials)" :
-		    r->status == 404 ? " Not Found" : "");
+		    r->status == 404 ? " Not Found" :
+		    r->status == 400 ? " Bad Request (check the region)" :
+		    r->status == 301 ? " Moved Permanently (the bucket is in "
+		    "another region)" : "");
 }
 
 /* Sleep for attempt n: exponential, capped, "equal jitter". */
