@@ -23,8 +23,12 @@
 #define AEAD_PREFIXLEN 7
 #define AEAD_COMMITLEN 32
 #define AEAD_TAGLEN 16
-#define AEAD_KEYREF_MAX 960	/* hard cap: room for a KMS blob; keeps the
-				   HKDF info under OpenSSL 3.0's 1024 bytes */
+/*
+ * Hard cap: room for a KMS ciphertext blob (about 200 bytes for a 256-bit
+ * data key) and the name of its key, while the HKDF info stays under the
+ * 1024 bytes some OpenSSL versions accept.
+ */
+#define AEAD_KEYREF_MAX 960
 #define AEAD_HEADER_MAX (AEAD_FIXEDLEN + AEAD_KEYREF_MAX + AEAD_SALTLEN + \
     AEAD_PREFIXLEN + AEAD_COMMITLEN)
 

@@ -279,12 +279,38 @@ test_params(void)
 	    NULL) == -1);
 	CHECK(aead_header_init(&h, 1, id, 0, 20, NULL, NULL) == -1);
 	CHECK(aead_header_init(&h, 1, id, 8, 20, NULL, NULL) == 0);
+	CHECK(aead_header_init(&h, 2, id, AEAD_KEYREF_MAX + 1, 20, NULL,
+	    NULL) == -1);
+}
+
+/*
+ * The largest key reference fits the HKDF info OpenSSL 3.0 accepts, and a
+ * reader refuses the reserved KMS key type by name rather than misparse.
+ */
+static void
+test_kms_room(void)
+{
+	static struct aead_header h, back;
+	static unsigned char ref[AEAD_KEYREF_MAX], key[AEAD_KEYLEN];
+	struct aead_stats st;
+	int in = memfile((const unsigned char *)"x", 1), out = memfile(NULL, 0);
+
+	memset(ref, 'r', sizeof(ref));
+	CHECK(aead_header_init(&h, AEAD_KEYTYPE_KMS, ref, sizeof(ref), 20,
+	    NULL, NULL) == 0);
+	CHECK(aead_encrypt_stream(in, out, &h, key, NULL, &st) == 0);
+	CHECK(h.len == AEAD_HEADER_MAX && st.out == h.len + 1 + AEAD_TAGLEN);
+	CHECK(lseek(out, 0, SEEK_SET) == 0);
+	CHECK(aead_header_read(out, "<kms>", &back) == AEAD_REFUSED);
+	close(in);
+	close(out);
 }
 
 int
 main(void)
 {
 	test_params();
+	test_kms_room();
 	test_kats();
 	test_tamper();
 	test_reorder();
