@@ -1,0 +1,34 @@
+#!/bin/bash
+# An upload killed with SIGKILL in the middle leaves no committed backup
+# and no visible object, in an S3 bucket and in a directory; the next run
+# under the same name works.
+. "$BK_TOP/tests/lib.sh"
+
+start_versitygw "$T/s3"
+use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
+aws s3api create-bucket --bucket bk-kill >/dev/null
+mkdir nas
+gen_bytes kill $((30 << 20)) >in
+
+for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
+	rm -f fifo
+	mkfifo fifo
+	# Half the stream, then the producer stalls (it becomes the sleep).
+	{ head -c $((15 << 20)) in; exec sleep 30; } >fifo 2>/dev/null &
+	prod=$!
+	bk-put --part-size 5M "$dest" <fifo 2>/dev/null &
+	put=$!
+	sleep 2
+	kill -9 "$put"
+	kill "$prod"
+	wait "$put" "$prod" 2>/dev/null || true
+	prefix=${dest%/*}/
+	bk-get --list "$prefix" >list
+	[ ! -s list ] || fail "$dest: a killed upload is listed: $(cat list)"
+	expect_exit 3 bk-get "$dest" >/dev/null 2>err
+	# Again, whole, and committed.
+	bk-hash -o sum <in | bk-put --part-size 5M "$dest"
+	bk-put --commit --sum sum "$dest"
+	bk-get --list "$prefix" | grep -q "b.bk" || fail "$dest: not listed"
+	bk-get "$dest" | cmp - in || fail "$dest: differs"
+done
