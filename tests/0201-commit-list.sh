@@ -26,7 +26,8 @@ for base in s3://bk-commit/db "file://$T/nas/db"; do
 	[ "$name" = "$base/db-1.bk" ] || fail "$base: name $name"
 	[ "$size" = 300000 ] || fail "$base: size $size"
 	[ "$sha" = "$(sha256sum <data | cut -d' ' -f1)" ] || fail "$base: sha $sha"
-	[ -n "$class" ] && [ -n "$created" ] || fail "$base: $(cat list)"
+	[ -n "$class" ] || fail "$base: no storage class: $(cat list)"
+	[ -n "$created" ] || fail "$base: no time: $(cat list)"
 
 	bk-get --list --all --json "$base/" >all.json
 	jq -se 'length == 2 and (map(select(.committed == false))[0] |
@@ -55,4 +56,5 @@ for base in s3://bk-commit/db "file://$T/nas/db"; do
 	expect_grep 'no such object' err
 done
 # No temporary files left in the directory store.
-if ls "$T/nas/db" | grep -q tmp; then fail "temporary files left"; fi
+[ "$(find "$T/nas/db" -name '*.tmp.*' | wc -l)" -eq 0 ] ||
+	fail "temporary files left"
