@@ -1071,8 +1071,7 @@ run(struct restorer *rs)
 			return rs->ex;
 	if (rc < 0)
 		return fail(rs, BK_EXIT_NEGATIVE), rs->ex;
-	if (!rs->dryrun && !rs->validate && fix_dirs(rs) != 0)
-		return rs->ex;
+	/* Deletions first: they change the mtimes of their directories. */
 	if (rs->delete && !rs->dryrun && !rs->validate) {
 		if (!rs->have_index) {
 			warn0("<stdin>: --delete: the stream has no %s "
@@ -1083,6 +1082,8 @@ run(struct restorer *rs)
 		if (prune_dir(rs, rs->rootfd, 0) != 0)
 			return rs->ex;
 	}
+	if (!rs->dryrun && !rs->validate && fix_dirs(rs) != 0)
+		return rs->ex;
 	if (rs->ndiff > 0)
 		return BK_EXIT_NEGATIVE;
 	return rs->incomplete ? BK_EXIT_INCOMPLETE : BK_EXIT_OK;
