@@ -80,6 +80,12 @@ wflush(struct tar_writer *w)
 	return 0;
 }
 
+int
+tar_writer_flush(struct tar_writer *w)
+{
+	return wflush(w);
+}
+
 /* Append raw bytes to the archive (NULL buf: zeros). */
 static int
 wput(struct tar_writer *w, const void *buf, size_t len)

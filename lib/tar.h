@@ -77,6 +77,8 @@ int tar_write_data(struct tar_writer *w, const void *buf, size_t len);
 int tar_member_end(struct tar_writer *w, uint64_t *missing);
 /* Write the end-of-archive blocks, flush and free w.  0 or -1. */
 int tar_writer_finish(struct tar_writer *w);
+/* Hand what is buffered to out now (0 or -1). */
+int tar_writer_flush(struct tar_writer *w);
 /* Bytes of archive produced so far. */
 uint64_t tar_writer_offset(const struct tar_writer *w);
 /* Free without finishing; NULL is a no-op. */
