@@ -561,7 +561,8 @@ list_dir(struct dumper *d, int fd, size_t *np)
 		goto fail;
 	}
 	closedir(dp);
-	qsort(v, n, sizeof(*v), cmp_names);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_names);
 	*np = n;
 	return v ? v : calloc(1, sizeof(*v));
 nomem:
