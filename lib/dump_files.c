@@ -799,6 +799,10 @@ dump_files_main(int argc, char *argv[])
 	}
 	if (d.dir == NULL || *d.dir == '\0')
 		usage();
+	if (isatty(STDOUT_FILENO)) {
+		warn0("refusing to write an archive to a terminal");
+		return BK_EXIT_USAGE;
+	}
 	st = bk_status_new(json, STDERR_FILENO);
 	if (json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
