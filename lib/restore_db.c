@@ -102,14 +102,21 @@ add256(unsigned char acc[32], const unsigned char v[32])
 	}
 }
 
-/* acc += SHA-256(doc).  0 or -1. */
+/* acc += SHA-256(doc), with a reused context (no allocation per doc). */
 static int
 digest_add(unsigned char acc[32], const void *doc, size_t len)
 {
+	static EVP_MD_CTX *ctx;
 	unsigned char md[32];
 	unsigned int mdlen;
 
-	if (EVP_Digest(doc, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL) {
+		warn0("SHA-256: out of memory");
+		return -1;
+	}
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, doc, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) {
 		warn0("SHA-256 failed");
 		return -1;
 	}

@@ -36,7 +36,7 @@ bench_group "bk-dump of $ndocs documents ($((bytes / 1000000)) MB of BSON) from 
 timed "bk-dump --db bench > archive" "bk-dump --uri $U --db bench >/dev/null"
 timed "bk-dump --db bench -j 1 > archive" "bk-dump --uri $U --db bench -j 1 >/dev/null"
 timed "bk-dump --db bench -z zstd > archive" "bk-dump --uri $U --db bench -z zstd >/dev/null"
-if ( need_mongo_tools ) 2>/dev/null; then
+if ( need_mongo_tools ) 9>/dev/null 2>&1; then
 	need_mongo_tools
 	timed "mongodump --archive" "$MONGODUMP --uri $U --db bench --archive >/dev/null"
 else
@@ -47,7 +47,7 @@ note_row "  - archive: $bytes bytes plain, $zbytes bytes with -z zstd"
 bench_group "bk-restore of the same archive into FerretDB (--drop, renamed)"
 timed "bk-restore --drop < archive" "bk-restore --uri $U --drop --ns-from 'bench.*' --ns-to 'r.*' <$T/a.arch"
 timed "bk-restore --dry-run < archive (no server)" "bk-restore --dry-run <$T/a.arch >/dev/null"
-if ( need_mongo_tools ) 2>/dev/null; then
+if ( need_mongo_tools ) 9>/dev/null 2>&1; then
 	need_mongo_tools
 	timed "mongorestore --archive --drop" "$MONGORESTORE --uri $U --archive --drop --nsFrom 'bench.*' --nsTo 'm.*' <$T/a.arch"
 else
