@@ -462,6 +462,8 @@ find_entry(struct collect *c, const char *key)
 {
 	struct entry k = { (char *)key, 0, 0, "" };
 
+	if (c->n == 0)
+		return NULL;
 	return bsearch(&k, c->e, c->n, sizeof(k), cmp_entry);
 }
 
@@ -519,7 +521,7 @@ store_backups(struct store *s, int (*fn)(const struct store_backup *,
 	int rc;
 
 	rc = store_list(s, s->u.key, collect_fn, &c);
-	if (rc == S3_OK)
+	if (rc == S3_OK && c.n > 0)
 		qsort(c.e, c.n, sizeof(c.e[0]), cmp_entry);
 	for (i = 0; rc == S3_OK && i < c.n; i++) {
 		if (has_suffix(c.e[i].key, STORE_SUM_SUFFIX) ||

@@ -14,7 +14,11 @@ gen_bytes large $((mib << 20)) | bk-hash -n big -o sum |
 jq -e ".ok and .bytes == $((mib << 20))" st.json >/dev/null ||
 	fail "status: $(cat st.json)"
 rss=$(cat rss)
-note "bk-put peak RSS ${rss} KiB for ${mib} MiB (8 MiB parts x 4 jobs)"
-[ "$rss" -lt $((96 * 1024)) ] || fail "bk-put used ${rss} KiB"
+note "bk-put peak RSS ${rss} KiB for ${mib} MiB (6 MiB parts x 4 jobs)"
+# Sanitizers and valgrind multiply memory; the bound is for the real thing.
+case ${EXEC:-}$(ldd "$(command -v bk-put)") in
+*valgrind* | *asan*) ;;
+*) [ "$rss" -lt $((64 * 1024)) ] || fail "bk-put used ${rss} KiB" ;;
+esac
 bk-get s3://bk-large/big | bk-hash -n big -c sum ||
 	fail "the large object came back different"

@@ -23,7 +23,7 @@
 
 #define JOBS_MAX 16
 #define DEST_MAX 8
-#define PART_DEFAULT (8ULL << 20)
+#define PART_DEFAULT (6ULL << 20)
 #define GROW_EVERY 1000		/* parts between doublings of part size */
 
 struct slot {
