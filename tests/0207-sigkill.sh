@@ -32,3 +32,27 @@ for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	bk-get --list "$prefix" | grep -q "b.bk" || fail "$dest: not listed"
 	bk-get "$dest" | cmp - in || fail "$dest: differs"
 done
+
+# SIGTERM (or Ctrl-C) is different: bk-put aborts its multipart upload,
+# so not even an invisible incomplete upload is left.
+rm -f fifo
+mkfifo fifo
+{ head -c $((15 << 20)) in; exec sleep 30; } >fifo 2>/dev/null &
+prod=$!
+bk-put --part-size 5M s3://bk-kill/term.bk <fifo 2>err &
+put=$!
+sleep 2
+kill -TERM "$put"
+got=0
+wait "$put" || got=$?
+kill "$prod"
+wait "$prod" 2>/dev/null || true
+[ "$got" -eq 3 ] || fail "bk-put exited $got after SIGTERM: $(cat err)"
+expect_grep 'interrupted by signal 15' err
+expect_grep 'multipart upload aborted' err
+aws s3api list-multipart-uploads --bucket bk-kill >mpu.json
+# (The SIGKILLed upload above is still there: the listing does see them.)
+jq -e '[.Uploads[]? | select(.Key == "db/b.bk")] | length == 1' mpu.json \
+    >/dev/null || fail "no trace of the killed upload: $(cat mpu.json)"
+jq -e '[.Uploads[]? | select(.Key == "term.bk")] | length == 0' mpu.json \
+    >/dev/null || fail "an upload is left: $(cat mpu.json)"

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,67 @@ struct pipe {
 	struct s3_putopts opts;
 	int overwrite;
 };
+
+/* The signal that asked us to stop, or 0. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+	/* A second signal ends the process at once. */
+	signal(sig, SIG_DFL);
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP interrupt the reader (no SA_RESTART) so the
+ * uploads are aborted, not left behind; the workers never see them.
+ */
+static void
+catch_signals(sigset_t *old)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&set, sigs[i]);
+	}
+	/* Threads inherit this mask; main restores old after starting them. */
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* Read up to want bytes (less only at EOF); -1 on error or a signal. */
+static ssize_t
+read_part(unsigned char *buf, size_t want)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < want) {
+		if (interrupted) {
+			warn0("interrupted by signal %d; aborting the uploads",
+			    (int)interrupted);
+			return -1;
+		}
+		if ((n = read(STDIN_FILENO, buf + got, want - got)) == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			warnp("read <stdin>");
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
 
 static void
 usage(void)
@@ -256,8 +318,7 @@ read_stream(struct pipe *p, uint64_t base, uint64_t *total,
 			}
 			s->cap = want;
 		}
-		if ((n = bk_read_full(STDIN_FILENO, s->buf, want,
-		    "<stdin>")) < 0)
+		if ((n = read_part(s->buf, want)) < 0)
 			return -1;
 		if (n == 0 && seq > 0) {
 			end_stream(p, 0);
@@ -429,8 +490,9 @@ static int
 run_put(struct pipe *p, char **urls, int n, const struct putcfg *cfg)
 {
 	struct bk_progress *prog;
+	sigset_t oldmask;
 	uint64_t total = 0;
-	int i, w, nparts, ex = BK_EXIT_OK, started = 0;
+	int i, w, nparts = 0, ex = BK_EXIT_OK, started = 0;
 
 	p->nd = n;
 	p->nslots = cfg->jobs;
@@ -448,6 +510,7 @@ run_put(struct pipe *p, char **urls, int n, const struct putcfg *cfg)
 		if (p->d[i].st->u.kind == STORE_S3)
 			p->d[i].st->t.retries = cfg->retries;
 	}
+	catch_signals(&oldmask);
 	for (i = 0; i < n; i++)
 		for (w = 0; w < p->d[i].nworkers; w++) {
 			if (pthread_create(&p->d[i].th[w], NULL, worker,
@@ -458,6 +521,7 @@ run_put(struct pipe *p, char **urls, int n, const struct putcfg *cfg)
 				break;
 			}
 		}
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	started = 1;
 	prog = bk_progress_new("uploading", bk_fd_size(STDIN_FILENO),
 	    cfg->progress);
