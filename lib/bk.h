@@ -103,6 +103,10 @@ struct bk_status *bk_status_new(const char *dest, int deffd);
 void bk_status_str(struct bk_status *s, const char *key, const char *val);
 void bk_status_int(struct bk_status *s, const char *key, int64_t val);
 void bk_status_bool(struct bk_status *s, const char *key, int val);
+/* Append a copy of a BSON document as a nested JSON object. */
+struct _bson_t;
+void bk_status_doc(struct bk_status *s, const char *key,
+    const struct _bson_t *doc);
 /* Append "ok", "exit" and "error" (the last warning, if any); print; free. */
 int bk_status_emit(struct bk_status *s, int exitcode);
 /* The last message passed to warnp/warn0, for the status line. */

@@ -381,8 +381,10 @@ report(const struct dump *d, struct bk_status *st)
 {
 	uint64_t docs = 0, bytes = 0;
 	char key[1024], sz[32];
+	bson_t counts, one;
 	size_t i;
 
+	bson_init(&counts);
 	for (i = 0; i < d->nns; i++) {
 		const struct dump_ns *ns = &d->ns[i];
 
@@ -394,12 +396,16 @@ report(const struct dump *d, struct bk_status *st)
 			    ns->a.coll, (unsigned long long)ns->ndocs, sz,
 			    ns->view ? " (view)" : "");
 		}
-		snprintf(key, sizeof(key), "docs:%s.%s", ns->a.db, ns->a.coll);
-		bk_status_int(st, key, (int64_t)ns->ndocs);
-		snprintf(key, sizeof(key), "bytes:%s.%s", ns->a.db,
-		    ns->a.coll);
-		bk_status_int(st, key, (int64_t)ns->nbytes);
+		snprintf(key, sizeof(key), "%s.%s", ns->a.db, ns->a.coll);
+		bson_init(&one);
+		BSON_APPEND_INT64(&one, "documents", (int64_t)ns->ndocs);
+		BSON_APPEND_INT64(&one, "bytes", (int64_t)ns->nbytes);
+		BSON_APPEND_DOCUMENT(&counts, key, &one);
+		bson_destroy(&one);
 	}
+	/* The manifest records this "counts" object as it is. */
+	bk_status_doc(st, "counts", &counts);
+	bson_destroy(&counts);
 	bk_status_int(st, "collections", (int64_t)d->nns);
 	bk_status_int(st, "documents", (int64_t)docs);
 	bk_status_int(st, "bytes", (int64_t)bytes);

@@ -74,6 +74,13 @@ bk_status_bool(struct bk_status *s, const char *key, int val)
 		BSON_APPEND_BOOL(s->doc, key, val != 0);
 }
 
+void
+bk_status_doc(struct bk_status *s, const char *key, const bson_t *doc)
+{
+	if (s != NULL && doc != NULL)
+		BSON_APPEND_DOCUMENT(s->doc, key, doc);
+}
+
 int
 bk_status_emit(struct bk_status *s, int exitcode)
 {

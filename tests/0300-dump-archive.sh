@@ -24,8 +24,8 @@ assert ns["shop.nothing_here"]["docs"] == 0
 assert "shop.zak\u00e1zky_\u2603" in ns
 assert s["header"]["version"] == "0.1"
 assert s["order"] == sorted(s["order"]), "prelude sorted by name"
-assert st["ok"] and st["docs:shop.orders"] == 2000, st
-assert st["bytes:media.blobs"] == ns["media.blobs"]["bytes"], st
+assert st["ok"] and st["counts"]["shop.orders"]["documents"] == 2000, st
+assert st["counts"]["media.blobs"]["bytes"] == ns["media.blobs"]["bytes"], st
 assert st["documents"] == sum(v["docs"] for v in ns.values())
 print("archive ok:", len(ns), "namespaces")
 PYEOF
