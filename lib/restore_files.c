@@ -49,6 +49,14 @@ struct dirfix {			/* set a directory's mode and mtime last */
 	struct timespec mtime;
 };
 
+struct idcache {		/* owner name -> id, the last few */
+	char name[16][64];
+	unsigned long id[16];
+	int found[16];
+	int n;
+	unsigned next;
+};
+
 struct strset {			/* open addressing set of strings */
 	char **v;
 	size_t n, cap;
@@ -67,6 +75,8 @@ struct restorer {
 	char cachedir[TAR_PATH_MAX + 1];
 	int cachefd;
 	struct strset made;		/* non-directories extracted */
+	struct idcache users, groups;
+	long pid;
 	struct strset index;		/* --delete: paths in .bk-index */
 	int have_index;
 	struct dirfix *dirs;
@@ -385,24 +395,53 @@ open_parent_of(struct restorer *rs, char *path, const char **leaf)
 
 /* ---- attributes ---- */
 
-static uid_t
-owner_uid(const struct tar_entry *e, int numeric)
+/*
+ * The id of user (or group) name, or fallback if it has none here.  The
+ * last few answers are kept: NSS reads /etc/passwd on every call, which
+ * would cost more than extracting a small file.
+ */
+static unsigned long
+name_to_id(struct idcache *c, const char *name, unsigned long fallback,
+    int user)
 {
 	struct passwd *pw;
+	struct group *gr;
+	unsigned long id = fallback;
+	int i, slot;
 
-	if (!numeric && e->uname[0] != '\0' && (pw = getpwnam(e->uname)))
-		return pw->pw_uid;
-	return (uid_t)e->uid;
+	if (name[0] == '\0' || strlen(name) >= sizeof(c->name[0]))
+		return fallback;
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->name[i], name) == 0)
+			return c->found[i] ? c->id[i] : fallback;
+	slot = c->n < 16 ? c->n++ : (int)(c->next++ % 16);
+	snprintf(c->name[slot], sizeof(c->name[slot]), "%s", name);
+	c->found[slot] = 0;
+	if (user && (pw = getpwnam(name)) != NULL)
+		id = pw->pw_uid;
+	else if (!user && (gr = getgrnam(name)) != NULL)
+		id = gr->gr_gid;
+	else
+		return fallback;
+	c->found[slot] = 1;
+	c->id[slot] = id;
+	return id;
+}
+
+static uid_t
+owner_uid(struct restorer *rs)
+{
+	if (rs->numeric)
+		return (uid_t)rs->e.uid;
+	return (uid_t)name_to_id(&rs->users, rs->e.uname, rs->e.uid, 1);
 }
 
 static gid_t
-owner_gid(const struct tar_entry *e, int numeric)
+owner_gid(struct restorer *rs)
 {
-	struct group *gr;
-
-	if (!numeric && e->gname[0] != '\0' && (gr = getgrnam(e->gname)))
-		return gr->gr_gid;
-	return (gid_t)e->gid;
+	if (rs->numeric)
+		return (gid_t)rs->e.gid;
+	return (gid_t)name_to_id(&rs->groups, rs->e.gname, rs->e.gid, 0);
 }
 
 /*
@@ -416,8 +455,8 @@ set_attrs_fd(struct restorer *rs, int fd, int setmode)
 	struct timespec ts[2];
 	size_t i;
 
-	if (rs->isroot && fchown(fd, owner_uid(e, rs->numeric),
-	    owner_gid(e, rs->numeric)) != 0) {
+	if (rs->isroot && fchown(fd, owner_uid(rs),
+	    owner_gid(rs)) != 0) {
 		warnp("%s/%s: chown", rs->dir, rs->path);
 		rs->incomplete = 1;
 	}
@@ -452,8 +491,8 @@ set_attrs_at(struct restorer *rs, int dirfd, const char *name, int setmode)
 	const struct tar_entry *e = &rs->e;
 	struct timespec ts[2];
 
-	if (rs->isroot && fchownat(dirfd, name, owner_uid(e, rs->numeric),
-	    owner_gid(e, rs->numeric), AT_SYMLINK_NOFOLLOW) != 0) {
+	if (rs->isroot && fchownat(dirfd, name, owner_uid(rs),
+	    owner_gid(rs), AT_SYMLINK_NOFOLLOW) != 0) {
 		warnp("%s/%s: chown", rs->dir, rs->path);
 		rs->incomplete = 1;
 	}
@@ -476,7 +515,7 @@ set_attrs_at(struct restorer *rs, int dirfd, const char *name, int setmode)
 static void
 tmp_name(struct restorer *rs, char *buf, size_t len)
 {
-	snprintf(buf, len, ".bk-restore.%ld.%u", (long)getpid(), rs->tmpseq++);
+	snprintf(buf, len, ".bk-restore.%ld.%u", rs->pid, rs->tmpseq++);
 }
 
 /*
@@ -495,7 +534,8 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		rc = renameat2(dirfd, tmp, dirfd, leaf, RENAME_NOREPLACE);
 	if (rc == 0) {
 		/* rename between two links to one file does nothing. */
-		unlinkat(dirfd, tmp, 0);
+		if (rs->e.type == TAR_HARD)
+			unlinkat(dirfd, tmp, 0);
 		return set_add(&rs->made, rs->path);
 	}
 	rc = errno;
@@ -525,9 +565,11 @@ write_data(struct restorer *rs, int fd)
 {
 	uint64_t off = 0;
 	ssize_t n;
+	int hole = 0;
 
 	while ((n = tar_read(rs->r, rs->buf, IOBUF)) > 0) {
-		if ((size_t)n == IOBUF && all_zero(rs->buf, IOBUF)) {
+		hole = (size_t)n == IOBUF && all_zero(rs->buf, IOBUF);
+		if (hole) {
 			if (lseek(fd, n, SEEK_CUR) == -1)
 				return osfail(rs, "seek");
 		} else if (bk_write_full(fd, rs->buf, (size_t)n, rs->path) != 0)
@@ -537,7 +579,8 @@ write_data(struct restorer *rs, int fd)
 	}
 	if (n < 0)
 		return fail(rs, BK_EXIT_NEGATIVE);
-	if (ftruncate(fd, (off_t)off) != 0)
+	/* A file that ends in a hole gets its length from ftruncate. */
+	if (hole && ftruncate(fd, (off_t)off) != 0)
 		return osfail(rs, "truncate");
 	return 0;
 }
@@ -1199,6 +1242,7 @@ restore_files_main(int argc, char *argv[])
 		usage();
 	}
 	rs.isroot = geteuid() == 0;
+	rs.pid = (long)getpid();
 	/* stdout carries the listing or the differences, if anything. */
 	st = bk_status_new(json, STDERR_FILENO);
 	if (json != NULL && st == NULL)
