@@ -319,7 +319,8 @@ sign_headers(const struct s3_target *t, const struct s3_req *rq,
 {
 	struct sigv4_header h[MAX_EXTRA + 4];
 	char amzdate[17], phash[65], authz[1024], *copy[MAX_EXTRA], *colon;
-	char line[2048];
+	char line[8192];	/* session tokens run to a few KiB */
+	int has_ctype = 0;
 	struct curl_slist *sl = NULL, *n;
 	size_t nh = 0, i;
 	struct sigv4_request sr;
@@ -341,6 +342,7 @@ sign_headers(const struct s3_target *t, const struct s3_req *rq,
 			goto nomem;
 		colon = strchr(copy[i], ':');
 		*colon = '\0';
+		has_ctype |= strcasecmp(copy[i], "Content-Type") == 0;
 		h[nh++] = (struct sigv4_header){ copy[i], colon + 1 };
 	}
 	sr = (struct sigv4_request){ rq->method, path, rq->query, h, nh,
@@ -349,7 +351,11 @@ sign_headers(const struct s3_target *t, const struct s3_req *rq,
 	    authz, sizeof(authz), NULL, 0) != 0)
 		goto err;
 	for (i = 0; i < nh; i++) {
-		snprintf(line, sizeof(line), "%s: %s", h[i].name, h[i].value);
+		if ((size_t)snprintf(line, sizeof(line), "%s: %s", h[i].name,
+		    h[i].value) >= sizeof(line)) {
+			warn0("header %s too long", h[i].name);
+			goto err;
+		}
 		if ((n = curl_slist_append(sl, line)) == NULL)
 			goto nomem;
 		sl = n;
@@ -359,7 +365,8 @@ sign_headers(const struct s3_target *t, const struct s3_req *rq,
 	/* No 100-continue round trip; no form content type on POST. */
 	if ((n = curl_slist_append(sl, line)) == NULL ||
 	    (sl = n, n = curl_slist_append(sl, "Expect:")) == NULL ||
-	    (sl = n, n = curl_slist_append(sl, "Content-Type:")) == NULL)
+	    (sl = n, !has_ctype && (n = curl_slist_append(sl,
+	    "Content-Type:")) == NULL))
 		goto nomem;
 	bk_wipe(line, sizeof(line));
 	for (i = 0; i < rq->nextra; i++)
@@ -898,10 +905,10 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 		}
 		before = *offset;
 		cc = attempt(c, &rq, &r);
-		if (n == 0 && r.etag[0] != '\0')
+		/* The first answer with data names the object to resume. */
+		if (ifm[0] == '\0' && r.etag[0] != '\0' &&
+		    (r.status == 200 || r.status == 206))
 			snprintf(ifm, sizeof(ifm), "If-Match: %s", r.etag);
-		else if (n == 0)
-			ifm[0] = '\0';
 		if (cc == CURLE_OK && (r.status == 200 || r.status == 206)) {
 			rc = S3_OK;
 			break;
