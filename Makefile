@@ -24,6 +24,8 @@ UNITS := $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
 MAN1 := $(sort $(wildcard man/*.1))
 MAN5 := $(sort $(wildcard man/*.5))
 MAN7 := $(sort $(wildcard man/*.7))
+MAN8 := $(sort $(wildcard man/*.8))
+EXAMPLES := $(sort $(wildcard examples/*))
 SCRIPTS := $(sort $(wildcard scripts/*.sh))
 
 all: $(TOOLS) $(UNITS)
@@ -73,24 +75,28 @@ demo: deps all
 	bash scripts/bk-demo.sh
 
 lint:
-	mandoc -T lint -W warning $(MAN1) $(MAN5) $(MAN7)
+	mandoc -T lint -W warning $(MAN1) $(MAN5) $(MAN7) $(MAN8)
 	shellcheck -x $(SCRIPTS) tests/*.sh tests/servers/*.sh tests/bench/*.sh
 
 install: $(TOOLS)
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
 		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7 \
-		$(DESTDIR)$(PREFIX)/share/bk/scripts
+		$(DESTDIR)$(MANPREFIX)/man8 $(DESTDIR)$(PREFIX)/share/bk/scripts \
+		$(DESTDIR)$(PREFIX)/share/bk/examples
 	cp -f $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
 	$(if $(MAN5),cp -f $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/)
 	cp -f $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+	$(if $(MAN8),cp -f $(MAN8) $(DESTDIR)$(MANPREFIX)/man8/)
 	$(if $(SCRIPTS),cp -f $(SCRIPTS) $(DESTDIR)$(PREFIX)/share/bk/scripts/)
+	$(if $(EXAMPLES),cp -f $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/bk/examples/)
 
 uninstall:
 	rm -f $(TOOLS:$(O)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANPREFIX)/man1/%)
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANPREFIX)/man5/%)
 	rm -f $(MAN7:man/%=$(DESTDIR)$(MANPREFIX)/man7/%)
+	rm -f $(MAN8:man/%=$(DESTDIR)$(MANPREFIX)/man8/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/bk
 
 clean:

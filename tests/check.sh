@@ -48,7 +48,7 @@ BK_BUILD=build-asan BK_SUITE_LABEL="asan: " bash tests/run.sh | tee "$out"
 tally "$out"
 rm -f "$out"
 
-for m in man/*.[157]; do
+for m in man/*.[1578]; do
 	gate "mandoc -T lint $m" mandoc -T lint -W warning "$m"
 done
 for s in scripts/*.sh tests/*.sh tests/servers/*.sh tests/bench/*.sh; do
