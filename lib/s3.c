@@ -1039,6 +1039,96 @@ s3_list(struct s3_client *c, const char *prefix,
 	return rc;
 }
 
+/* One page of ListMultipartUploads; km and um get the next markers. */
+static int
+uploads_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
+    void *), void *arg, char **km, char **um)
+{
+	const char *p = r->body, *end = r->body + r->len, *in, *after;
+	struct s3_object o;
+	char *key, *init, *trunc;
+	size_t inlen;
+	int rc = 0;
+
+	while (rc == 0 && xml_find(p, end, "Upload", &in, &inlen,
+	    &after) == 0) {
+		key = xml_text(in, in + inlen, "Key");
+		init = xml_text(in, in + inlen, "Initiated");
+		if (key != NULL) {
+			o = (struct s3_object){ key, 0, init ? init : "",
+			    "MULTIPART" };
+			rc = fn(&o, arg);
+		}
+		free(key);
+		free(init);
+		p = after;
+	}
+	trunc = xml_text(r->body, end, "IsTruncated");
+	*km = *um = NULL;
+	if (rc == 0 && trunc != NULL && strcmp(trunc, "true") == 0) {
+		*km = xml_text(r->body, end, "NextKeyMarker");
+		*um = xml_text(r->body, end, "NextUploadIdMarker");
+		if (*km == NULL || *um == NULL) {
+			warn0("upload listing: truncated without markers");
+			rc = S3_PERM;
+		}
+	}
+	free(trunc);
+	return rc;
+}
+
+int
+s3_list_uploads(struct s3_client *c, const char *prefix,
+    int (*fn)(const struct s3_object *, void *), void *arg)
+{
+	struct s3_req rq = { .what = "list uploads", .method = "GET" };
+	struct s3_resp r = { 0 };
+	char *km = NULL, *um = NULL, *ekm = NULL, *eum = NULL, *ep, *q = NULL;
+	int rc, pages = 0;
+
+	if ((ep = sigv4_uri_encode(prefix, 0)) == NULL)
+		return S3_PERM;
+	do {
+		free(q);
+		q = NULL;
+		if (km != NULL && ((ekm = sigv4_uri_encode(km, 0)) == NULL ||
+		    (eum = sigv4_uri_encode(um, 0)) == NULL)) {
+			rc = S3_PERM;
+			break;
+		}
+		if (asprintf(&q, "%s%s%sprefix=%s%s%s&uploads",
+		    ekm ? "key-marker=" : "", ekm ? ekm : "", ekm ? "&" : "",
+		    ep, eum ? "&upload-id-marker=" : "", eum ? eum : "") < 0) {
+			warnp("malloc");
+			q = NULL;
+			rc = S3_PERM;
+			break;
+		}
+		free(ekm);
+		free(eum);
+		free(km);
+		free(um);
+		ekm = eum = km = um = NULL;
+		rq.query = q;
+		if ((rc = call(c, &rq, &r, 0)) != S3_OK)
+			break;
+		if (r.body == NULL) {
+			warn0("%s: empty upload listing", c->t->name);
+			rc = S3_PERM;
+			break;
+		}
+		rc = uploads_page(&r, fn, arg, &km, &um);
+	} while (rc == 0 && km != NULL && ++pages < 100000);
+	s3_resp_free(&r);
+	free(ekm);
+	free(eum);
+	free(km);
+	free(um);
+	free(ep);
+	free(q);
+	return rc;
+}
+
 int
 s3_restore(struct s3_client *c, const char *key, const char *vid, int days,
     const char *tier)

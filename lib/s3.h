@@ -138,6 +138,14 @@ int s3_get(struct s3_client *c, const char *key, const char *vid,
 int s3_list(struct s3_client *c, const char *prefix,
     int (*fn)(const struct s3_object *, void *), void *arg);
 
+/*
+ * ListMultipartUploads under prefix: fn gets each unfinished upload as an
+ * s3_object (size 0, last_modified = its Initiated time, storage_class
+ * "MULTIPART").  S3_OK, S3_PERM, S3_TEMP, or fn's non-zero value.
+ */
+int s3_list_uploads(struct s3_client *c, const char *prefix,
+    int (*fn)(const struct s3_object *, void *), void *arg);
+
 /* RestoreObject for days days at tier (Standard, Bulk, Expedited). */
 int s3_restore(struct s3_client *c, const char *key, const char *vid,
     int days, const char *tier);

@@ -512,6 +512,32 @@ out:
 	return rc;
 }
 
+struct upctx {
+	int (*fn)(const struct store_backup *, void *);
+	void *arg;
+};
+
+static int
+upload_fn(const struct s3_object *o, void *arg)
+{
+	struct upctx *u = arg;
+	int64_t t = iso_time(o->last_modified);
+	struct store_backup b = { o->key, o->last_modified, 0, "-",
+	    o->storage_class, 0, t ? (int64_t)time(NULL) - t : 0, NULL };
+
+	return u->fn(&b, u->arg);
+}
+
+/* Killed uploads are invisible as objects but cost storage: show them. */
+static int
+report_uploads(struct store *s, int (*fn)(const struct store_backup *,
+    void *), void *arg)
+{
+	struct upctx u = { fn, arg };
+
+	return s3_list_uploads(s->c, s->u.key, upload_fn, &u);
+}
+
 int
 store_backups(struct store *s, int (*fn)(const struct store_backup *,
     void *), void *arg)
@@ -532,5 +558,7 @@ store_backups(struct store *s, int (*fn)(const struct store_backup *,
 	for (i = 0; i < c.n; i++)
 		free(c.e[i].key);
 	free(c.e);
+	if (rc == S3_OK && s->u.kind == STORE_S3)
+		rc = report_uploads(s, fn, arg);
 	return rc;
 }

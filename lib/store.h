@@ -94,7 +94,9 @@ int store_list(struct store *s, const char *prefix,
  * The backups under the store's prefix (its key): each data object with
  * a manifest is committed (size, sha256, time from the manifest); one
  * without is incomplete, with its age.  Sidecars and manifests are not
- * backups.  fn is called in name order.
+ * backups.  fn is called in name order; then, on S3, for each unfinished
+ * multipart upload (an upload that was killed), as incomplete with class
+ * "MULTIPART" and size 0.
  */
 int store_backups(struct store *s, int (*fn)(const struct store_backup *,
     void *), void *arg);

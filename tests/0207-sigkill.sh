@@ -25,6 +25,13 @@ for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	prefix=${dest%/*}/
 	bk-get --list "$prefix" >list
 	[ ! -s list ] || fail "$dest: a killed upload is listed: $(cat list)"
+	# --all shows what is left: a temporary file is not, an S3 upload is.
+	bk-get --list --all "$prefix" >all
+	case $dest in
+	s3:*) grep -q "^s3://bk-kill/db/b.bk	.*MULTIPART	incomplete age=" all ||
+		fail "the killed upload is not shown: $(cat all)" ;;
+	*) [ ! -s all ] || fail "$dest: $(cat all)" ;;
+	esac
 	expect_exit 3 bk-get "$dest" >/dev/null 2>err
 	# Again, whole, and committed.
 	bk-hash -o sum <in | bk-put --part-size 5M "$dest"
