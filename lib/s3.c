@@ -674,7 +674,13 @@ s3_put_object(struct s3_client *c, const char *key, const void *buf,
 	    (o && o->noclobber && add_hdr(&rq, b[8], 512, "If-None-Match",
 	    "*") != 0))
 		return S3_PERM;
-	rc = precondition(c, key, &r, call(c, &rq, &r, 0));
+	rc = call(c, &rq, &r, o && o->noclobber ? 501 : 0);
+	if (rc == S3_OK && r.status == 501) {
+		/* No conditional writes here: the HEAD before was the check. */
+		rq.nextra--;
+		rc = call(c, &rq, &r, 0);
+	}
+	rc = precondition(c, key, &r, rc);
 	s3_resp_free(&r);
 	return rc;
 }
@@ -807,7 +813,13 @@ s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 	if (add_hdr(&rq, b[0], 512, "Content-Type", "application/xml") ||
 	    (noclobber && add_hdr(&rq, b[1], 512, "If-None-Match", "*")))
 		goto out;
-	rc = precondition(c, key, &r, call(c, &rq, &r, 0));
+	rc = call(c, &rq, &r, noclobber ? 501 : 0);
+	if (rc == S3_OK && r.status == 501) {
+		/* No conditional writes here: the HEAD before was the check. */
+		rq.nextra--;
+		rc = call(c, &rq, &r, 0);
+	}
+	rc = precondition(c, key, &r, rc);
 	/* S3 may answer 200 and put the error in the body. */
 	if (rc == S3_OK && r.body != NULL && (code = xml_text(r.body,
 	    r.body + r.len, "Code")) != NULL) {

@@ -263,7 +263,7 @@ store_put_small(struct store *s, const char *key, const void *buf,
 	uint64_t size;
 
 	if (s->u.kind == STORE_FILE)
-		return bk_atomic_write(key, buf, len, 0644, noclobber) == 0 ?
+		return bk_atomic_write(key, buf, len, 0640, noclobber) == 0 ?
 		    S3_OK : S3_PERM;
 	/* Stores without conditional writes: refuse what we can see. */
 	if (noclobber) {
