@@ -9,10 +9,10 @@ CC = cc
 PKG_CONFIG = pkg-config
 PKGS = libmongoc-1.0 libbson-1.0 libcurl openssl zlib libzstd
 
-CPPFLAGS = -D_GNU_SOURCE
+CPPFLAGS = -D_GNU_SOURCE -pthread
 CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers
-LDFLAGS = -Wl,--as-needed
+LDFLAGS = -Wl,--as-needed -pthread
 
 # make SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer build.
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -170,6 +170,30 @@ bk_afile_abort(struct bk_afile *af)
 }
 
 int
+bk_mkdir_parent(const char *path, mode_t mode)
+{
+	char *copy;
+	const char *dir;
+	int rc = 0;
+
+	if ((copy = strdup(path)) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	dir = dirname(copy);
+	if (mkdir(dir, mode) != 0 && errno != EEXIST) {
+		if (errno == ENOENT)
+			warn0("%s: its parent directory does not exist (is the "
+			    "store mounted?)", dir);
+		else
+			warnp("mkdir %s", dir);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+int
 bk_atomic_write(const char *path, const void *buf, size_t len, mode_t mode,
     int noclobber)
 {

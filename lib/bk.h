@@ -77,6 +77,12 @@ int bk_afile_fd(const struct bk_afile *af);
 int bk_afile_commit(struct bk_afile *af);
 /* Remove the temporary file and free af; NULL is a no-op. */
 void bk_afile_abort(struct bk_afile *af);
+/*
+ * Make the directory that will hold path, one level only: its own parent
+ * must exist, so a store on an unmounted NAS fails loudly instead of
+ * filling the local disk.  0, or -1 (reported).
+ */
+int bk_mkdir_parent(const char *path, mode_t mode);
 /* Write a whole small file atomically (open, write, commit). */
 int bk_atomic_write(const char *path, const void *buf, size_t len,
     mode_t mode, int noclobber);

@@ -372,7 +372,8 @@ dest_open(struct pipe *p, struct dest *d, const char *url, int jobs)
 	}
 	if (d->st->u.kind == STORE_FILE) {
 		d->nworkers = 1;	/* a file is written in order */
-		if ((d->af = bk_afile_open(d->st->u.key, 0640,
+		if (bk_mkdir_parent(d->st->u.key, 0750) != 0 ||
+		    (d->af = bk_afile_open(d->st->u.key, 0640,
 		    !p->overwrite)) == NULL)
 			d->failed = BK_EXIT_FAIL;
 		return 0;
