@@ -134,6 +134,12 @@ int bk_check_private(int fd, const char *name);
 char *bk_read_secret_file(const char *path, size_t max, size_t *lenp);
 
 /* parse.c */
+/*
+ * Parse a whole decimal number in [lo, hi] (nothing else around it).
+ * 0, or -1 if malformed or out of range (not reported: the caller names
+ * the option).
+ */
+int bk_parse_long(const char *s, long lo, long hi, long *out);
 /* Parse a decimal size with optional K/M/G/T (binary) suffix. */
 int bk_parse_size(const char *s, uint64_t *out);
 /* Format a byte count as "12.3 MiB" into buf. */

@@ -434,7 +434,6 @@ parse_opts(int argc, char *argv[], struct dump_opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	long n;
 	int ch;
 
@@ -462,9 +461,7 @@ parse_opts(int argc, char *argv[], struct dump_opts *o)
 		case 'q': o->query = optarg; break;
 		case 'R': o->readpref = optarg; break;
 		case 'j':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || *end || n < 1 || n > JOBS_MAX) {
+			if (bk_parse_long(optarg, 1, JOBS_MAX, &n) != 0) {
 				warn0("--jobs %s: expected 1..%d", optarg,
 				    JOBS_MAX);
 				return -1;

@@ -7,6 +7,22 @@
 #include "bk.h"
 
 int
+bk_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
 bk_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;

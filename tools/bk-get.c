@@ -242,20 +242,6 @@ run_list(const char *url, const struct getcfg *g)
 	return bk_close_stdout() == 0 ? 0 : BK_EXIT_FAIL;
 }
 
-static int
-parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void
 parse_args(int argc, char *argv[], struct getcfg *g, int *list)
 {
@@ -284,18 +270,18 @@ parse_args(int argc, char *argv[], struct getcfg *g, int *list)
 		case 'v': g->vid = optarg; break;
 		case 'R': g->restore = 1; break;
 		case 'D':
-			if (parse_long(optarg, 1, 3650, &v) != 0)
+			if (bk_parse_long(optarg, 1, 3650, &v) != 0)
 				usage();
 			g->days = (int)v;
 			break;
 		case 'T': g->tier = optarg; break;
 		case 'W': g->wait = 1; break;
 		case 'I':
-			if (parse_long(optarg, 1, 86400, &g->interval) != 0)
+			if (bk_parse_long(optarg, 1, 86400, &g->interval) != 0)
 				usage();
 			break;
 		case 'r':
-			if (parse_long(optarg, 0, 100, &v) != 0)
+			if (bk_parse_long(optarg, 0, 100, &v) != 0)
 				usage();
 			g->retries = (int)v;
 			break;

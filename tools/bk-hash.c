@@ -150,7 +150,7 @@ main(int argc, char *argv[])
 	int outfd = STDERR_FILENO, progress = bk_progress_default();
 	int ch, ex = BK_EXIT_FAIL;
 	uint64_t total = 0;
-	char *line = NULL, *end;
+	char *line = NULL;
 	long fd;
 
 	bk_setprogname(argv[0]);
@@ -161,10 +161,7 @@ main(int argc, char *argv[])
 		case 'o': outfile = optarg; break;
 		case 'n': name = optarg; break;
 		case 'F':
-			errno = 0;
-			fd = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    fd < 0 || fd > 1024 || fd == STDIN_FILENO ||
+			if (bk_parse_long(optarg, 2, 1024, &fd) != 0 ||
 			    fd == STDOUT_FILENO) {
 				warn0("--fd %s: not a usable descriptor "
 				    "(2 or 3..1024)", optarg);

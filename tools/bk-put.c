@@ -722,20 +722,6 @@ out:
 	return ex;
 }
 
-static int
-parse_int(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 /* Append "k=v" to the URL-encoded tag set. */
 static int
 add_tag(char **tags, const char *kv)
@@ -790,6 +776,7 @@ main(int argc, char *argv[])
 	struct pipe p;
 	char *tags = NULL;
 	int ch, commit = 0, ex;
+	long num;
 
 	bk_setprogname(argv[0]);
 	memset(&p, 0, sizeof(p));
@@ -798,10 +785,11 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
-			if (parse_int(optarg, 1, JOBS_MAX, &cfg.jobs) != 0) {
+			if (bk_parse_long(optarg, 1, JOBS_MAX, &num) != 0) {
 				warn0("-j %s: want 1..%d", optarg, JOBS_MAX);
 				usage();
 			}
+			cfg.jobs = (int)num;
 			break;
 		case 'p':
 			if (bk_parse_size(optarg, &cfg.part) != 0 ||
@@ -812,10 +800,11 @@ main(int argc, char *argv[])
 			break;
 		case 'O': p.overwrite = 1; break;
 		case 'r':
-			if (parse_int(optarg, 0, 100, &cfg.retries) != 0) {
+			if (bk_parse_long(optarg, 0, 100, &num) != 0) {
 				warn0("--retries %s: want 0..100", optarg);
 				usage();
 			}
+			cfg.retries = (int)num;
 			cc.retries = cfg.retries;
 			break;
 		case 'S': p.opts.storage_class = optarg; break;

@@ -30,6 +30,22 @@ test_parse_size(void)
 }
 
 static void
+test_parse_long(void)
+{
+	long v;
+
+	CHECK(bk_parse_long("7", 1, 10, &v) == 0 && v == 7);
+	CHECK(bk_parse_long("1", 1, 10, &v) == 0 && v == 1);
+	CHECK(bk_parse_long("10", 1, 10, &v) == 0 && v == 10);
+	CHECK(bk_parse_long("0", 1, 10, &v) == -1);
+	CHECK(bk_parse_long("11", 1, 10, &v) == -1);
+	CHECK(bk_parse_long("", 1, 10, &v) == -1);
+	CHECK(bk_parse_long("3x", 1, 10, &v) == -1);
+	CHECK(bk_parse_long("99999999999999999999999", 1, 10, &v) == -1);
+	CHECK(bk_parse_long("-2", -5, 5, &v) == 0 && v == -2);
+}
+
+static void
 test_hex(void)
 {
 	unsigned char in[4] = { 0x00, 0x7f, 0xa5, 0xff }, out[4];
@@ -134,6 +150,7 @@ main(void)
 {
 	bk_setprogname("test-lib");
 	test_parse_size();
+	test_parse_long();
 	test_hex();
 	test_sumline();
 	test_afile();
