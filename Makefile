@@ -57,19 +57,19 @@ servers:
 # The whole gate: -Werror build, suite, suite again under ASan+UBSan,
 # man-page lint, shellcheck.  Ends with "N passed, N failed".
 check: deps
-	sh tests/check.sh
+	bash tests/check.sh
 
 # Only the test suite against the normal build (no sanitizers, no lint).
 test: all servers
-	sh tests/run.sh
+	bash tests/run.sh
 
 # The suite with every tool (and unit test) under valgrind; slow.
 check-valgrind: all servers
 	EXEC="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-		sh tests/run.sh
+		bash tests/run.sh
 
 bench: all servers
-	sh tests/bench/run.sh
+	bash tests/bench/run.sh
 
 demo: deps all
 	bash scripts/bk-demo.sh
