@@ -33,17 +33,18 @@ struct out {
 	uint64_t bytes;
 };
 
-static void
-usage(void)
+/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
+static _Noreturn void
+usage(int help)
 {
-	fprintf(stderr,
+	fprintf(help ? stdout : stderr,
 	    "usage: bk-get [--version-id id] [--restore [--restore-days n] "
 	    "[--restore-tier tier]\n"
 	    "              [--wait [--wait-interval secs]]] [--retries n] "
 	    "[--progress] [--json[=file]]\n"
 	    "              src > stream\n"
 	    "       bk-get --list [--all] [--json] prefix-url\n");
-	exit(BK_EXIT_USAGE);
+	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 
 static int
@@ -271,18 +272,18 @@ parse_args(int argc, char *argv[], struct getcfg *g, int *list)
 		case 'R': g->restore = 1; break;
 		case 'D':
 			if (bk_parse_long(optarg, 1, 3650, &v) != 0)
-				usage();
+				usage(0);
 			g->days = (int)v;
 			break;
 		case 'T': g->tier = optarg; break;
 		case 'W': g->wait = 1; break;
 		case 'I':
 			if (bk_parse_long(optarg, 1, 86400, &g->interval) != 0)
-				usage();
+				usage(0);
 			break;
 		case 'r':
 			if (bk_parse_long(optarg, 0, 100, &v) != 0)
-				usage();
+				usage(0);
 			g->retries = (int)v;
 			break;
 		case 'l': *list = 1; break;
@@ -291,20 +292,20 @@ parse_args(int argc, char *argv[], struct getcfg *g, int *list)
 		case 'Q': g->progress = 0; break;
 		case 'J': g->json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); exit(0);
-		case 'h':
-		default: usage();
+		case 'h': usage(1);
+		default: usage(0);
 		}
 	}
 	if (optind != argc - 1) {
 		warn0(optind == argc ? "no source" : "one source only");
-		usage();
+		usage(0);
 	}
 	if (g->tier != NULL && strcmp(g->tier, "Standard") != 0 &&
 	    strcmp(g->tier, "Bulk") != 0 &&
 	    strcmp(g->tier, "Expedited") != 0) {
 		warn0("--restore-tier %s: want Standard, Bulk or Expedited",
 		    g->tier);
-		usage();
+		usage(0);
 	}
 	if (g->tier == NULL)
 		g->tier = "Standard";

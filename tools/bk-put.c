@@ -126,10 +126,11 @@ read_part(unsigned char *buf, size_t want)
 	return (ssize_t)got;
 }
 
-static void
-usage(void)
+/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
+static _Noreturn void
+usage(int help)
 {
-	fprintf(stderr,
+	fprintf(help ? stdout : stderr,
 	    "usage: bk-put [-j jobs] [--part-size size] [--overwrite] "
 	    "[--retries n]\n"
 	    "              [--storage-class class] [--sse AES256|aws:kms] "
@@ -143,7 +144,7 @@ usage(void)
 	    "[--compression c]\n"
 	    "              [--source src] [--counts file] [--retries n] "
 	    "[--json[=file]] dest...\n");
-	exit(BK_EXIT_USAGE);
+	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 
 static int
@@ -787,7 +788,7 @@ main(int argc, char *argv[])
 		case 'j':
 			if (bk_parse_long(optarg, 1, JOBS_MAX, &num) != 0) {
 				warn0("-j %s: want 1..%d", optarg, JOBS_MAX);
-				usage();
+				usage(0);
 			}
 			cfg.jobs = (int)num;
 			break;
@@ -795,14 +796,14 @@ main(int argc, char *argv[])
 			if (bk_parse_size(optarg, &cfg.part) != 0 ||
 			    cfg.part < S3_PART_MIN || cfg.part > S3_PART_MAX) {
 				warn0("--part-size %s: want 5M..5G", optarg);
-				usage();
+				usage(0);
 			}
 			break;
 		case 'O': p.overwrite = 1; break;
 		case 'r':
 			if (bk_parse_long(optarg, 0, 100, &num) != 0) {
 				warn0("--retries %s: want 0..100", optarg);
-				usage();
+				usage(0);
 			}
 			cfg.retries = (int)num;
 			cc.retries = cfg.retries;
@@ -814,7 +815,7 @@ main(int argc, char *argv[])
 		case 'U': p.opts.lock_until = optarg; break;
 		case 'T':
 			if (add_tag(&tags, optarg) != 0)
-				usage();
+				usage(0);
 			break;
 		case 'C': p.opts.content_type = optarg; break;
 		case 'c': commit = 1; break;
@@ -828,36 +829,36 @@ main(int argc, char *argv[])
 		case 'Q': cfg.progress = 0; break;
 		case 'J': cfg.json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); return 0;
-		case 'h':
-		default: usage();
+		case 'h': usage(1);
+		default: usage(0);
 		}
 	}
 	if (optind == argc) {
 		warn0("no destination");
-		usage();
+		usage(0);
 	}
 	if (argc - optind > DEST_MAX) {
 		warn0("at most %d destinations", DEST_MAX);
-		usage();
+		usage(0);
 	}
 	if (commit != (cc.sumfile != NULL)) {
 		warn0("--commit and --sum go together");
-		usage();
+		usage(0);
 	}
 	if (p.opts.sse != NULL && strcmp(p.opts.sse, "AES256") != 0 &&
 	    strcmp(p.opts.sse, "aws:kms") != 0) {
 		warn0("--sse %s: want AES256 or aws:kms", p.opts.sse);
-		usage();
+		usage(0);
 	}
 	if (p.opts.kms_key != NULL && (p.opts.sse == NULL ||
 	    strcmp(p.opts.sse, "aws:kms") != 0)) {
 		warn0("--sse-kms-key-id needs --sse aws:kms");
-		usage();
+		usage(0);
 	}
 	if ((p.opts.lock_mode == NULL) != (p.opts.lock_until == NULL)) {
 		warn0("--object-lock-mode and --object-lock-retain-until go "
 		    "together");
-		usage();
+		usage(0);
 	}
 	p.opts.tagging = tags;
 	p.opts.noclobber = !p.overwrite;
