@@ -9,12 +9,14 @@ usage: faultproxy.py PORT UPSTREAM_PORT LOG RULE...
 RULE is "METHOD QUERY-SUBSTRING STATUS CODE COUNT": the first COUNT
 requests (-1: all) whose method matches (or "*") and whose query string
 contains QUERY-SUBSTRING (or "-" for any) get STATUS with error CODE.
+STATUS 0 means "slow": wait CODE milliseconds, then forward the request.
 Each request is logged as "METHOD PATH?QUERY -> STATUS (injected|upstream)".
 """
 import http.client
 import http.server
 import sys
 import threading
+import time
 
 port, upstream, logpath = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rules = []
@@ -53,6 +55,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         rule = injected(method, query)
+        if rule is not None and rule["status"] == 0:
+            time.sleep(int(rule["code"]) / 1000.0)
+            rule = None
         if rule is not None:
             msg = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s"
                    "</Code><Message>injected by faultproxy</Message></Error>"
