@@ -77,7 +77,8 @@ struct restorer {
 	struct strset made;		/* non-directories extracted */
 	struct idcache users, groups;
 	long pid;
-	struct strset index;		/* --delete: paths in .bk-index */
+	struct strset index;		/* --delete: paths in .bk-index;
+					   --validate: paths in the stream */
 	int have_index;
 	struct dirfix *dirs;
 	size_t ndirs, capdirs;
@@ -999,7 +1000,9 @@ prune_entry(struct restorer *rs, int fd, const char *name, size_t base)
 		rs->path[base] = '\0';
 		return 0;
 	}
-	if (!set_has(&rs->index, rs->path)) {
+	if (!set_has(&rs->index, rs->path) && rs->validate) {
+		differs(rs, "in %s, not in the stream", rs->dir);
+	} else if (!set_has(&rs->index, rs->path)) {
 		if (S_ISDIR(st.st_mode)) {
 			if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -1081,14 +1084,18 @@ one_member(struct restorer *rs)
 	if (rs->e.type == TAR_HARD && normalize(rs->e.link, where, &why) != 0)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
 	if (strcmp(rs->path, INDEX_NAME) == 0 && rs->e.type == TAR_REG)
-		return rs->delete && !rs->dryrun && !rs->validate ?
+		return (rs->delete && !rs->dryrun) || rs->validate ?
 		    load_index(rs) : 0;
 	if (rs->dryrun) {
 		list_one(rs);
 		return 0;
 	}
-	if (rs->validate)
+	if (rs->validate) {
+		/* Remember the member, to find what DIR has beyond it. */
+		if (set_add(&rs->index, rs->path) != 0)
+			return fail(rs, BK_EXIT_FAIL);
 		return validate_one(rs);
+	}
 	return extract(rs);
 }
 
@@ -1114,6 +1121,12 @@ run(struct restorer *rs)
 			return rs->ex;
 	if (rc < 0)
 		return fail(rs, BK_EXIT_NEGATIVE), rs->ex;
+	/* What DIR holds beyond the stream (or its index) is a difference. */
+	if (rs->validate) {
+		rs->path[0] = '\0';
+		if (prune_dir(rs, rs->rootfd, 0) != 0)
+			return rs->ex;
+	}
 	/* Deletions first: they change the mtimes of their directories. */
 	if (rs->delete && !rs->dryrun && !rs->validate) {
 		if (!rs->have_index) {

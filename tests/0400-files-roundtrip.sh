@@ -68,7 +68,13 @@ chmod 640 out/sub/big
 ln -sfn elsewhere out/sub/rel
 rm out/f0
 printf 'x' | dd of=out/f10240 bs=1 seek=100 conv=notrunc 2>/dev/null
+echo stray >out/sub/extra
+mkdir -p out/newdir/deeper
 expect_exit 1 bk-restore --files out --validate <a.tar >diffs 2>err
+expect_grep '^sub/extra: in out, not in the stream$' diffs
+expect_grep '^newdir: in out, not in the stream$' diffs
+grep -q '^newdir/deeper' diffs && fail "reported inside an extra directory: $(cat diffs)"
+rm -r out/sub/extra out/newdir
 expect_grep '^f1: size differs' diffs
 expect_grep '^sub/big: mode differs: stream 0644, out 0640' diffs
 expect_grep '^sub/rel: symlink target differs' diffs

@@ -48,6 +48,13 @@ snap src >a; snap out >b
 diff a b >/dev/null || fail "full+incremental differs: $(diff a b | head)"
 jq -e '.deleted == 3' st.json >/dev/null || fail "json: $(cat st.json)"
 [ ! -e out/.bk-index ] || fail "the index was extracted as a file"
+# --validate against an incremental: its index covers the unchanged files,
+# so the restored tree has no differences, and a stray file is one.
+bk-restore --files out --validate <inc.tar >diffs 2>err || fail "validate incremental: $(cat diffs err)"
+echo stray >out/stray
+expect_exit 1 bk-restore --files out --validate <inc.tar >diffs 2>err
+[ "$(cat diffs)" = "stray: in out, not in the stream" ] || fail "diffs: $(cat diffs)"
+rm out/stray
 
 # --delete on a stream without an index is refused, and deletes nothing.
 expect_exit 1 bk-restore --files out --overwrite --delete <full.tar 2>err
