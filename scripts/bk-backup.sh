@@ -160,11 +160,13 @@ st=("${PIPESTATUS[@]}")
 set -e
 cat "$tmp"/dump.err "$tmp"/enc.err "$tmp"/hash.err "$tmp"/put.err >&2
 
-# The first stage that failed names the failure; 4 from bk-dump --files (a
-# changing directory) still gives a valid stream, committed and flagged.
+# The last stage that failed names the failure: a stage that dies makes
+# those before it fail on a broken pipe, while those after it only see the
+# stream end early (and exit 0).  4 from bk-dump --files (a changing
+# directory) still gives a valid stream, committed and flagged.
 stages=(bk-dump bk-encrypt bk-hash bk-put)
 errs=(dump enc hash put)
-for i in 0 1 2 3; do
+for i in 3 2 1 0; do
 	s=${st[$i]}
 	if [ "$s" -ne 0 ] && { [ "$i" -ne 0 ] || [ "$s" -ne 4 ]; }; then
 		finish "$s" "${stages[$i]} exited $s: $(tail -n 1 "$tmp/${errs[$i]}.err")"

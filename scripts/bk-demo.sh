@@ -7,7 +7,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-export PATH=$top/build/bin:$PATH
+# BK_BIN: where the tools are (the test suite points it at the build under
+# test); by default the tree's own build.
+export PATH=${BK_BIN:-$top/build/bin}:$PATH
 cache=${BK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bk}
 ferretdb=$cache/ferretdb-v1.24.2/bin/bk-test-ferretdb
 [ -x "$ferretdb" ] || sh "$top/tests/servers/build.sh" ferretdb
@@ -60,6 +62,9 @@ BK_COMPRESS=zstd
 BK_STATE_DIR=$dir/state
 EOC
 chmod 600 "$dir/bk.conf"
+# The store's top directory must exist (as a mounted NAS would): bk-put
+# makes only the level below it, so an unmounted store fails loudly.
+mkdir -p "$dir/store"
 
 say "the main job: one database backup and one uploads backup"
 run bash "$top/scripts/bk-backup.sh" -c "$dir/bk.conf" db

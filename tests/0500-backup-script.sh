@@ -92,6 +92,15 @@ expect_grep 'bk-put exited 3' fail2.err
 	fail "files: a failed run committed something"
 expect_grep 'files backup failed' alerts
 
+# A directory store that is not there (an unmounted NAS) fails the run and
+# names bk-put, not the stages that then hit a broken pipe.
+rm -f alerts
+sed "s#file://$T/nas#file://$T/unmounted/nas#" bk.conf >bk2.conf
+chmod 600 bk2.conf
+expect_exit 3 bash "$backup" -c bk2.conf db 2>fail3.err
+expect_grep 'bk-put exited 3: .*is the store mounted' fail3.err
+[ ! -e unmounted ] || fail "created directories for an unmounted store"
+
 # A configuration that others can write is refused before anything runs.
 chmod 620 bk.conf
 expect_exit 3 bash "$backup" -c bk.conf db 2>perm.err
