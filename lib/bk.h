@@ -113,6 +113,9 @@ void bk_status_bool(struct bk_status *s, const char *key, int val);
 struct _bson_t;
 void bk_status_doc(struct bk_status *s, const char *key,
     const struct _bson_t *doc);
+/* Append a BSON array (keys "0", "1", ...) as a JSON array. */
+void bk_status_array(struct bk_status *s, const char *key,
+    const struct _bson_t *arr);
 /* Append "ok", "exit" and "error" (the last warning, if any); print; free. */
 int bk_status_emit(struct bk_status *s, int exitcode);
 /* The last message passed to warnp/warn0, for the status line. */

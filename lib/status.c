@@ -81,6 +81,13 @@ bk_status_doc(struct bk_status *s, const char *key, const bson_t *doc)
 		BSON_APPEND_DOCUMENT(s->doc, key, doc);
 }
 
+void
+bk_status_array(struct bk_status *s, const char *key, const bson_t *arr)
+{
+	if (s != NULL && arr != NULL)
+		BSON_APPEND_ARRAY(s->doc, key, arr);
+}
+
 int
 bk_status_emit(struct bk_status *s, int exitcode)
 {

@@ -16,7 +16,11 @@ for base in s3://bk-commit/db "file://$T/nas/db"; do
 	bk-hash -o sum <data | bk-put "$base/db-1.bk"
 	echo '{"tool":"bk-dump","counts":{"app.users":3,"app.orders":5}}' >counts.json
 	bk-put --commit --sum sum --kind db --key-id k1 --compression zstd \
-	    --source mongodb://prod/app --counts counts.json "$base/db-1.bk"
+	    --source mongodb://prod/app --counts counts.json --json=commit.json \
+	    "$base/db-1.bk"
+	jq -e '.tool == "bk-put" and .ok and .exit == 0 and (has("bytes") | not)
+	    and (.destinations | length == 1 and .[0].ok)' commit.json >/dev/null ||
+		fail "$base: commit --json: $(cat commit.json)"
 	# A failed run: the upstream stage fails, so no commit.
 	{ gen_bytes bad 1000; exit 1; } | bk-put "$base/db-2.bk" || true
 

@@ -428,25 +428,29 @@ dest_free(struct dest *d)
 	pthread_mutex_destroy(&d->mu);
 }
 
-/* The --json line, with one entry per destination. */
+/*
+ * The --json line, with one entry per destination; bytes and parts only
+ * for an upload (nparts >= 0), not for --commit.
+ */
 static int
 emit_json(const char *json, struct pipe *p, uint64_t bytes, int nparts,
     int ex)
 {
-	bson_t doc, arr, one;
-	char idx[16], *out;
-	size_t len;
-	int fd = STDOUT_FILENO, rc, i;
-	FILE *f = NULL;
+	struct bk_status *st;
+	bson_t arr, one;
+	char idx[16];
+	int i;
 
 	if (json == NULL)
 		return 0;
-	bson_init(&doc);
-	BSON_APPEND_UTF8(&doc, "tool", "bk-put");
-	BSON_APPEND_UTF8(&doc, "version", BK_VERSION);
-	BSON_APPEND_INT64(&doc, "bytes", (int64_t)bytes);
-	BSON_APPEND_INT32(&doc, "parts", nparts);
-	BSON_APPEND_ARRAY_BEGIN(&doc, "destinations", &arr);
+	/* stdout carries no data here, so the status line goes there. */
+	if ((st = bk_status_new(json, STDOUT_FILENO)) == NULL)
+		return -1;
+	if (nparts >= 0) {
+		bk_status_int(st, "bytes", (int64_t)bytes);
+		bk_status_int(st, "parts", nparts);
+	}
+	bson_init(&arr);
 	for (i = 0; i < p->nd; i++) {
 		snprintf(idx, sizeof(idx), "%d", i);
 		BSON_APPEND_DOCUMENT_BEGIN(&arr, idx, &one);
@@ -458,28 +462,9 @@ emit_json(const char *json, struct pipe *p, uint64_t bytes, int nparts,
 			BSON_APPEND_UTF8(&one, "error", p->d[i].error);
 		bson_append_document_end(&arr, &one);
 	}
-	bson_append_array_end(&doc, &arr);
-	BSON_APPEND_BOOL(&doc, "ok", ex == 0);
-	BSON_APPEND_INT32(&doc, "exit", ex);
-	if (ex != 0 && bk_last_error()[0] != '\0')
-		BSON_APPEND_UTF8(&doc, "error", bk_last_error());
-	out = bson_as_relaxed_extended_json(&doc, &len);
-	bson_destroy(&doc);
-	if (*json != '\0') {
-		if ((f = fopen(json, "a")) == NULL) {
-			warnp("open --json file %s", json);
-			bson_free(out);
-			return -1;
-		}
-		fd = fileno(f);
-	}
-	rc = bk_write_full(fd, out, len, "--json status");
-	if (rc == 0)
-		rc = bk_write_full(fd, "\n", 1, "--json status");
-	if (f != NULL && fclose(f) != 0)
-		rc = -1;
-	bson_free(out);
-	return rc;
+	bk_status_array(st, "destinations", &arr);
+	bson_destroy(&arr);
+	return bk_status_emit(st, ex);
 }
 
 struct putcfg {
@@ -715,7 +700,7 @@ run_commit(char **urls, int n, const struct commitcfg *cc, const char *json)
 		}
 	}
 out:
-	if (emit_json(json, &p, 0, 0, ex) != 0 && ex == 0)
+	if (emit_json(json, &p, 0, -1, ex) != 0 && ex == 0)
 		ex = BK_EXIT_FAIL;
 	free(p.d);
 	free(sumtext);
