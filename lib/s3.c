@@ -962,9 +962,21 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 	return rc;
 }
 
-/* One page of ListObjectsV2: call fn per Contents; *token gets the next. */
+/* A byte count as S3 writes it: decimal digits only.  0 or -1. */
 static int
-list_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
+parse_size_text(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+int
+s3_list_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
     void *), void *arg, char **token)
 {
 	const char *p = r->body, *end = r->body + r->len, *in, *after;
@@ -982,9 +994,14 @@ list_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
 		if (key == NULL || size == NULL) {
 			warn0("listing: an entry without Key or Size");
 			rc = S3_PERM;
+		} else if (parse_size_text(size, &o.size) != 0) {
+			warn0("listing: %s: Size is not a number: %.40s", key,
+			    size);
+			rc = S3_PERM;
 		} else {
-			o = (struct s3_object){ key, strtoull(size, NULL, 10),
-			    lm ? lm : "", sc ? sc : "STANDARD" };
+			o.key = key;
+			o.last_modified = lm ? lm : "";
+			o.storage_class = sc ? sc : "STANDARD";
 			rc = fn(&o, arg);
 		}
 		free(key);
@@ -1042,7 +1059,7 @@ s3_list(struct s3_client *c, const char *prefix,
 			rc = S3_PERM;
 			break;
 		}
-		rc = list_page(&r, fn, arg, &token);
+		rc = s3_list_page(&r, fn, arg, &token);
 	} while (rc == 0 && token != NULL && ++pages < 100000);
 	s3_resp_free(&r);
 	free(token);

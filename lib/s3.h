@@ -82,6 +82,15 @@ void s3_target_free(struct s3_target *t);
 struct s3_client *s3_client_new(const struct s3_target *t);
 void s3_client_free(struct s3_client *c);
 
+/*
+ * Parse one ListObjectsV2 reply body: call fn for each Contents entry
+ * (stopping at its first non-zero answer); *token gets the next
+ * continuation token, or NULL on the last page.  An entry without Key or
+ * with a Size that is not a decimal number is S3_PERM (reported).
+ */
+int s3_list_page(const struct s3_resp *r,
+    int (*fn)(const struct s3_object *, void *), void *arg, char **token);
+
 /* Free what an s3_resp holds and clear it. */
 void s3_resp_free(struct s3_resp *r);
 
