@@ -83,6 +83,17 @@ jq -se 'map(select(.result == "failed")) | .[0].exit == 75' state/audit.log >/de
 expect_grep '^bk_backup_last_exit_status\{kind="db"\} 75$' state/metrics/bk_backup_db.prom
 expect_grep "^bk_backup_last_success_timestamp_seconds\{kind=\"db\"\} $ok_time\$" state/metrics/bk_backup_db.prom
 
+# A password in the connection string never reaches a message, the audit
+# log, the metrics or an alert (the server is down by now; the failure
+# message still names the connection string).
+cp uri uri.good
+printf 'mongodb://backup:s3cretPW@127.0.0.1:%s/?serverSelectionTimeoutMS=3000\n' "$FERRETDB_PORT" >uri
+rm -f alerts
+expect_exit 75 bash "$backup" -c bk.conf db 2>pw.err
+expect_grep 'backup:\*\*\*@' pw.err
+if grep -rl s3cretPW pw.err alerts state; then fail "the password leaked"; fi
+mv uri.good uri
+
 # Failure at the store: bad credentials.  The local copy of the data may be
 # there, but it is never committed: the listing flags it as incomplete.
 rm -f alerts
