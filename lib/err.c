@@ -42,6 +42,13 @@ vwarn(const char *fmt, va_list ap, const char *suffix)
 	if (suffix != NULL && n >= 0 && (size_t)n < sizeof(lasterr))
 		snprintf(lasterr + n, sizeof(lasterr) - (size_t)n, ": %s",
 		    suffix);
+	/*
+	 * One line per diagnostic, whatever the text: a server's message may
+	 * hold newlines, and scripts read our stderr line by line.
+	 */
+	for (char *c = lasterr; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
 	/* One write so concurrent tools in a pipeline do not interleave. */
 	fprintf(stderr, "%s: %s\n", progname, lasterr);
 }

@@ -145,10 +145,19 @@ test_afile(void)
 	rmdir(dir);
 }
 
+static void
+test_one_line(void)
+{
+	warn0("server said: %s", "first\nsecond\r\nthird");
+	CHECK(strcmp(bk_last_error(),
+	    "server said: first second  third") == 0);
+}
+
 int
 main(void)
 {
 	bk_setprogname("test-lib");
+	test_one_line();
 	test_parse_size();
 	test_parse_long();
 	test_hex();
