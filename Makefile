@@ -6,8 +6,18 @@ include config.mk
 O = build
 SAN =
 
+# Computed when make reads this file.  The targets that install the
+# libraries first (demo, check) build through a second make, which reads
+# the file again once the packages are there; a build without them stops
+# with one line saying what to run.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+NEEDS_LIBS := $(filter-out deps servers demo check lint clean uninstall,$(or $(MAKECMDGOALS),all))
+ifneq ($(NEEDS_LIBS),)
+ifeq ($(PKG_LIBS),)
+$(error pkg-config finds no $(PKGS): run 'make deps' first (as root))
+endif
+endif
 ifeq ($(SAN),1)
 CFLAGS += $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
@@ -71,7 +81,8 @@ check-valgrind: all servers
 bench: all servers
 	bash tests/bench/run.sh
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	bash scripts/bk-demo.sh
 
 lint:
