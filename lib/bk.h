@@ -60,6 +60,21 @@ int bk_close_stdout(void);
 uint64_t bk_fd_size(int fd);
 /* Ignore SIGPIPE so a closed reader surfaces as EPIPE from write(). */
 void bk_ignore_sigpipe(void);
+/*
+ * Open path for reading (extra open flags in flags, e.g. O_NOFOLLOW)
+ * without ever blocking: a FIFO, device, directory or socket is refused
+ * with "WHAT PATH: not a regular file".  what names the role ("sum file",
+ * "keyring").  Returns a blocking descriptor, or -1 (reported).
+ */
+int bk_open_regular(const char *path, int flags, const char *what);
+/*
+ * Read a whole regular text file of at most max bytes (no NUL bytes) into
+ * a new NUL-terminated buffer; *lenp (if not NULL) gets its length.  The
+ * caller frees it (bk_wipe first if it is a secret).  NULL on error
+ * (reported, naming what and path).
+ */
+char *bk_read_small_file(const char *path, size_t max, size_t *lenp,
+    const char *what);
 
 /* afile.c: a file written under a temporary name, made visible by rename. */
 struct bk_afile;

@@ -2,8 +2,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bk.h"
@@ -84,4 +87,73 @@ void
 bk_ignore_sigpipe(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+bk_open_regular(const char *path, int flags, const char *what)
+{
+	struct stat st;
+	int fd, fl;
+
+	/* O_NONBLOCK: open() of a FIFO with no writer would wait forever. */
+	if ((fd = open(path, flags | O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
+		warnp("open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		warnp("stat %s", path);
+		goto err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warn0("%s %s: not a regular file", what, path);
+		goto err;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		warnp("fcntl %s", path);
+		goto err;
+	}
+	return fd;
+err:
+	close(fd);
+	return -1;
+}
+
+char *
+bk_read_small_file(const char *path, size_t max, size_t *lenp,
+    const char *what)
+{
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if ((fd = bk_open_regular(path, 0, what)) == -1)
+		return NULL;
+	if ((buf = malloc(max + 1)) == NULL) {
+		warnp("malloc");
+		goto err0;
+	}
+	/* One byte more than allowed tells "too large" from "exactly full". */
+	if ((n = bk_read_full(fd, buf, max + 1, path)) < 0)
+		goto err1;
+	if ((size_t)n > max) {
+		warn0("%s %s: larger than %zu bytes", what, path, max);
+		goto err1;
+	}
+	if (memchr(buf, '\0', (size_t)n) != NULL) {
+		warn0("%s %s: binary data (a NUL byte), not text", what, path);
+		goto err1;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (lenp != NULL)
+		*lenp = (size_t)n;
+	return buf;
+err1:
+	bk_wipe(buf, max + 1);
+	free(buf);
+err0:
+	close(fd);
+	return NULL;
 }

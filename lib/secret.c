@@ -47,10 +47,8 @@ bk_read_secret_file(const char *path, size_t max, size_t *lenp)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		warnp("open %s", path);
+	if ((fd = bk_open_regular(path, O_NOFOLLOW, "secret file")) == -1)
 		return NULL;
-	}
 	if (bk_check_private(fd, path) != 0)
 		goto err0;
 	if ((buf = malloc(max + 1)) == NULL) {

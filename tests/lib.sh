@@ -143,3 +143,29 @@ gen_bytes() {
 	{ openssl enc -aes-128-ctr -nosalt -pass "pass:$1" -pbkdf2 \
 	    -in /dev/zero 2>/dev/null || true; } | head -c "$2"
 }
+
+# peak_rss FILE CMD...: run CMD (its stdin and stdout as given) and write
+# its peak resident memory in KiB to FILE.  Under the ASan build the
+# allocator's quarantine (freed memory held back to catch use after free,
+# up to 256 MiB) is switched off for this one command, so the figure is
+# the program's own memory and not the sanitizer's.
+peak_rss() {
+	local out=$1
+	shift
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
+	    /usr/bin/time -f %M -o "$out" "$@"
+}
+
+# expect_flat WHAT SMALL_KIB LARGE_KIB SMALL_BYTES LARGE_BYTES: memory
+# must not grow with the input.  No absolute figure (those depend on the
+# build, sanitizers and the machine): the larger run may use at most 1/16
+# of the extra input more than the smaller one, and 8 MiB of allocator
+# noise.  A tool that buffered its input would fail by far.
+expect_flat() {
+	local what=$1 small=$2 large=$3 sbytes=$4 lbytes=$5 allow
+	allow=$(( (lbytes - sbytes) / 1024 / 16 + 8192 ))
+	note "$what: peak RSS ${small} KiB for $((sbytes >> 10)) KiB," \
+	    "${large} KiB for $((lbytes >> 10)) KiB (growth allowed ${allow} KiB)"
+	[ $((large - small)) -le "$allow" ] ||
+	    fail "$what: memory grew from ${small} to ${large} KiB when the input grew from $((sbytes >> 10)) to $((lbytes >> 10)) KiB"
+}
