@@ -348,8 +348,8 @@ aead_header_read(int fd, const char *name, struct aead_header *h)
 		return AEAD_REFUSED;
 	}
 	if (n == 0) {
-		warn0("%s: empty input, not a bk-encrypt container", name);
-		return AEAD_REFUSED;
+		warn0("%s: " BK_EMPTY_INPUT, name);
+		return -1;
 	}
 	h->len = (size_t)n;
 	if (h->len < AEAD_MAGICLEN) {

@@ -22,12 +22,38 @@ struct bk_afile {
 	int noclobber;
 };
 
+/*
+ * Only a regular file (or nothing) may stand at path: a rename would
+ * replace a symlink, a device node or a FIFO (as root, -o /dev/stdout
+ * would replace the system's link), and a directory cannot be replaced.
+ */
+static int
+replaceable(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		warnp("stat %s", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warn0("%s: exists and is not a regular file; not replaced",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
 struct bk_afile *
 bk_afile_open(const char *path, mode_t mode, int noclobber)
 {
 	struct bk_afile *af;
 	size_t len = strlen(path) + sizeof(".tmp.XXXXXX");
 
+	if (replaceable(path) != 0)
+		return NULL;
 	if ((af = calloc(1, sizeof(*af))) == NULL)
 		goto err0;
 	if ((af->path = strdup(path)) == NULL)
@@ -146,6 +172,8 @@ bk_afile_commit(struct bk_afile *af)
 				warnp("rename %s to %s", af->tmp, af->path);
 			goto fail;
 		}
+	} else if (replaceable(af->path) != 0) {
+		goto fail;
 	} else if (rename(af->tmp, af->path) != 0) {
 		warnp("rename %s to %s", af->tmp, af->path);
 		goto fail;

@@ -27,6 +27,14 @@ enum bk_exit {
 	BK_EXIT_TEMP = 75	/* temporary failure: retry later */
 };
 
+/*
+ * What a reader says of a stream of zero bytes: in a pipeline that is an
+ * earlier stage that failed (its own message is above), not bad data, so
+ * the readers exit BK_EXIT_FAIL with this, never BK_EXIT_NEGATIVE.
+ */
+#define BK_EMPTY_INPUT \
+	"empty input: an earlier stage of the pipeline probably failed"
+
 /* err.c */
 /* Set the program name used in diagnostics from argv[0]. */
 void bk_setprogname(const char *argv0);
@@ -81,7 +89,9 @@ struct bk_afile;
 /*
  * Create "PATH.tmp.XXXXXX" beside path with the given mode.  Nothing
  * appears under path until bk_afile_commit().  If noclobber is set, commit
- * fails rather than replace an existing path.
+ * fails rather than replace an existing path.  Whatever stands at path
+ * must be a regular file: a symlink, device, FIFO or directory there is
+ * refused (at open and again at commit), never replaced.
  */
 struct bk_afile *bk_afile_open(const char *path, mode_t mode, int noclobber);
 /* Write len bytes; -1 on error (reported). */

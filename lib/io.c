@@ -44,7 +44,11 @@ bk_write_full(int fd, const void *buf, size_t len, const char *name)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			warnp("write %s", name);
+			if (errno == EPIPE)
+				warn0("write %s: Broken pipe (the next stage of "
+				    "the pipeline stopped reading)", name);
+			else
+				warnp("write %s", name);
 			return -1;
 		}
 		p += n;

@@ -336,10 +336,8 @@ keyring_lock(const char *path)
 	/* A rename may replace the file while we wait: retry until the lock
 	 * is held on the inode the path names. */
 	for (;;) {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-			warnp("open %s", path);
+		if ((fd = bk_open_regular(path, O_NOFOLLOW, "keyring")) == -1)
 			return -1;
-		}
 		if (flock(fd, LOCK_EX) != 0 || fstat(fd, &a) != 0) {
 			warnp("lock %s", path);
 			goto err;

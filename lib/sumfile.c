@@ -102,6 +102,7 @@ bk_sumtext_lookup(const char *text, const char *path, const char *name,
 {
 	char *copy, *line, *next, *hex, *lname;
 	int found = 0, lineno = 0, rc = -1;
+	size_t n;
 
 	if ((copy = strdup(text)) == NULL) {
 		warnp("malloc");
@@ -111,6 +112,12 @@ bk_sumtext_lookup(const char *text, const char *path, const char *name,
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		/* A file that went through Windows ends its lines in CRLF;
+		 * sha256sum -c accepts it.  A CR inside a name is escaped
+		 * (\r), so a raw one at the end is never part of the name. */
+		n = strlen(line);
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
 		if (*line == '\0' || *line == '#')
 			continue;
 		if (parse_line(line, &hex, &lname) != 0) {

@@ -20,6 +20,11 @@ printf 'Z' | dd of=x2 bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect_exit 1 bk-hash -c s -n x <x2 >/dev/null 2>err
 expect_grep '^bk-hash: SHA-256 mismatch for x: s expects [0-9a-f]{64}, the stream has [0-9a-f]{64}$' err
 
+# An empty stream checked against a non-empty file's sum is an earlier
+# stage that failed (exit 3), not a mismatch of the data.
+expect_exit 3 bk-hash -c s -n x </dev/null >/dev/null 2>err
+expect_grep 'empty input: an earlier stage of the pipeline probably failed' err
+
 # Sizes at the edges, and the default name "-".
 : >empty
 bk-hash <empty >/dev/null 2>e
@@ -50,7 +55,22 @@ expect_exit 3 bk-hash -c missing <x >/dev/null 2>err
 expect_grep "open missing: No such file" err
 head -c 2000000 /dev/zero >huge
 expect_exit 3 bk-hash -c huge <x >/dev/null 2>err
-expect_grep 'not a checksum file' err
+expect_grep 'checksum file huge: larger than 1048576 bytes' err
+printf '\0\0\0' >binary
+expect_exit 3 bk-hash -c binary <x >/dev/null 2>err
+expect_grep 'checksum file binary: binary data' err
+# A FIFO (or any file that is not regular) is refused at once, never
+# waited on; a directory too.
+mkfifo fifo
+expect_exit 3 timeout 10 bk-hash -c fifo <x >/dev/null 2>err
+expect_grep 'checksum file fifo: not a regular file' err
+expect_exit 3 timeout 10 bk-hash -c . <x >/dev/null 2>err
+expect_grep 'checksum file \.: not a regular file' err
+# CRLF line ends, as sha256sum -c accepts them.
+sed 's/$/\r/' s >crlf
+sha256sum -c crlf >/dev/null 2>&1 || fail "sha256sum -c rejects CRLF (peer changed?)"
+bk-hash -c crlf -n x <x >/dev/null || fail "bk-hash -c rejects a CRLF sum file"
+
 expect_exit 3 bk-hash -c s -n nosuch <x >/dev/null 2>err
 expect_grep 'no checksum for nosuch' err
 
@@ -65,6 +85,24 @@ echo keep >kept
 expect_exit 3 bk-hash -o nodir/s <x >/dev/null 2>err
 expect_grep 'nodir/s' err
 ls nodir 2>/dev/null && fail "created a directory"
+
+# -o never replaces what is not a regular file: a symlink (as root,
+# -o /dev/stdout would replace the system's link), a FIFO, a directory.
+ln -s kept link
+expect_exit 3 bk-hash -o link <x >/dev/null 2>err
+expect_grep 'link: exists and is not a regular file; not replaced' err
+[ -L link ] && [ "$(cat link)" = keep ] || fail "-o replaced a symlink"
+mkfifo ofifo
+expect_exit 3 timeout 10 bk-hash -o ofifo <x >/dev/null 2>err
+[ -p ofifo ] || fail "-o replaced a FIFO"
+mkdir odir
+expect_exit 3 bk-hash -o odir <x >/dev/null 2>err
+expect_grep 'odir: exists and is not a regular file' err
+ls ./*.tmp.* 2>/dev/null && fail "left a temporary file"
+# A regular file is replaced, as documented.
+echo old >oreg
+bk-hash -o oreg -n x <x >/dev/null
+[ "$(cat oreg)" = "$(cat s)" ] || fail "-o did not replace a regular file"
 
 # A reader that goes away early is an error, never a silent success.
 expect_exit 3 bash -c 'bk-hash -o s4 <x | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}'

@@ -101,7 +101,10 @@ refused x 'key type 2 \(KMS-wrapped data key\) is not supported'
 
 # --- Truncation at any byte, including exactly on segment boundaries --------
 tr_() { head -c "$1" c >x; refused x "$2"; }
-tr_ 0 'empty input, not a bk-encrypt container'
+# Zero bytes is an earlier stage that failed, not a damaged container.
+: >x
+expect_exit 3 bk-encrypt -d -k kr <x >/dev/null 2>err
+expect_grep 'empty input: an earlier stage of the pipeline probably failed' err
 tr_ 5 'truncated: stream ends at byte 5, inside the header'
 tr_ 50 'truncated: stream ends at byte 50, inside the header'
 tr_ $((H - 1)) "truncated: stream ends at byte $((H - 1)), inside the header"
@@ -169,6 +172,18 @@ echo "not a keyring" >junk; chmod 600 junk
 expect_exit 3 bk-encrypt -d -k junk <c >/dev/null 2>err
 expect_grep 'junk:1: not a bk keyring' err
 
+# A keyring that is a FIFO (or a directory) is refused at once by every
+# verb, never waited on.
+mkfifo kfifo
+for v in "" -d --rotate --list --genkey; do
+	# shellcheck disable=SC2086 # an empty verb is no argument
+	expect_exit 3 timeout 10 bk-encrypt $v -k kfifo <p >/dev/null 2>err
+	expect_grep 'kfifo: (not a regular file|exists and is not a regular file)' err
+done
+mkdir kdir
+expect_exit 3 timeout 10 bk-encrypt -k kdir <p >/dev/null 2>err
+expect_grep 'kdir: not a regular file' err
+
 # --- Operational failures and usage ----------------------------------------
 if [ -w /dev/full ]; then
 	expect_exit 3 bk-encrypt -k kr <p >/dev/full 2>err
@@ -176,7 +191,7 @@ if [ -w /dev/full ]; then
 	expect_exit 3 bk-encrypt -d -k kr <c >/dev/full 2>err
 fi
 expect_exit 3 bash -c 'bk-encrypt -k kr <p 2>err | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}'
-expect_grep 'write <stdout>: Broken pipe' err
+expect_grep 'write <stdout>: Broken pipe \(the next stage of the pipeline stopped reading\)' err
 expect_exit 2 env -u BK_KEYRING bk-encrypt <p >/dev/null 2>err
 expect_grep 'no keyring: give -k FILE or set BK_KEYRING' err
 expect_exit 2 bk-encrypt -k kr extra <p >/dev/null 2>/dev/null

@@ -26,6 +26,27 @@ usage(int help)
 	    "usage: bk-encrypt [-d] [-k keyring] [--progress] "
 	    "[--json[=file]] < in > out\n"
 	    "       bk-encrypt --genkey | --rotate | --list [-k keyring]\n");
+	if (help)
+		fputs("\nEncrypt standard input into the AES-256-GCM container "
+		    "of bk-format(5),\nor with -d decrypt and authenticate "
+		    "one.\n\n"
+		    "  -d, --decrypt      decrypt; fails closed on any "
+		    "change, truncation or wrong key\n"
+		    "  -k, --keyring FILE the keyring (mode 0600; default: "
+		    "$BK_KEYRING)\n"
+		    "      --genkey       create a new keyring with one key "
+		    "(never replaces one)\n"
+		    "      --rotate       add a key and make it current; old "
+		    "keys stay for decryption\n"
+		    "      --list         list key ids, dates and which is "
+		    "current (never key bytes)\n"
+		    "      --progress     show bytes, rate and ETA on stderr "
+		    "(--no-progress: off)\n"
+		    "      --json[=FILE]  a JSON status line at the end "
+		    "(default: stderr)\n"
+		    "  -h, --help         this text;  --version  the version\n"
+		    "\nExit: 0 ok, 1 refused (tampered, truncated, wrong key), "
+		    "2 usage, 3 failure.\nSee bk-encrypt(1).\n", stdout);
 	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 

@@ -26,6 +26,26 @@ usage(int help)
 	    "[--json[=file]]\n"
 	    "       bk-hash -c sumfile [-n name] [--progress] "
 	    "[--json[=file]]\n");
+	if (help)
+		fputs("\nCopy standard input to standard output unchanged and "
+		    "compute its SHA-256.\n\n"
+		    "  -o, --output FILE  write the sha256sum line to FILE "
+		    "(atomically)\n"
+		    "      --fd N         write it to descriptor N "
+		    "(default: stderr)\n"
+		    "  -c, --check FILE   check the stream against FILE "
+		    "(sha256sum format);\n"
+		    "                     exit 1 on a mismatch\n"
+		    "  -n, --name NAME    the file name on the line "
+		    "(default \"-\"); with -c, the\n"
+		    "                     line to check in a file of several\n"
+		    "      --progress     show bytes, rate and ETA on stderr "
+		    "(--no-progress: off)\n"
+		    "      --json[=FILE]  a JSON status line at the end "
+		    "(default: stderr)\n"
+		    "  -h, --help         this text;  --version  the version\n"
+		    "\nExit: 0 ok, 1 mismatch, 2 usage, 3 failure.  "
+		    "See bk-hash(1).\n", stdout);
 	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 
@@ -82,38 +102,14 @@ static int
 load_expected(const char *path, const char *name,
     unsigned char digest[BK_SHA256_LEN])
 {
-	FILE *f;
 	char *text;
-	size_t n;
 	int rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		warnp("open %s", path);
+	if ((text = bk_read_small_file(path, SUMFILE_MAX, NULL,
+	    "checksum file")) == NULL)
 		return -1;
-	}
-	if ((text = malloc(SUMFILE_MAX + 1)) == NULL) {
-		warnp("malloc");
-		fclose(f);
-		return -1;
-	}
-	n = fread(text, 1, SUMFILE_MAX + 1, f);
-	if (ferror(f)) {
-		warnp("read %s", path);
-		rc = -1;
-	} else if (n > SUMFILE_MAX) {
-		warn0("%s: larger than %d bytes; not a checksum file", path,
-		    SUMFILE_MAX);
-		rc = -1;
-	} else {
-		text[n] = '\0';
-		if (memchr(text, '\0', n) != NULL) {
-			warn0("%s: binary data; not a checksum file", path);
-			rc = -1;
-		} else
-			rc = bk_sumtext_lookup(text, path, name, digest);
-	}
+	rc = bk_sumtext_lookup(text, path, name, digest);
 	free(text);
-	fclose(f);
 	return rc;
 }
 
@@ -206,6 +202,12 @@ main(int argc, char *argv[])
 	bk_status_str(st, "sha256", hex);
 	bk_status_int(st, "bytes", (int64_t)total);
 	if (check != NULL) {
+		if (memcmp(digest, expected, sizeof(digest)) != 0 &&
+		    total == 0) {
+			/* Not bad data: the stage before us sent nothing. */
+			warn0("<stdin>: " BK_EMPTY_INPUT);
+			goto out;
+		}
 		if (memcmp(digest, expected, sizeof(digest)) != 0) {
 			bk_hex(ehex, expected, sizeof(expected));
 			warn0("SHA-256 mismatch for %s: %s expects %s, "

@@ -92,6 +92,17 @@ test_sumline(void)
 	    "101112131415161718191a1b1c1d1e1f\n", "t", "x", got) == 0 &&
 	    memcmp(d, got, sizeof(d)) == 0);
 
+	/* CRLF line ends (a sum file that went through Windows). */
+	memset(got, 0, sizeof(got));
+	CHECK(bk_sumtext_lookup("000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f  x\r\n", "t", "x", got) == 0 &&
+	    memcmp(d, got, sizeof(d)) == 0);
+	CHECK(bk_sumtext_lookup("# c\r\n\r\n000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f  x\r\n", "t", NULL, got) == 0);
+	/* Only one CR is a line end; a name is never cut short silently. */
+	CHECK(bk_sumtext_lookup("000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f  x\r\r\n", "t", "x", got) == -1);
+
 	/* Hostile or ambiguous texts. */
 	CHECK(bk_sumtext_lookup("", "t", NULL, got) == -1);
 	CHECK(bk_sumtext_lookup("not a sum\n", "t", NULL, got) == -1);
