@@ -158,12 +158,12 @@ peak_rss() {
 
 # expect_flat WHAT SMALL_KIB LARGE_KIB SMALL_BYTES LARGE_BYTES: memory
 # must not grow with the input.  No absolute figure (those depend on the
-# build, sanitizers and the machine): the larger run may use at most 1/16
+# build, sanitizers and the machine): the larger run may use at most 1/64
 # of the extra input more than the smaller one, and 8 MiB of allocator
 # noise.  A tool that buffered its input would fail by far.
 expect_flat() {
 	local what=$1 small=$2 large=$3 sbytes=$4 lbytes=$5 allow
-	allow=$(( (lbytes - sbytes) / 1024 / 16 + 8192 ))
+	allow=$(( (lbytes - sbytes) / 1024 / 64 + 8192 ))
 	note "$what: peak RSS ${small} KiB for $((sbytes >> 10)) KiB," \
 	    "${large} KiB for $((lbytes >> 10)) KiB (growth allowed ${allow} KiB)"
 	[ $((large - small)) -le "$allow" ] ||
