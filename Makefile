@@ -12,7 +12,7 @@ SAN =
 # with one line saying what to run.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-NEEDS_LIBS := $(filter-out deps servers demo check lint clean uninstall,$(or $(MAKECMDGOALS),all))
+NEEDS_LIBS := $(filter-out deps servers demo check fuzz lint clean uninstall,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_LIBS),)
 ifeq ($(PKG_LIBS),)
 $(error pkg-config finds no $(PKGS): run 'make deps' first (as root))
@@ -20,6 +20,11 @@ endif
 endif
 ifeq ($(SAN),1)
 CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+# make FUZZ=1 CC=clang: the library instrumented for libFuzzer, ASan, UBSan.
+ifeq ($(FUZZ),1)
+CFLAGS += $(FUZZFLAGS)
 LDFLAGS += $(SANFLAGS)
 endif
 ALL_CFLAGS = $(CPPFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
@@ -31,6 +36,8 @@ TOOLSRC := $(sort $(wildcard tools/bk-*.c))
 TOOLS := $(TOOLSRC:tools/%.c=$(O)/bin/%)
 UNITSRC := $(sort $(wildcard tests/unit/test-*.c))
 UNITS := $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
+FUZZSRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZERS := $(FUZZSRC:tests/fuzz/%.c=$(O)/fuzz/%)
 MAN1 := $(sort $(wildcard man/*.1))
 MAN5 := $(sort $(wildcard man/*.5))
 MAN7 := $(sort $(wildcard man/*.7))
@@ -56,6 +63,21 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/lib/libbk.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(O)/lib/libbk.a \
 		$(LDFLAGS) $(PKG_LIBS)
+
+$(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(O)/lib/libbk.a $(LIBHDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/lib/libbk.a \
+		$(LDFLAGS) $(PKG_LIBS)
+
+fuzzers: $(FUZZERS)
+
+# libFuzzer targets for every parser of outside input (tests/fuzz/), built
+# with clang into build-fuzz/ and run FUZZ_SECONDS each; make check runs
+# them briefly.
+FUZZ_SECONDS = 60
+fuzz: deps
+	$(MAKE) O=build-fuzz CC=clang FUZZ=1 fuzzers
+	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # Debian packages, the test servers (built once, cached in ~/.cache/bk).
 deps:
@@ -87,7 +109,8 @@ demo: deps
 
 lint:
 	mandoc -T lint -W warning $(MAN1) $(MAN5) $(MAN7) $(MAN8)
-	shellcheck -x $(SCRIPTS) tests/*.sh tests/servers/*.sh tests/bench/*.sh
+	shellcheck -x $(SCRIPTS) tests/*.sh tests/servers/*.sh tests/bench/*.sh \
+		tests/fuzz/*.sh
 
 install: $(TOOLS)
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
@@ -113,4 +136,4 @@ uninstall:
 clean:
 	rm -rf build build-*
 
-.PHONY: all deps servers check check-valgrind test bench demo lint install uninstall clean
+.PHONY: all fuzzers fuzz deps servers check check-valgrind test bench demo lint install uninstall clean

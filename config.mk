@@ -17,3 +17,5 @@ LDFLAGS = -Wl,--as-needed -pthread
 # make SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer build.
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
+# make FUZZ=1 CC=clang: instrumented for libFuzzer (make fuzz).
+FUZZFLAGS = -fsanitize=fuzzer-no-link $(SANFLAGS)

@@ -38,6 +38,11 @@ enum bk_exit {
 /* err.c */
 /* Set the program name used in diagnostics from argv[0]. */
 void bk_setprogname(const char *argv0);
+/*
+ * With on set, diagnostics are only kept for bk_last_error(), not printed
+ * (a caller that reports problems its own way, e.g. the fuzz targets).
+ */
+void bk_set_quiet(int on);
 /* The program name set by bk_setprogname ("bk" before). */
 const char *bk_progname(void);
 /* Print "prog: MSG: strerror(errno)" on stderr. */

@@ -9,6 +9,13 @@
 
 static const char *progname = "bk";
 static char lasterr[512];
+static int quiet;
+
+void
+bk_set_quiet(int on)
+{
+	quiet = on;
+}
 
 void
 bk_setprogname(const char *argv0)
@@ -50,7 +57,8 @@ vwarn(const char *fmt, va_list ap, const char *suffix)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
 	/* One write so concurrent tools in a pipeline do not interleave. */
-	fprintf(stderr, "%s: %s\n", progname, lasterr);
+	if (!quiet)
+		fprintf(stderr, "%s: %s\n", progname, lasterr);
 }
 
 void

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/check.sh - the whole gate behind "make check": the -Werror build and
-# the suite, the ASan+UBSan build and the suite again, mandoc -T lint on
-# every man page, shellcheck on every script.  The last line is
+# the suite, the ASan+UBSan build and the suite again, the libFuzzer
+# targets (briefly), mandoc -T lint on every man page, shellcheck on every
+# script.  The last line is
 # "N passed, N failed, N skipped", summed over all of it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,15 +47,24 @@ tally "$out"
 gate "build (ASan+UBSan)" make -j"$jobs" O=build-asan SAN=1 all
 BK_BUILD=build-asan BK_SUITE_LABEL="asan: " bash tests/run.sh | tee "$out"
 tally "$out"
-rm -f "$out"
+
+# Every parser of outside input under libFuzzer (ASan+UBSan), briefly and
+# from a fixed seed: the kept crash inputs first, then 30,000 runs each.
+gate "build (libFuzzer targets, clang)" make -j"$jobs" O=build-fuzz CC=clang \
+    FUZZ=1 fuzzers
+bash tests/fuzz/run.sh build-fuzz | tee "$out"
+pass=$((pass + $(grep -c '^\[PASS\]' "$out")))
+failn=$((failn + $(grep -c '^\[FAIL\]' "$out")))
 
 for m in man/*.[1578]; do
 	gate "mandoc -T lint $m" mandoc -T lint -W warning "$m"
 done
-for s in scripts/*.sh tests/*.sh tests/servers/*.sh tests/bench/*.sh; do
+for s in scripts/*.sh tests/*.sh tests/servers/*.sh tests/bench/*.sh \
+    tests/fuzz/*.sh; do
 	[ -f "$s" ] || continue
 	gate "shellcheck $s" shellcheck -x "$s"
 done
 
+rm -f "$out"
 echo "${pass} passed, ${failn} failed, ${skipn} skipped"
 [ "$failn" -eq 0 ]

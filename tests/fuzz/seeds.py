@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""seeds.py OUTDIR - write a starting corpus for each fuzz target into
+OUTDIR/NAME/: small valid inputs made by independent writers (pymongo's
+bson for archives, Python's tarfile, the reference container writer
+tests/bkcrypt_ref.py), from which the fuzzer mutates.  Nothing here is
+committed output; it is made anew by make fuzz and make check."""
+import hashlib
+import io
+import os
+import struct
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import bson  # noqa: E402
+import bkcrypt_ref  # noqa: E402
+import mongoarchive  # noqa: E402
+
+out = sys.argv[1]
+
+
+def put(target, name, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def archive(nss, docs_per_ns, segment):
+    enc = mongoarchive.enc
+    b = [struct.pack("<I", mongoarchive.MAGIC),
+         enc({"concurrent_collections": 1, "version": "0.1",
+              "server_version": "7.0.0", "tool_version": "seeds"})]
+    for db, coll, kind in nss:
+        md = '{"indexes":[{"v":{"$numberInt":"2"},"key":{"_id":{"$numberInt":"1"}},"name":"_id_"}],"collectionName":"%s","type":"%s"}' % (coll, kind)
+        b.append(enc({"db": db, "collection": coll, "metadata": md,
+                      "size": 0, "type": kind}))
+    b.append(mongoarchive.TERM)
+    for db, coll, _ in nss:
+        crc = 0
+        docs = [enc({"_id": i, "s": "x" * i, "n": i * 1.5, "a": [i, {"k": i}]})
+                for i in range(docs_per_ns)]
+        for i in range(0, len(docs), segment):
+            b.append(mongoarchive.nsheader(db, coll, False, 0))
+            for d in docs[i:i + segment]:
+                crc = mongoarchive.crc64(crc, d)
+                b.append(d)
+            b.append(mongoarchive.TERM)
+        b.append(mongoarchive.nsheader(db, coll, True, crc))
+        b.append(mongoarchive.TERM)
+    return b"".join(b)
+
+
+put("archive", "one", archive([("shop", "orders", "collection")], 3, 2))
+put("archive", "two", archive([("a", "x", "collection"), ("b", "y.z", "")], 2, 1))
+put("archive", "empty-ns", archive([("a", "e", "collection")], 0, 1))
+put("archive", "view", archive([("a", "v", "view")], 0, 1))
+
+
+def tar(fmt, members):
+    f = io.BytesIO()
+    with tarfile.open(fileobj=f, mode="w", format=fmt) as t:
+        for name, kind, data, link in members:
+            i = tarfile.TarInfo(name)
+            i.type, i.size, i.linkname, i.mode = kind, len(data), link, 0o644
+            t.addfile(i, io.BytesIO(data) if data else None)
+    return f.getvalue()
+
+
+members = [("d", tarfile.DIRTYPE, b"", ""), ("d/f", tarfile.REGTYPE, b"hello\n", ""),
+           ("d/l", tarfile.SYMTYPE, b"", "f"), ("d/h", tarfile.LNKTYPE, b"", "d/f"),
+           ("n" * 150 + "/\u00e9t\u00e9", tarfile.REGTYPE, b"x" * 700, "")]
+put("tar", "pax", tar(tarfile.PAX_FORMAT, members))
+put("tar", "gnu", tar(tarfile.GNU_FORMAT, members))
+put("tar", "ustar", tar(tarfile.USTAR_FORMAT, members[:4]))
+
+h = hashlib.sha256(b"x").hexdigest()
+put("sumfile", "text", "%s  db.bk\n" % h)
+put("sumfile", "binary-crlf", "%s *db.bk\r\n" % h)
+put("sumfile", "escaped", "\\%s  a\\\\b\\nc\n" % h)
+put("sumfile", "bsd", "SHA256 (db.bk) = %s\n# c\n\n" % h)
+
+put("manifest", "db", '{"format":"bk-manifest 1","name":"db-20261126T1500Z.bk","kind":"db","created":"2026-11-26T15:00:00Z","size":46798,"sha256":"%s","key_id":"0011223344556677","compression":"zstd","source":"mongodb://h/shop","counts":{"shop.orders":5000},"tool_version":"0.1.0"}' % h)
+put("manifest", "files", '{ "format" : "bk-manifest 1", "name" : "f.bk", "kind" : "files", "created" : "2026-11-26T02:00:00Z", "size" : { "$numberLong" : "211404" }, "sha256" : "%s" }' % h)
+
+put("s3list", "page", '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>db/</Prefix><KeyCount>2</KeyCount><IsTruncated>true</IsTruncated><NextContinuationToken>tok</NextContinuationToken><Contents><Key>db/a.bk</Key><LastModified>2026-11-26T15:00:00.000Z</LastModified><ETag>"e"</ETag><Size>123</Size><StorageClass>STANDARD</StorageClass></Contents><Contents><Key>db/a.bk.sha256</Key><Size>90</Size></Contents></ListBucketResult>')
+put("s3list", "last", '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>x&amp;y&#x41;</Key><Size>0</Size></Contents></ListBucketResult>')
+
+key = bytes([0x42]) * 32
+kid = bytes(range(8))
+put("keyring", "one", "bk-keyring 1\nkey %s 2026-11-26T15:00:00Z current %s\n" % (kid.hex(), key.hex()))
+put("keyring", "two", "bk-keyring 1\n# rotated\nkey %s 2026-11-26T15:00:00Z old %s\nkey 0102030405060708 2026-11-27T15:00:00Z current %s\n" % (kid.hex(), key.hex(), "ab" * 32))
+for n, plain in (("empty", b""), ("short", b"hello"), ("segments", bytes(range(256)) * 3)):
+    put("aead", n, bkcrypt_ref.encrypt(key, kid, plain, b"s" * 32, b"p" * 7, 8))
