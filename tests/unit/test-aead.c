@@ -211,7 +211,9 @@ test_tamper(void)
 			    AEAD_REFUSED;
 			c[i] ^= (unsigned char)(1 << bit);
 		}
-	for (i = 0; i < len; i++) {
+	/* Zero bytes is an earlier stage that failed, not a refusal. */
+	CHECK(open_buf(many.key, c, 0, NULL, NULL) == -1);
+	for (i = 1; i < len; i++) {
 		tries++;
 		refused += open_buf(many.key, c, i, NULL, NULL) ==
 		    AEAD_REFUSED;
