@@ -23,6 +23,7 @@ struct bk_status *
 bk_status_new(const char *dest, int deffd)
 {
 	struct bk_status *s;
+	int fl;
 
 	if (dest == NULL)
 		return NULL;
@@ -38,10 +39,19 @@ bk_status_new(const char *dest, int deffd)
 	if (*dest == '\0')
 		s->fd = deffd;
 	else {
-		s->fd = open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		    0644);
-		if (s->fd == -1) {
-			warnp("open --json file %s", dest);
+		/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead
+		 * of holding the tool before it has done anything. */
+		s->fd = open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		    O_NONBLOCK | O_NOCTTY, 0644);
+		if (s->fd == -1 || (fl = fcntl(s->fd, F_GETFL)) == -1 ||
+		    fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+			if (errno == ENXIO)
+				warn0("--json file %s: a FIFO with no reader",
+				    dest);
+			else
+				warnp("open --json file %s", dest);
+			if (s->fd != -1)
+				close(s->fd);
 			bson_destroy(s->doc);
 			free(s);
 			return NULL;

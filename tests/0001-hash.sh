@@ -116,6 +116,11 @@ if [ -w /dev/full ]; then
 	[ ! -e s5 ] || fail "wrote a sidecar for data that did not arrive"
 fi
 
+# --json=FILE never waits on a FIFO nobody reads.
+mkfifo jfifo
+expect_exit 3 timeout 10 bk-hash --json=jfifo <x >/dev/null 2>err
+expect_grep 'jfifo: a FIFO with no reader' err
+
 # --json: one status line with the digest and the byte count.
 bk-hash --json=status.json -o s6 <x >/dev/null
 jq -e --arg h "$(cut -c1-64 s)" '.ok == true and .sha256 == $h and .bytes == 100000000' status.json >/dev/null ||
