@@ -40,6 +40,7 @@ struct s3_resp {
 	char last_modified[64];
 	char content_range[128];
 	uint64_t length;	/* Content-Length */
+	int has_length;		/* a Content-Length header was seen */
 	char code[128];		/* S3 error code from the body */
 	char message[512];
 };
@@ -64,6 +65,14 @@ struct s3_object {
 };
 
 struct s3_client;
+
+/*
+ * 0 if key (an S3 key or a file path, already %-decoded) has no ".",
+ * ".." or empty segment (a trailing "/" is allowed: a prefix); else -1,
+ * not reported.  Such a key would reach another object once a client,
+ * proxy or server normalises the path.
+ */
+int s3_key_check(const char *key);
 
 /* Once, before any thread starts: libcurl's global state. 0 or -1. */
 int s3_global_init(void);

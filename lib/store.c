@@ -104,6 +104,11 @@ parse_s3(char *rest, struct store_url *u, const char *url, int need_key)
 		warn0("%s: bad %%-escape in the key", url);
 		return -1;
 	}
+	if (s3_key_check(u->key) != 0) {
+		warn0("%s: a key with a \".\", \"..\" or empty segment names "
+		    "another object", url);
+		return -1;
+	}
 	if (need_key && (u->key[0] == '\0' ||
 	    u->key[strlen(u->key) - 1] == '/')) {
 		warn0("%s: names a prefix, not an object", url);
@@ -130,11 +135,51 @@ parse_file(char *rest, struct store_url *u, const char *url, int need_key)
 		warn0("%s: bad %%-escape in the path", url);
 		return -1;
 	}
+	/* The leading "/" of the absolute path is no segment. */
+	if (u->key[1] != '\0' && s3_key_check(u->key + 1) != 0) {
+		warn0("%s: a path with a \".\", \"..\" or empty segment names "
+		    "another file", url);
+		return -1;
+	}
 	if (need_key && u->key[strlen(u->key) - 1] == '/') {
 		warn0("%s: names a directory, not a file", url);
 		return -1;
 	}
 	return 0;
+}
+
+char *
+store_url_for(const struct store_url *u, const char *key)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *k;
+	char *buf = NULL;
+	size_t len;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		warnp("open_memstream");
+		return NULL;
+	}
+	if (u->kind == STORE_S3)
+		fprintf(f, "s3://%s/", u->bucket);
+	else
+		fputs("file://", f);
+	for (k = (const unsigned char *)key; *k != '\0'; k++) {
+		if (*k <= ' ' || *k == 0x7f || *k == '%' || *k == '?' ||
+		    *k == '#')
+			fprintf(f, "%%%c%c", hex[*k >> 4], hex[*k & 15]);
+		else
+			fputc(*k, f);
+	}
+	if (u->query != NULL)
+		fprintf(f, "?%s", u->query);
+	if (fclose(f) != 0) {
+		warnp("open_memstream");
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int
@@ -150,7 +195,8 @@ store_url_parse(const char *url, struct store_url *u, int need_key)
 	}
 	if ((q = strchr(copy, '?')) != NULL)
 		*q++ = '\0';
-	if ((u->url = strdup(copy)) == NULL) {
+	if ((u->url = strdup(copy)) == NULL ||
+	    (q != NULL && (u->query = strdup(q)) == NULL)) {
 		warnp("malloc");
 		goto out;
 	}
@@ -179,6 +225,7 @@ store_url_free(struct store_url *u)
 	if (u == NULL)
 		return;
 	free(u->url);
+	free(u->query);
 	free(u->bucket);
 	free(u->key);
 	free(u->profile);
@@ -279,31 +326,12 @@ store_put_small(struct store *s, const char *key, const void *buf,
 	return s3_put_object(s->c, key, buf, len, sum, &o);
 }
 
+/* A sidecar or manifest in a directory: a FIFO there never blocks. */
 static int
 file_get_small(const char *path, size_t max, char **buf, size_t *len)
 {
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warnp("open %s", path);
+	if ((*buf = bk_read_small_file(path, max, len, "file")) == NULL)
 		return S3_PERM;
-	}
-	if ((*buf = malloc(max + 1)) == NULL) {
-		warnp("malloc");
-		close(fd);
-		return S3_PERM;
-	}
-	n = bk_read_full(fd, *buf, max + 1, path);
-	close(fd);
-	if (n < 0 || (size_t)n > max) {
-		if (n >= 0)
-			warn0("%s: larger than %zu bytes", path, max);
-		free(*buf);
-		return S3_PERM;
-	}
-	(*buf)[n] = '\0';
-	*len = (size_t)n;
 	return S3_OK;
 }
 
@@ -457,6 +485,13 @@ has_suffix(const char *s, const char *suf)
 	return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
+int
+store_is_sidecar(const char *key)
+{
+	return has_suffix(key, STORE_SUM_SUFFIX) ||
+	    has_suffix(key, STORE_MANIFEST_SUFFIX);
+}
+
 static struct entry *
 find_entry(struct collect *c, const char *key)
 {
@@ -472,8 +507,8 @@ static int
 report_backup(struct store *s, struct collect *c, struct entry *e,
     int (*fn)(const struct store_backup *, void *), void *arg)
 {
-	struct store_backup b = { e->key, NULL, e->size, "-", e->class, 0,
-	    (int64_t)time(NULL) - e->mtime, NULL };
+	struct store_backup b = { e->key, NULL, e->size, "-", e->class, 0, 0,
+	    (int64_t)time(NULL) - e->mtime, NULL, "" };
 	struct manifest m;
 	char *mkey = NULL, *json = NULL, when[32];
 	size_t len;
@@ -489,21 +524,27 @@ report_backup(struct store *s, struct collect *c, struct entry *e,
 		return S3_PERM;
 	}
 	if (find_entry(c, mkey) != NULL) {
-		if ((rc = store_get_small(s, mkey, STORE_SMALL_MAX, &json,
-		    &len)) != S3_OK)
+		/*
+		 * One unreadable manifest must not hide the others: it is
+		 * reported (naming it) and the backup marked damaged.  Only a
+		 * temporary failure stops the listing (retry it later).
+		 */
+		rc = store_get_small(s, mkey, STORE_SMALL_MAX, &json, &len);
+		if (rc == S3_TEMP)
 			goto out;
-		if (manifest_parse(json, len, mkey, &m) != 0) {
-			rc = S3_PERM;
-			goto out;
+		if (rc != S3_OK || manifest_parse(json, len, mkey, &m) != 0) {
+			b.damaged = 1;
+		} else {
+			b.committed = 1;
+			b.size = m.size;
+			b.sha256 = m.sha256;
+			b.kind = m.kindbuf;
+			if (m.created[0] != '\0') {
+				memcpy(when, m.created, sizeof(when));
+				when[sizeof(when) - 1] = '\0';
+			}
+			b.manifest = json;
 		}
-		b.committed = 1;
-		b.size = m.size;
-		b.sha256 = m.sha256;
-		if (m.created[0] != '\0') {
-			memcpy(when, m.created, sizeof(when));
-			when[sizeof(when) - 1] = '\0';
-		}
-		b.manifest = json;
 	}
 	rc = fn(&b, arg);
 out:
@@ -523,7 +564,8 @@ upload_fn(const struct s3_object *o, void *arg)
 	struct upctx *u = arg;
 	int64_t t = iso_time(o->last_modified);
 	struct store_backup b = { o->key, o->last_modified, 0, "-",
-	    o->storage_class, 0, t ? (int64_t)time(NULL) - t : 0, NULL };
+	    o->storage_class, 0, 0, t ? (int64_t)time(NULL) - t : 0, NULL,
+	    "" };
 
 	return u->fn(&b, u->arg);
 }
@@ -550,8 +592,7 @@ store_backups(struct store *s, int (*fn)(const struct store_backup *,
 	if (rc == S3_OK && c.n > 0)
 		qsort(c.e, c.n, sizeof(c.e[0]), cmp_entry);
 	for (i = 0; rc == S3_OK && i < c.n; i++) {
-		if (has_suffix(c.e[i].key, STORE_SUM_SUFFIX) ||
-		    has_suffix(c.e[i].key, STORE_MANIFEST_SUFFIX))
+		if (store_is_sidecar(c.e[i].key))
 			continue;
 		rc = report_backup(s, &c, &c.e[i], fn, arg);
 	}

@@ -20,7 +20,7 @@ while True:
     if not b: break
     sys.stdout.buffer.write(b); time.sleep(0.06)'
 }
-bk-get s3://bk-resume/obj 2>err | slow >back &
+bk-get --uncommitted s3://bk-resume/obj 2>err | slow >back &
 get=$!
 sleep 1
 kill -9 "$VGW_PID"
