@@ -100,6 +100,14 @@ only_chars(const char *s, const char *ok, size_t max)
 }
 
 int
+manifest_kind_valid(const char *kind)
+{
+	return *kind != '\0' && only_chars(kind,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+	    sizeof(((struct manifest *)0)->kindbuf) - 1);
+}
+
+int
 manifest_parse(const char *json, size_t len, const char *where,
     struct manifest *m)
 {
@@ -140,9 +148,7 @@ manifest_parse(const char *json, size_t len, const char *where,
 	}
 	if (bson_iter_init_find(&it, doc, "kind") &&
 	    BSON_ITER_HOLDS_UTF8(&it)) {
-		if (!only_chars(s = bson_iter_utf8(&it, NULL),
-		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789-_", sizeof(m->kindbuf) - 1)) {
+		if (!manifest_kind_valid(s = bson_iter_utf8(&it, NULL))) {
 			warn0("%s: kind is not a short word", where);
 			goto out;
 		}

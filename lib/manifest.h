@@ -40,4 +40,7 @@ char *manifest_build(struct manifest *m);
 int manifest_parse(const char *json, size_t len, const char *where,
     struct manifest *m);
 
+/* 1 if kind is a kind a manifest may record: a short word. */
+int manifest_kind_valid(const char *kind);
+
 #endif /* !MANIFEST_H */

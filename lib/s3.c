@@ -221,6 +221,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		H("x-amz-restore:", restore),
 		H("last-modified:", last_modified),
 		H("content-range:", content_range),
+		H("x-amz-checksum-sha256:", checksum_sha256),
 #undef H
 	};
 	struct s3_resp *r = arg;
@@ -237,7 +238,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		r->etag[0] = r->version_id[0] = r->storage_class[0] = '\0';
 		r->restore[0] = r->last_modified[0] = '\0';
-		r->content_range[0] = '\0';
+		r->content_range[0] = r->checksum_sha256[0] = '\0';
 		r->length = 0;
 		r->has_length = 0;
 		hdr_copy(num, sizeof(num), p, len);
@@ -649,9 +650,9 @@ add_hdr(struct s3_req *rq, char *buf, size_t len, const char *name,
 	return 0;
 }
 
-int
-s3_head(struct s3_client *c, const char *key, const char *vid,
-    struct s3_resp *r)
+static int
+head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r, int checksum)
 {
 	struct s3_req rq = { .method = "HEAD", .key = key, .query = "" };
 	char *q = NULL, *ev;
@@ -668,9 +669,24 @@ s3_head(struct s3_client *c, const char *key, const char *vid,
 		free(ev);
 		rq.query = q;
 	}
+	if (checksum)
+		rq.extra[rq.nextra++] = "x-amz-checksum-mode: ENABLED";
 	rc = call(c, &rq, r, 404);
 	free(q);
 	return rc;
+}
+
+int
+s3_head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r)
+{
+	return head(c, key, vid, r, 0);
+}
+
+int
+s3_head_checksum(struct s3_client *c, const char *key, struct s3_resp *r)
+{
+	return head(c, key, NULL, r, 1);
 }
 
 /* The object options as headers (not If-None-Match). */

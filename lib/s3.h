@@ -39,6 +39,7 @@ struct s3_resp {
 	char restore[256];	/* x-amz-restore */
 	char last_modified[64];
 	char content_range[128];
+	char checksum_sha256[128];	/* x-amz-checksum-sha256 (base64) */
 	uint64_t length;	/* Content-Length */
 	int has_length;		/* a Content-Length header was seen */
 	char code[128];		/* S3 error code from the body */
@@ -108,6 +109,15 @@ void s3_resp_free(struct s3_resp *r);
  * (absent: not reported), else S3_PERM/S3_TEMP (reported).
  */
 int s3_head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r);
+
+/*
+ * s3_head asking for the stored checksum (x-amz-checksum-mode: ENABLED):
+ * r->checksum_sha256 is the object's SHA-256 in base64 after a single
+ * PutObject with one, "BASE64-N" (of the parts) after a multipart upload,
+ * or empty.
+ */
+int s3_head_checksum(struct s3_client *c, const char *key,
     struct s3_resp *r);
 
 /*

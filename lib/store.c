@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "bk.h"
@@ -295,6 +296,63 @@ store_head(struct store *s, const char *key, int *exists, uint64_t *size)
 	rc = s3_head(s->c, key, NULL, &r);
 	*exists = (rc == S3_OK && r.status != 404);
 	*size = r.length;
+	s3_resp_free(&r);
+	return rc;
+}
+
+static int
+file_digest(const char *path, unsigned char sha[32])
+{
+	static unsigned char buf[256 * 1024];
+	EVP_MD_CTX *ctx;
+	ssize_t n = -1;
+	int fd;
+
+	if ((fd = bk_open_regular(path, 0, "object")) == -1)
+		return S3_PERM;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		warn0("SHA-256: cannot start");
+		goto out;
+	}
+	while ((n = bk_read_full(fd, buf, sizeof(buf), path)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+			warn0("SHA-256: cannot hash %s", path);
+			n = -1;
+			break;
+		}
+	if (n == 0 && EVP_DigestFinal_ex(ctx, sha, NULL) != 1) {
+		warn0("SHA-256: cannot finish");
+		n = -1;
+	}
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return n == 0 ? S3_OK : S3_PERM;
+}
+
+int
+store_digest(struct store *s, const char *key, unsigned char sha[32],
+    int *known)
+{
+	struct s3_resp r = { 0 };
+	unsigned char raw[48];
+	int rc;
+
+	*known = 0;
+	if (s->u.kind == STORE_FILE) {
+		if ((rc = file_digest(key, sha)) == S3_OK)
+			*known = 1;
+		return rc;
+	}
+	if ((rc = s3_head_checksum(s->c, key, &r)) == S3_OK &&
+	    r.status == 200 && strlen(r.checksum_sha256) == 44 &&
+	    EVP_DecodeBlock(raw, (const unsigned char *)r.checksum_sha256,
+	    44) == 33) {
+		/* 44 base64 characters: 32 bytes and one of padding. */
+		memcpy(sha, raw, 32);
+		*known = 1;
+	}
 	s3_resp_free(&r);
 	return rc;
 }

@@ -88,6 +88,16 @@ int store_head(struct store *s, const char *key, int *exists,
     uint64_t *size);
 
 /*
+ * The SHA-256 of key as the store knows it: a file's is computed (the
+ * file is read); an S3 object's is the checksum stored with a single
+ * PutObject.  *known is 0 when the store cannot tell (a multipart upload,
+ * a store that keeps no checksum, no object).  S3_OK, or S3_PERM /
+ * S3_TEMP (reported).
+ */
+int store_digest(struct store *s, const char *key, unsigned char sha[32],
+    int *known);
+
+/*
  * Write a small object whole (sidecar, manifest): file stores go through
  * a temporary name, fsync and rename; noclobber refuses to replace.
  */

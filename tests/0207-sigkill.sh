@@ -34,7 +34,7 @@ for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	esac
 	expect_exit 3 bk-get "$dest" >/dev/null 2>err
 	# Again, whole, and committed.
-	bk-hash -o sum <in | bk-put --part-size 5M "$dest"
+	bk-hash -n b.bk -o sum <in | bk-put --part-size 5M "$dest"
 	bk-put --commit --sum sum "$dest"
 	bk-get --list "$prefix" | grep -q "b.bk" || fail "$dest: not listed"
 	bk-get "$dest" | cmp - in || fail "$dest: differs"

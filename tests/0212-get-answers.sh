@@ -13,7 +13,7 @@ start_versitygw "$T/s3"
 use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 aws s3api create-bucket --bucket bk-ans >/dev/null
 gen_bytes answers $((3 << 20)) >in
-bk-hash -o sum <in | bk-put s3://bk-ans/obj
+bk-hash -n obj -o sum <in | bk-put s3://bk-ans/obj
 bk-put --commit --sum sum s3://bk-ans/obj
 
 . "$BK_TOP/tests/faultproxy.sh"

@@ -13,7 +13,9 @@ mkdir -p nas/db
 
 # backup URL SEED: a committed backup of 1000 bytes.
 backup() {
-	gen_bytes "$2" 1000 | bk-hash -o sum | bk-put "$1"
+	local name=${1##*/}
+	name=$(printf '%b' "${name//%/\\x}")
+	gen_bytes "$2" 1000 | bk-hash -n "$name" -o sum | bk-put "$1"
 	bk-put --commit --sum sum --kind db "$1"
 }
 
