@@ -247,13 +247,14 @@ awsconf_load(struct awsconf *c, const char *profile)
 	if (c->region == NULL && (c->region = strdup("us-east-1")) == NULL)
 		goto err;
 	/* libcurl would wait forever on a FIFO: look at it first. */
-	if (c->ca_bundle != NULL &&
-	    (fd = bk_open_regular(c->ca_bundle, 0, "CA bundle")) == -1) {
-		errno = EINVAL;
-		goto err;
-	}
-	if (c->ca_bundle != NULL)
+	if (c->ca_bundle != NULL) {
+		if ((fd = bk_open_regular(c->ca_bundle, 0, "CA bundle")) ==
+		    -1) {
+			errno = EINVAL;
+			goto err;
+		}
 		close(fd);
+	}
 	if (c->access_key != NULL && c->secret_key == NULL) {
 		warn0("AWS credentials%s%s: an access key id without a "
 		    "secret access key", profile ? " of profile " : "",

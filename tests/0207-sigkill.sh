@@ -10,6 +10,28 @@ aws s3api create-bucket --bucket bk-kill >/dev/null
 mkdir nas
 gen_bytes kill $((30 << 20)) >in
 
+# started DEST: bk-put has begun storing DEST (an S3 multipart upload with
+# a part, or the temporary file), polled: the kill must come mid-upload,
+# however loaded the machine is.
+has_part() {
+	local id
+	id=$(aws s3api list-multipart-uploads --bucket bk-kill |
+	    jq -r --arg k "$1" '.Uploads[]? | select(.Key == $k) | .UploadId')
+	[ -n "$id" ] && aws s3api list-parts --bucket bk-kill --key "$1" \
+	    --upload-id "$id" | jq -e '.Parts | length > 0' >/dev/null
+}
+started() {
+	local n=0
+	until case $1 in
+	    s3://*) has_part "${1#s3://bk-kill/}" ;;
+	    *) [ -n "$(find nas -name 'b.bk.tmp.*' -size +0)" ] ;;
+	    esac 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -lt 1200 ] || fail "$1: the upload never started"
+		sleep 0.1
+	done
+}
+
 for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	rm -f fifo
 	mkfifo fifo
@@ -18,7 +40,7 @@ for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	prod=$!
 	bk-put --part-size 5M "$dest" <fifo 2>/dev/null &
 	put=$!
-	sleep 2
+	started "$dest"
 	kill -9 "$put"
 	kill "$prod"
 	wait "$put" "$prod" 2>/dev/null || true
@@ -48,7 +70,7 @@ mkfifo fifo
 prod=$!
 bk-put --part-size 5M s3://bk-kill/term.bk <fifo 2>err &
 put=$!
-sleep 2
+started s3://bk-kill/term.bk
 kill -TERM "$put"
 got=0
 wait "$put" || got=$?

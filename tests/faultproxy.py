@@ -28,7 +28,9 @@ client must make on every answer (CODE is then ignored, "-"):
   status=N     send status N (with the upstream body) instead
 (The request itself is forwarded unchanged but for range0: its headers
 are signed.)  Each request is logged as "METHOD PATH?QUERY [range=R] [if-match] ->
-STATUS (injected|upstream|mangled)"; a gate logs "gate waiting" first.
+STATUS (injected|upstream|mangled)" before its answer is sent, so the log
+is complete once the client has its answers; a gate logs "gate waiting"
+first.
 """
 import http.client
 import http.server
@@ -97,13 +99,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             msg = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s"
                    "</Code><Message>injected by faultproxy</Message></Error>"
                    % rule["code"]).encode()
+            # Logged before the answer goes out: a client that has its
+            # answer (and exits) finds the line in the log.
+            log.write("%s -> %d injected\n" % (desc, rule["status"]))
             self.send_response(rule["status"])
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(msg)))
             self.end_headers()
             if method != "HEAD":
                 self.wfile.write(msg)
-            log.write("%s -> %d injected\n" % (desc, rule["status"]))
             return
         if "gate" in acts:
             log.write("%s gate waiting\n" % desc)
@@ -137,6 +141,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "short" in acts:
             data = data[:max(0, len(data) - int(acts["short"]))]
         status = int(acts.get("status") or status)
+        log.write("%s -> %d %s\n" % (desc, status,
+                                      "mangled" if acts else "upstream"))
         self.send_response(status)
         for k, v in hdrs:
             if k.lower() in ("connection", "keep-alive",
@@ -163,8 +169,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self.wfile.write(data)
         conn.close()
-        log.write("%s -> %d %s\n" % (desc, status,
-                                      "mangled" if acts else "upstream"))
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any
 

@@ -200,6 +200,34 @@ test_manifest(void)
 	free(json);
 	CHECK(manifest_parse("{\"size\":1}", 10, "m", &back) == -1);
 	CHECK(manifest_parse("not json", 8, "m", &back) == -1);
+	CHECK(strcmp(back.kindbuf, "") == 0);
+	/* Fields that reach a listing cannot carry a control character. */
+	{
+		static const char *bad[] = {
+		    "{\"size\":1,\"sha256\":\"%.63s\\n\"}",
+		    "{\"size\":1,\"sha256\":\"%s\",\"created\":\"x\\ty\"}",
+		    "{\"size\":1,\"sha256\":\"%s\",\"kind\":\"db\\nx\"}",
+		    "{\"size\":1,\"sha256\":\"%s\",\"kind\":\"\"}",
+		};
+		char hex[65], buf[256];
+		size_t i;
+
+		memset(hex, 'f', 64);
+		hex[64] = '\0';
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(buf, sizeof(buf), bad[i], hex);
+			CHECK(manifest_parse(buf, strlen(buf), "m", &back) ==
+			    -1);
+		}
+		snprintf(buf, sizeof(buf), "{\"size\":1,\"sha256\":\"%s\","
+		    "\"kind\":\"files\",\"created\":\"2026-11-27T09:00:00Z\"}",
+		    hex);
+		CHECK(manifest_parse(buf, strlen(buf), "m", &back) == 0 &&
+		    strcmp(back.kindbuf, "files") == 0);
+		CHECK(manifest_kind_valid("db") && !manifest_kind_valid("") &&
+		    !manifest_kind_valid("a b") &&
+		    !manifest_kind_valid("0123456789012345678901234567890123"));
+	}
 	m.counts_json = "[1,2";
 	CHECK(manifest_build(&m) == NULL);
 }
