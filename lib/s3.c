@@ -942,6 +942,7 @@ struct getctx {
 	int checked;		/* this answer's headers were checked */
 	int bad;		/* ... and refused; why says why */
 	int known;		/* total and etag are set */
+	int64_t want;		/* the size it must have, or -1 */
 	uint64_t total;		/* the object's size */
 	char etag[256];		/* its ETag ("" if the server sent none) */
 	char why[600];
@@ -1003,6 +1004,9 @@ check_answer(struct getctx *g, long status)
 			    r->content_range);
 		total = t;
 	}
+	if (!g->known && g->want >= 0 && total != (uint64_t)g->want)
+		BAD("the object is %llu bytes, its manifest says %lld",
+		    (unsigned long long)total, (long long)g->want);
 	if (!g->known) {
 		g->known = 1;
 		g->total = total;
@@ -1085,10 +1089,11 @@ resume_headers(struct s3_req *rq, const struct getctx *g, char *range,
 int
 s3_get(struct s3_client *c, const char *key, const char *vid,
     int (*sink)(const void *, size_t, void *), void *arg, uint64_t *offset,
-    int *archived)
+    int64_t size, int *archived)
 {
 	struct s3_resp r = { 0 };
-	struct getctx g = { sink, arg, offset, &r, 0, 0, 0, 0, 0, 0, "", "" };
+	struct getctx g = { sink, arg, offset, &r, 0, 0, 0, 0, 0, size, 0, "",
+	    "" };
 	struct s3_req rq = { .method = "GET", .key = key, .query = "",
 	    .sink = get_sink, .sinkarg = &g };
 	char range[64], ifm[300], at[1200], why[800], *q = NULL, *ev;
@@ -1433,7 +1438,7 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
 	uint64_t off = 0;
 	int archived, rc;
 
-	rc = s3_get(c, key, NULL, small_sink, &s, &off, &archived);
+	rc = s3_get(c, key, NULL, small_sink, &s, &off, -1, &archived);
 	if (rc == S3_OK && s.buf == NULL && (s.buf = calloc(1, 1)) == NULL) {
 		warnp("malloc");
 		rc = S3_PERM;

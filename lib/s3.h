@@ -151,13 +151,17 @@ int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id);
 /*
  * Stream key (version vid) to sink from byte *offset on, resuming with
  * ranged GETs (If-Match on the first ETag) after a dropped connection.
- * *offset advances as bytes are delivered.  sink returns 0 or -1 (it
- * reported).  S3_OK, S3_PERM or S3_TEMP (reported).  When the object
- * is archived, *archived is set and nothing is reported.
+ * Every answer is checked before its bytes reach sink: status, Content-
+ * Range, Content-Length, the bytes announced all delivered, the first
+ * answer's size and ETag; and, when size is not -1, that the object has
+ * that size (a manifest's).  *offset advances as bytes are delivered.
+ * sink returns 0 or -1 (it reported).  S3_OK, S3_PERM or S3_TEMP
+ * (reported).  When the object is archived, *archived is set and nothing
+ * is reported.
  */
 int s3_get(struct s3_client *c, const char *key, const char *vid,
     int (*sink)(const void *, size_t, void *), void *arg,
-    uint64_t *offset, int *archived);
+    uint64_t *offset, int64_t size, int *archived);
 
 /*
  * ListObjectsV2 under prefix, calling fn for each object (stop with a

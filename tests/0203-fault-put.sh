@@ -47,7 +47,9 @@ parts_stored() {
 # The stream arrives in two halves; the second only once the test says go.
 halves() {
 	head -c "$1" in
-	while [ ! -e go ]; do sleep 0.1; done
+	local n=0
+	# (Bounded, so that a failed test leaves nothing running.)
+	while [ ! -e go ] && [ "$n" -lt 3000 ]; do sleep 0.1; n=$((n + 1)); done
 	tail -c +$(($1 + 1)) in
 }
 
@@ -56,6 +58,7 @@ halves() {
 rm -f go
 halves $((20 << 20)) | bk-put --part-size 5M s3://bk-fault/obj 2>err &
 put=$!
+BK_PIDS="$BK_PIDS $put"
 wait_for "the first four parts" parts_stored obj 4
 kill -9 "$VGW_PID"
 wait "$VGW_PID" 2>/dev/null || true
@@ -70,6 +73,7 @@ cmp in back || fail "the object differs after the restart"
 rm -f go
 halves $((12 << 20)) | bk-put --part-size 5M --retries 2 s3://bk-fault/dead 2>err &
 put=$!
+BK_PIDS="$BK_PIDS $put"
 wait_for "the first two parts" parts_stored dead 2
 kill -9 "$VGW_PID"
 wait "$VGW_PID" 2>/dev/null || true

@@ -35,9 +35,11 @@ started() {
 for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	rm -f fifo
 	mkfifo fifo
-	# Half the stream, then the producer stalls (it becomes the sleep).
-	{ head -c $((15 << 20)) in; exec sleep 30; } >fifo 2>/dev/null &
+	# Half the stream, then the producer stalls (it becomes the sleep,
+	# longer than any wait here: the stream must not end by itself).
+	{ head -c $((15 << 20)) in; exec sleep 600; } >fifo 2>/dev/null &
 	prod=$!
+	BK_PIDS="$BK_PIDS $prod"
 	bk-put --part-size 5M "$dest" <fifo 2>/dev/null &
 	put=$!
 	started "$dest"
@@ -66,8 +68,9 @@ done
 # so not even an invisible incomplete upload is left.
 rm -f fifo
 mkfifo fifo
-{ head -c $((15 << 20)) in; exec sleep 30; } >fifo 2>/dev/null &
+{ head -c $((15 << 20)) in; exec sleep 600; } >fifo 2>/dev/null &
 prod=$!
+BK_PIDS="$BK_PIDS $prod"
 bk-put --part-size 5M s3://bk-kill/term.bk <fifo 2>err &
 put=$!
 started s3://bk-kill/term.bk

@@ -35,28 +35,32 @@ refused() {
 		fail "$what: foreign bytes written"
 }
 
-drop="GET - drop=1000000 - 1"
+drop="GET /obj$ drop=1000000 - 1"
 # Resumed answers.
 refused "200 to a ranged request" 'HTTP 200 to a request from byte 1000000: the server ignored the Range' \
-	"$drop" "GET - norange - 1"
+	"$drop" "GET /obj$ norange - 1"
 refused "206 from another byte" 'Content-Range bytes 1000100-.* does not run from byte 1000000' \
-	"$drop" "GET - shift=100 - 1"
+	"$drop" "GET /obj$ shift=100 - 1"
 refused "206 shorter than its Content-Range" 'Content-Length 2144728 does not match Content-Range' \
-	"$drop" "GET - short=1000 - 1"
+	"$drop" "GET /obj$ short=1000 - 1"
 refused "416" 'HTTP 416 Range Not Satisfiable from byte 1000000' \
-	"$drop" "GET - 416 InvalidRange 1"
+	"$drop" "GET /obj$ 416 InvalidRange 1"
 refused "a changed ETag" 'ETag changed from .* to "forged"' \
-	"$drop" 'GET - etag="forged" - 1'
+	"$drop" 'GET /obj$ etag="forged" - 1'
 refused "no Content-Length" 'an answer without Content-Length' \
-	"$drop" "GET - nolength - 1"
+	"$drop" "GET /obj$ nolength - 1"
 # The first answer.
 refused "first: no Content-Length" 'an answer without Content-Length' \
-	"GET - nolength - 1"
+	"GET /obj$ nolength - 1"
 refused "first: 206 to a request for all" 'HTTP 206 to a request for the whole object' \
-	"GET - range0=999 - 1"
+	"GET /obj$ range0=999 - 1"
+# A 200 whose Content-Length agrees with a short body: only the manifest
+# knows the object's size.
+refused "first: shorter than the manifest" 'the object is 3144728 bytes, its manifest says 3145728' \
+	"GET /obj$ short=1000 - 1"
 
 # A download that drops twice resumes twice, with Range and If-Match.
-start_proxy "$drop" "GET - drop=500000 - 1"
+start_proxy "$drop" "GET /obj$ drop=500000 - 1"
 AWS_ENDPOINT_URL=$PROXY bk-get s3://bk-ans/obj >out 2>err ||
 	fail "resume failed: $(cat err)"
 cmp in out || fail "resumed download differs"
@@ -69,7 +73,7 @@ cmp in out || fail "resumed download differs"
 gen_bytes other $((3 << 20)) >other
 for copy in other in; do
 	rm -f gate
-	start_proxy "$drop" "GET - gate=$T/gate - 1"
+	start_proxy "$drop" "GET /obj$ gate=$T/gate - 1"
 	AWS_ENDPOINT_URL=$PROXY bk-get s3://bk-ans/obj >out 2>err &
 	get=$!
 	n=0

@@ -48,6 +48,14 @@ for base in s3://bk-chk "file://$T/nas"; do
 	bk-put --commit --sum sum "$base/db.bk" || fail "$base: commit"
 	bk-get "$base/db.bk" | cmp - data || fail "$base: committed backup"
 	bk-get "$base/db.bk.sha256" | cmp - sum || fail "$base: sidecar"
+	# A data file cut short after the commit is refused, not streamed.
+	if [ "$base" != s3://bk-chk ]; then
+		truncate -s 99999 nas/db.bk
+		expect_exit 3 bk-get "$base/db.bk" >out 2>err
+		expect_grep 'the file is 99999 bytes, its manifest says 100000' err
+		[ ! -s out ] || fail "a short file was streamed"
+		cp data nas/db.bk
+	fi
 
 	# FIFOs as sum and counts files: refused at once.
 	rm -f fifo

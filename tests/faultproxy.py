@@ -6,9 +6,10 @@ answers.  Every other request goes to the real server unchanged (the Host
 header included, so SigV4 signatures still verify).
 
 usage: faultproxy.py PORT UPSTREAM_PORT LOG RULE...
-RULE is "METHOD QUERY-SUBSTRING STATUS CODE COUNT": the first COUNT
-requests (-1: all) whose method matches (or "*") and whose query string
-contains QUERY-SUBSTRING (or "-" for any) get STATUS with error CODE.
+RULE is "METHOD PATTERN STATUS CODE COUNT": the first COUNT requests (-1:
+all) whose method matches (or "*") and whose path and query ("/bucket/key
+?query") match the regular expression PATTERN (or "-" for any) get STATUS
+with error CODE.
 STATUS 0 means "slow": wait CODE milliseconds, then forward the request.
 
 A STATUS that is not a number is a comma-separated list of ACTION[=ARG]
@@ -35,6 +36,7 @@ first.
 import http.client
 import http.server
 import os
+import re
 import sys
 import threading
 import time
@@ -56,14 +58,14 @@ whole = {}  # path -> body of the last 200 answer to a GET
 log = open(logpath, "a", buffering=1)
 
 
-def injected(method, query):
+def injected(method, path):
     with lock:
         for r in rules:
             if r["left"] == 0:
                 continue
             if r["m"] not in ("*", method):
                 continue
-            if r["q"] != "-" and r["q"] not in query:
+            if r["q"] != "-" and not re.search(r["q"], path):
                 continue
             if r["left"] > 0:
                 r["left"] -= 1
@@ -79,10 +81,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         method = self.command
-        query = self.path.partition("?")[2]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        rule = injected(method, query)
+        rule = injected(method, self.path)
         acts = {}
         if rule is not None and rule["status"] == -1:
             acts = rule["acts"]

@@ -15,6 +15,7 @@
 #include <bson/bson.h>
 
 #include "bk.h"
+#include "manifest.h"
 #include "s3.h"
 #include "store.h"
 
@@ -33,6 +34,7 @@ struct getcfg {
 struct out {
 	struct bk_progress *prog;
 	uint64_t bytes;
+	int64_t size;		/* the size the manifest gives, or -1 */
 };
 
 /* The synopsis (and for --help every option): stdout and 0, or stderr, 2. */
@@ -104,15 +106,25 @@ static int
 get_file(const char *path, struct out *o)
 {
 	static unsigned char buf[BUFSIZE];
+	uint64_t size;
 	ssize_t n;
 	int fd, rc = BK_EXIT_FAIL;
 
 	if ((fd = bk_open_regular(path, 0, "object")) == -1)
 		return BK_EXIT_FAIL;
+	if (o->size >= 0 && (size = bk_fd_size(fd)) != (uint64_t)o->size) {
+		warn0("%s: the file is %llu bytes, its manifest says %lld",
+		    path, (unsigned long long)size, (long long)o->size);
+		goto out;
+	}
 	while ((n = bk_read_full(fd, buf, sizeof(buf), path)) > 0)
 		if (to_stdout(buf, (size_t)n, o) != 0)
 			goto out;
-	if (n == 0)
+	if (n == 0 && o->size >= 0 && o->bytes != (uint64_t)o->size)
+		warn0("%s: changed while read: %llu bytes, its manifest says "
+		    "%lld", path, (unsigned long long)o->bytes,
+		    (long long)o->size);
+	else if (n == 0)
 		rc = 0;
 out:
 	close(fd);
@@ -170,7 +182,7 @@ get_s3(struct store *s, const struct getcfg *g, struct out *o)
 
 	for (tries = 0; tries < 2; tries++) {
 		rc = s3_get(s->c, s->u.key, g->vid, to_stdout, o, &off,
-		    &archived);
+		    o->size, &archived);
 		if (!archived)
 			return rc == S3_OK ? 0 : exit_for(rc);
 		if (!g->restore || tries > 0) {
@@ -188,31 +200,46 @@ get_s3(struct store *s, const struct getcfg *g, struct out *o)
 
 /*
  * A data object is read only when its backup was committed (the manifest
- * is written last): one HEAD.  The sidecar and the manifest themselves,
- * and anything with --uncommitted, are read as they are.  An object that
- * is not there at all is left to the download to report.  0, or an exit
- * status (reported).
+ * is written last): one small GET of NAME.manifest.json, whose size the
+ * download must then match (*size; -1 when not checked, as for another
+ * --version-id than the one the manifest describes).  The sidecar and
+ * the manifest themselves, and anything with --uncommitted, are read as
+ * they are.  An object that is not there at all is left to the download
+ * to report.  0, or an exit status (reported).
  */
 static int
-check_committed(struct store *s, const struct getcfg *g)
+check_committed(struct store *s, const struct getcfg *g, int64_t *size)
 {
-	char *mkey;
-	uint64_t size;
+	struct manifest m;
+	char *mkey, *json = NULL;
+	uint64_t dsize;
+	size_t len;
 	int exists, rc;
 
+	*size = -1;
 	if (g->uncommitted || store_is_sidecar(s->u.key))
 		return 0;
 	if (asprintf(&mkey, "%s%s", s->u.key, STORE_MANIFEST_SUFFIX) < 0) {
 		warnp("malloc");
 		return BK_EXIT_FAIL;
 	}
-	rc = store_head(s, mkey, &exists, &size);
+	rc = store_head(s, mkey, &exists, &dsize);
+	if (rc == S3_OK && exists) {
+		rc = store_get_small(s, mkey, STORE_SMALL_MAX, &json, &len);
+		if (rc == S3_OK && manifest_parse(json, len, mkey, &m) != 0)
+			rc = BK_EXIT_NEGATIVE;
+		else if (rc == S3_OK && g->vid == NULL)
+			*size = (int64_t)m.size;
+		free(json);
+	}
 	free(mkey);
+	if (rc == BK_EXIT_NEGATIVE)
+		return rc;
 	if (rc != S3_OK)
 		return exit_for(rc);
 	if (exists)
 		return 0;
-	if ((rc = store_head(s, s->u.key, &exists, &size)) != S3_OK)
+	if ((rc = store_head(s, s->u.key, &exists, &dsize)) != S3_OK)
 		return exit_for(rc);
 	if (!exists)
 		return 0;
@@ -749,7 +776,7 @@ main(int argc, char *argv[])
 {
 	struct getcfg g = { NULL, 0, 0, 7, 8, 0, 0, 0, 0, 60, NULL, NULL,
 	    NULL };
-	struct out o = { NULL, 0 };
+	struct out o = { NULL, 0, -1 };
 	struct bk_status *st;
 	struct store *s = NULL;
 	int list = 0, ex = BK_EXIT_FAIL;
@@ -775,7 +802,7 @@ main(int argc, char *argv[])
 	bk_status_str(st, "url", s->u.url);
 	if (s->u.kind == STORE_S3)
 		s->t.retries = g.retries;
-	if ((ex = check_committed(s, &g)) != 0)
+	if ((ex = check_committed(s, &g, &o.size)) != 0)
 		goto out;
 	o.prog = bk_progress_new("downloading", 0, g.progress);
 	if (s->u.kind == STORE_FILE) {
