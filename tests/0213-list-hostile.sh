@@ -32,6 +32,8 @@ for base in s3://bk-list/db "file://$T/nas/db"; do
 		fail "$base: good backups hidden: $(cat list)"
 	expect_grep 'b\.bk\.manifest\.json: not JSON' err
 	expect_grep '1 backup manifest could not be read' err
+	{ bk-get --list --all "$base/" 2>/dev/null || true; } >all
+	grep -q "^$base/b.bk	.*	damaged age=" all || fail "$base: --all: $(cat all)"
 	got=0
 	bk-get --list --json "$base/" >list.json 2>err || got=$?
 	[ "$got" -eq 1 ] || fail "$base: --json: exit $got"

@@ -297,8 +297,10 @@ add_item(struct listctx *l, const struct store_backup *b)
 	}
 	e = &l->it[l->n];
 	memset(e, 0, sizeof(*e));
+	/* A name below the prefix is named relative to its directory. */
 	if ((e->c = calloc((size_t)l->nstores, sizeof(*e->c))) == NULL ||
-	    (e->rel = strdup(b->name + l->plen)) == NULL ||
+	    (e->rel = strdup(strncmp(b->name, l->s->u.key, l->plen) == 0 ?
+	    b->name + l->plen : b->name)) == NULL ||
 	    (e->c[l->idx].url = store_url_for(&l->s->u, b->name)) == NULL) {
 		if (e->c == NULL || e->rel == NULL)
 			warnp("malloc");
@@ -482,7 +484,8 @@ print_text(FILE *out, struct store **st, const struct listctx *l,
 	    p->committed ? p->sha256 : "-");
 	put_text(f, p->class, &esc);
 	if (!p->committed) {
-		fprintf(f, "\tincomplete age=%llds", (long long)p->age);
+		fprintf(f, "\t%s age=%llds", p->damaged ? "damaged" :
+		    "incomplete", (long long)p->age);
 		sep = ' ';
 	}
 	if (l->nstores > 1) {
@@ -559,6 +562,8 @@ print_json(FILE *out, struct store **st, const struct listctx *l,
 		BSON_APPEND_UTF8(&doc, "kind", e->kind);
 	json_utf8(&doc, "storage_class", p->class);
 	BSON_APPEND_BOOL(&doc, "committed", p->committed);
+	if (p->damaged)
+		BSON_APPEND_BOOL(&doc, "damaged", true);
 	BSON_APPEND_INT64(&doc, "age", p->age);
 	if (l->nstores > 1) {
 		BSON_APPEND_ARRAY_BEGIN(&doc, "copies", &arr);
