@@ -95,6 +95,17 @@ parse_s3(char *rest, struct store_url *u, const char *url, int need_key)
 		warn0("%s: no bucket name", url);
 		return -1;
 	}
+	/*
+	 * Letters, digits, "-", "_" and inner dots, as S3 (and its legacy
+	 * names) allow: "." or ".." would be a path segment, other bytes
+	 * would change the host name of virtual-hosted requests.
+	 */
+	if (strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_") != strlen(rest) || rest[0] == '.' ||
+	    rest[strlen(rest) - 1] == '.') {
+		warn0("%s: %s is not a bucket name", url, rest);
+		return -1;
+	}
 	u->kind = STORE_S3;
 	if ((u->bucket = strdup(rest)) == NULL ||
 	    (u->key = strdup(slash ? slash + 1 : "")) == NULL) {

@@ -49,6 +49,8 @@ refused "a changed ETag" 'ETag changed from .* to "forged"' \
 	"$drop" 'GET /obj$ etag="forged" - 1'
 refused "no Content-Length" 'an answer without Content-Length' \
 	"$drop" "GET /obj$ nolength - 1"
+refused "no ETag to resume by" 'at byte 1000000; cannot resume: the server sent no ETag' \
+	"GET /obj$ etag=,drop=1000000 - 1"
 # The first answer.
 refused "first: no Content-Length" 'an answer without Content-Length' \
 	"GET /obj$ nolength - 1"

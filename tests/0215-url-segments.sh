@@ -13,6 +13,8 @@ echo secret | aws s3 cp - s3://etc/x.bk >/dev/null
 mkdir -p nas/db
 echo private >nas/x
 
+expect_exit 2 bk-get --uncommitted s3://../etc/x.bk >/dev/null 2>err
+expect_grep 'is not a bucket name' err
 for url in s3://bk-seg/db/../../etc/x.bk s3://bk-seg/db/%2E%2E/%2e%2e/etc/x.bk \
     s3://bk-seg/db/./x.bk s3://bk-seg/db//x.bk "s3://bk-seg/db/..?profile=p" \
     "file://$T/nas/db/../x" "file://$T/nas/db/%2e%2e/x" "file://$T/nas//x"; do

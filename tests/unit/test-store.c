@@ -63,6 +63,12 @@ test_urls(void)
 	CHECK(store_url_parse("file:///mnt/nas/%2e/x", &u, 1) == -1);
 	CHECK(store_url_parse("file:///mnt//x", &u, 1) == -1);
 	CHECK(store_url_parse("file:///..", &u, 1) == -1);
+	CHECK(store_url_parse("s3://../etc/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://./x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://a%2F..%2Fb/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://evil.com#/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://b.k_t-1/x.bk", &u, 1) == 0);
+	store_url_free(&u);
 	CHECK(s3_key_check("a/..b/c..d/.e") == 0 && s3_key_check("a/") == 0);
 	CHECK(s3_key_check("") == 0 && s3_key_check("/a") == -1);
 	/* Names with dots that are not segments are fine. */
