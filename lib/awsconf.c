@@ -2,11 +2,14 @@
  * awsconf.c - AWS CLI style configuration: environment, shared
  * credentials file, config file.  Only the settings an S3 client needs.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "awsconf.h"
 #include "bk.h"
@@ -46,15 +49,24 @@ awsconf_ini_get(const char *path, const char *section, const char *parent,
 	int insec = 0, innest = 0, indented, lineno = 0, r;
 	FILE *f;
 
-	errno = 0;
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT) {
-			errno = 0;
-			return NULL;
-		}
-		warnp("open %s", path);
+	struct stat st;
+	int fd;
+
+	/* An absent file is no error; a FIFO is refused, never waited on. */
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		errno = 0;
 		return NULL;
 	}
+	if ((fd = bk_open_regular(path, 0, "AWS configuration")) == -1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		warnp("open %s", path);
+		close(fd);
+		return NULL;
+	}
+	errno = 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
@@ -144,7 +156,7 @@ load_profile(struct awsconf *c, const char *profile)
 {
 	char *cred = conf_path("AWS_SHARED_CREDENTIALS_FILE", "credentials");
 	char *conf = conf_path("AWS_CONFIG_FILE", "config");
-	char *sec = NULL, *ak = NULL;
+	char *sec = NULL, *ak = NULL, *any = NULL;
 	int found = 0, rc = -1;
 
 	if (cred == NULL || conf == NULL ||
@@ -180,14 +192,15 @@ load_profile(struct awsconf *c, const char *profile)
 	    &found))
 		goto out;
 	/* Accept a profile that exists only in the credentials file. */
-	if (!found)
-		free(awsconf_ini_get(cred, profile, NULL, "", &found));
+	if (!found && from_file(&any, cred, profile, NULL, "", &found))
+		goto out;
 	if (!found && c->profile != NULL) {
 		warn0("AWS profile %s: not in %s or %s", profile, cred, conf);
 		goto out;
 	}
 	rc = 0;
 out:
+	free(any);
 	free(sec);
 	free(cred);
 	free(conf);
@@ -218,6 +231,7 @@ int
 awsconf_load(struct awsconf *c, const char *profile)
 {
 	const char *envprof = getenv("AWS_PROFILE");
+	int fd;
 
 	memset(c, 0, sizeof(*c));
 	if (profile != NULL) {
@@ -232,6 +246,15 @@ awsconf_load(struct awsconf *c, const char *profile)
 	}
 	if (c->region == NULL && (c->region = strdup("us-east-1")) == NULL)
 		goto err;
+	/* libcurl would wait forever on a FIFO: look at it first. */
+	if (c->ca_bundle != NULL) {
+		if ((fd = bk_open_regular(c->ca_bundle, 0, "CA bundle")) ==
+		    -1) {
+			errno = EINVAL;
+			goto err;
+		}
+		close(fd);
+	}
 	if (c->access_key != NULL && c->secret_key == NULL) {
 		warn0("AWS credentials%s%s: an access key id without a "
 		    "secret access key", profile ? " of profile " : "",

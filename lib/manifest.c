@@ -92,6 +92,21 @@ out:
 	return out;
 }
 
+/* Is every byte of s in the set ok (and s not longer than max)? */
+static int
+only_chars(const char *s, const char *ok, size_t max)
+{
+	return strlen(s) <= max && strspn(s, ok) == strlen(s);
+}
+
+int
+manifest_kind_valid(const char *kind)
+{
+	return *kind != '\0' && only_chars(kind,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+	    sizeof(((struct manifest *)0)->kindbuf) - 1);
+}
+
 int
 manifest_parse(const char *json, size_t len, const char *where,
     struct manifest *m)
@@ -110,8 +125,9 @@ manifest_parse(const char *json, size_t len, const char *where,
 	}
 	if (!bson_iter_init_find(&it, doc, "sha256") ||
 	    !BSON_ITER_HOLDS_UTF8(&it) ||
-	    strlen(s = bson_iter_utf8(&it, NULL)) != 64) {
-		warn0("%s: no sha256", where);
+	    strlen(s = bson_iter_utf8(&it, NULL)) != 64 ||
+	    !only_chars(s, "0123456789abcdefABCDEF", 64)) {
+		warn0("%s: no sha256 (64 hex digits)", where);
 		goto out;
 	}
 	memcpy(m->sha256, s, 65);
@@ -122,9 +138,22 @@ manifest_parse(const char *json, size_t len, const char *where,
 	}
 	m->size = (uint64_t)bson_iter_as_int64(&it);
 	if (bson_iter_init_find(&it, doc, "created") &&
-	    BSON_ITER_HOLDS_UTF8(&it))
-		snprintf(m->created, sizeof(m->created), "%s",
-		    bson_iter_utf8(&it, NULL));
+	    BSON_ITER_HOLDS_UTF8(&it)) {
+		if (!only_chars(s = bson_iter_utf8(&it, NULL),
+		    "0123456789TZ:.+-", sizeof(m->created) - 1)) {
+			warn0("%s: created is not an ISO 8601 time", where);
+			goto out;
+		}
+		snprintf(m->created, sizeof(m->created), "%s", s);
+	}
+	if (bson_iter_init_find(&it, doc, "kind") &&
+	    BSON_ITER_HOLDS_UTF8(&it)) {
+		if (!manifest_kind_valid(s = bson_iter_utf8(&it, NULL))) {
+			warn0("%s: kind is not a short word", where);
+			goto out;
+		}
+		snprintf(m->kindbuf, sizeof(m->kindbuf), "%s", s);
+	}
 	rc = 0;
 out:
 	bson_destroy(doc);

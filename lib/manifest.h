@@ -18,6 +18,7 @@ struct manifest {
 	const char *compression;	/* "zstd", "gzip", "none", or NULL */
 	const char *source;		/* what was backed up, or NULL */
 	const char *counts_json;	/* a JSON object of counts, or NULL */
+	char kindbuf[32];		/* manifest_parse: kind, "" if none */
 };
 
 /*
@@ -30,10 +31,16 @@ char *manifest_build(struct manifest *m);
 
 /*
  * Read the fields listing needs from manifest JSON text: created, size,
- * sha256 (into m; strings point into nothing, only fixed arrays are set).
- * 0, or -1 (reported, naming where).
+ * sha256 and kind (into m; strings point into nothing, only the fixed
+ * arrays created, sha256 and kindbuf are set).  sha256 must be 64 hex
+ * digits, created an ISO 8601 time and kind a short word (letters,
+ * digits, "-", "_"), so nothing read from a store can carry a control
+ * character into a listing.  0, or -1 (reported, naming where).
  */
 int manifest_parse(const char *json, size_t len, const char *where,
     struct manifest *m);
+
+/* 1 if kind is a kind a manifest may record: a short word. */
+int manifest_kind_valid(const char *kind);
 
 #endif /* !MANIFEST_H */

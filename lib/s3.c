@@ -45,8 +45,28 @@ struct s3_req {
 	int (*sink)(const void *, size_t, void *);	/* 2xx GET body */
 	void *sinkarg;
 	int sinkfailed;
+	int reported;			/* failed before sending; said why */
 	size_t upoff;			/* upload read position */
 };
+
+int
+s3_key_check(const char *key)
+{
+	const char *p = key, *end;
+	size_t n;
+
+	for (;;) {
+		end = strchr(p, '/');
+		n = end ? (size_t)(end - p) : strlen(p);
+		/* An empty last segment is a prefix's trailing "/". */
+		if ((n == 0 && end != NULL) || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return -1;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
 
 int
 s3_global_init(void)
@@ -177,6 +197,19 @@ hdr_copy(char *dst, size_t len, const char *v, size_t vlen)
 	dst[vlen] = '\0';
 }
 
+/* A byte count as S3 writes it: decimal digits only.  0 or -1. */
+static int
+parse_size_text(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -188,6 +221,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		H("x-amz-restore:", restore),
 		H("last-modified:", last_modified),
 		H("content-range:", content_range),
+		H("x-amz-checksum-sha256:", checksum_sha256),
 #undef H
 	};
 	struct s3_resp *r = arg;
@@ -200,13 +234,21 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			hdr_copy((char *)r + h[i].off, h[i].len, p + nl,
 			    len - nl);
 	}
+	/* A new response (after a redirect or 100) starts afresh. */
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		r->etag[0] = r->version_id[0] = r->storage_class[0] = '\0';
+		r->restore[0] = r->last_modified[0] = '\0';
+		r->content_range[0] = r->checksum_sha256[0] = '\0';
+		r->length = 0;
+		r->has_length = 0;
+		hdr_copy(num, sizeof(num), p, len);
+		r->status = strchr(num, ' ') ? strtol(strchr(num, ' '), NULL,
+		    10) : 0;
+	}
 	if (len > 15 && strncasecmp(p, "content-length:", 15) == 0) {
 		hdr_copy(num, sizeof(num), p + 15, len - 15);
-		r->length = strtoull(num, NULL, 10);
+		r->has_length = parse_size_text(num, &r->length) == 0;
 	}
-	/* A new response (after a redirect or 100) starts afresh. */
-	if (len > 5 && strncmp(p, "HTTP/", 5) == 0)
-		r->etag[0] = r->version_id[0] = r->storage_class[0] = '\0';
 	return len;
 }
 
@@ -283,6 +325,12 @@ build_url(const struct s3_target *t, const struct s3_req *rq, char **url,
 	char scheme[16], ep[256], *ekey = NULL, *ebucket = NULL;
 	int rc = -1;
 
+	/* The last line of defence: every request's key passes here. */
+	if (rq->key != NULL && s3_key_check(rq->key) != 0) {
+		warn0("%s/%s: a key with a \".\", \"..\" or empty segment "
+		    "names another object; refused", t->name, rq->key);
+		return -1;
+	}
 	endpoint_parts(t, scheme, sizeof(scheme), ep, sizeof(ep));
 	if ((ekey = sigv4_uri_encode(rq->key ? rq->key : "", 1)) == NULL ||
 	    (ebucket = sigv4_uri_encode(t->bucket, 0)) == NULL)
@@ -416,11 +464,13 @@ attempt(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
 	s3_resp_free(r);
 	rq->upoff = 0;
 	rq->sinkfailed = 0;
+	rq->reported = 1;
 	c->errbuf[0] = '\0';
 	if (build_url(c->t, rq, &url, host, sizeof(host), &path) != 0)
 		return CURLE_OUT_OF_MEMORY;
 	if ((hdrs = sign_headers(c->t, rq, host, path)) == NULL)
 		goto out;
+	rq->reported = 0;
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -433,6 +483,8 @@ attempt(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Send the path as signed: curl must not squash "/../". */
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	if (c->t->conf.ca_bundle != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->t->conf.ca_bundle);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -562,7 +614,7 @@ call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
 		if (cc == CURLE_OK && ((r->status >= 200 && r->status < 300) ||
 		    (quiet != 0 && r->status == quiet)))
 			return S3_OK;
-		if (rq->sinkfailed)
+		if (rq->sinkfailed || rq->reported)
 			return S3_PERM;
 		temp = (cc != CURLE_OK) ? curl_temporary(cc) :
 		    http_temporary(r);
@@ -598,9 +650,9 @@ add_hdr(struct s3_req *rq, char *buf, size_t len, const char *name,
 	return 0;
 }
 
-int
-s3_head(struct s3_client *c, const char *key, const char *vid,
-    struct s3_resp *r)
+static int
+head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r, int checksum)
 {
 	struct s3_req rq = { .method = "HEAD", .key = key, .query = "" };
 	char *q = NULL, *ev;
@@ -617,9 +669,24 @@ s3_head(struct s3_client *c, const char *key, const char *vid,
 		free(ev);
 		rq.query = q;
 	}
+	if (checksum)
+		rq.extra[rq.nextra++] = "x-amz-checksum-mode: ENABLED";
 	rc = call(c, &rq, r, 404);
 	free(q);
 	return rc;
+}
+
+int
+s3_head(struct s3_client *c, const char *key, const char *vid,
+    struct s3_resp *r)
+{
+	return head(c, key, vid, r, 0);
+}
+
+int
+s3_head_checksum(struct s3_client *c, const char *key, struct s3_resp *r)
+{
+	return head(c, key, NULL, r, 1);
 }
 
 /* The object options as headers (not If-None-Match). */
@@ -860,33 +927,176 @@ s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id)
 	return rc;
 }
 
+/*
+ * A download: what it knows of its object from the first answer on.
+ * Every later answer must agree (size, ETag, the range asked for), or
+ * the bytes written would not be one object's.
+ */
 struct getctx {
 	int (*sink)(const void *, size_t, void *);
 	void *arg;
 	uint64_t *offset;
+	const struct s3_resp *r;	/* the answer being received */
+	uint64_t start;		/* the byte this request asked from */
+	uint64_t got;		/* body bytes of this answer delivered */
+	int checked;		/* this answer's headers were checked */
+	int bad;		/* ... and refused; why says why */
+	int known;		/* total and etag are set */
+	int64_t want;		/* the size it must have, or -1 */
+	uint64_t total;		/* the object's size */
+	char etag[256];		/* its ETag ("" if the server sent none) */
+	char why[600];
 };
+
+/* "bytes A-B/T" into a, b and t; -1 if it is not that. */
+static int
+parse_content_range(const char *s, uint64_t *a, uint64_t *b, uint64_t *t)
+{
+	char na[32], nb[32], nt[32], extra;
+
+	if (sscanf(s, "bytes %30[0-9]-%30[0-9]/%30[0-9]%c", na, nb, nt,
+	    &extra) != 3)
+		return -1;
+	if (parse_size_text(na, a) != 0 || parse_size_text(nb, b) != 0 ||
+	    parse_size_text(nt, t) != 0 || *a > *b)
+		return -1;
+	return 0;
+}
+
+#define BAD(...) do {							\
+	snprintf(g->why, sizeof(g->why), __VA_ARGS__);			\
+	g->bad = 1;							\
+	return -1;							\
+} while (0)
+
+/*
+ * Check an answer's headers before any of its bytes is written: 200 to
+ * the first request (no Range), 206 from exactly the byte asked for to
+ * the object's end; a Content-Length that matches; the size and ETag of
+ * the first answer.  0, or -1 with g->why set.
+ */
+static int
+check_answer(struct getctx *g, long status)
+{
+	const struct s3_resp *r = g->r;
+	unsigned long long start = g->start;
+	uint64_t a, b, t, total;
+
+	g->checked = 1;
+	if (start == 0 && status != 200)
+		BAD("HTTP %ld to a request for the whole object", status);
+	if (start > 0 && status != 206)
+		BAD("HTTP %ld to a request from byte %llu: the server "
+		    "ignored the Range", status, start);
+	if (!r->has_length)
+		BAD("an answer without Content-Length");
+	total = r->length;
+	if (status == 206) {
+		if (parse_content_range(r->content_range, &a, &b, &t) != 0)
+			BAD("Content-Range \"%.60s\" is not bytes A-B/SIZE",
+			    r->content_range);
+		if (a != start || b + 1 != t)
+			BAD("Content-Range %.60s does not run from byte %llu "
+			    "to the end", r->content_range, start);
+		if (r->length != b - a + 1)
+			BAD("Content-Length %llu does not match Content-Range "
+			    "%.60s", (unsigned long long)r->length,
+			    r->content_range);
+		total = t;
+	}
+	if (!g->known && g->want >= 0 && total != (uint64_t)g->want)
+		BAD("the object is %llu bytes, its manifest says %lld",
+		    (unsigned long long)total, (long long)g->want);
+	if (!g->known) {
+		g->known = 1;
+		g->total = total;
+		snprintf(g->etag, sizeof(g->etag), "%s", r->etag);
+		return 0;
+	}
+	if (total != g->total)
+		BAD("the object's size changed from %llu to %llu bytes",
+		    (unsigned long long)g->total, (unsigned long long)total);
+	if (strcmp(r->etag, g->etag) != 0)
+		BAD("the object's ETag changed from %.100s to %.100s",
+		    g->etag, r->etag[0] ? r->etag : "(none)");
+	return 0;
+}
+
+#undef BAD
 
 static int
 get_sink(const void *p, size_t len, void *arg)
 {
 	struct getctx *g = arg;
 
+	if (!g->checked && check_answer(g, g->r->status) != 0)
+		return -1;
+	if (g->got + len > g->r->length) {
+		snprintf(g->why, sizeof(g->why), "more bytes than the "
+		    "Content-Length %llu", (unsigned long long)g->r->length);
+		g->bad = 1;
+		return -1;
+	}
 	if (g->sink(p, len, g->arg) != 0)
 		return -1;
+	g->got += len;
 	*g->offset += len;
 	return 0;
+}
+
+/*
+ * After an answer with data came whole: was it all of what it announced,
+ * and is the object now complete?  0, or -1 with g->why set.
+ */
+static int
+check_complete(struct getctx *g, long status)
+{
+	if (!g->checked && check_answer(g, status) != 0)
+		return -1;
+	if (g->got != g->r->length) {
+		snprintf(g->why, sizeof(g->why), "received %llu bytes of the "
+		    "%llu announced", (unsigned long long)g->got,
+		    (unsigned long long)g->r->length);
+		return -1;
+	}
+	if (*g->offset != g->total) {
+		snprintf(g->why, sizeof(g->why), "the answers ended at byte "
+		    "%llu of %llu", (unsigned long long)*g->offset,
+		    (unsigned long long)g->total);
+		return -1;
+	}
+	return 0;
+}
+
+/* The Range and If-Match headers of the next request. */
+static void
+resume_headers(struct s3_req *rq, const struct getctx *g, char *range,
+    size_t rlen, char *ifm, size_t ilen)
+{
+	rq->nextra = 0;
+	if (*g->offset > 0) {
+		snprintf(range, rlen, "Range: bytes=%llu-",
+		    (unsigned long long)*g->offset);
+		rq->extra[rq->nextra++] = range;
+	}
+	/* Resume (or start again) only the very object we started on. */
+	if (g->known && g->etag[0] != '\0') {
+		snprintf(ifm, ilen, "If-Match: %s", g->etag);
+		rq->extra[rq->nextra++] = ifm;
+	}
 }
 
 int
 s3_get(struct s3_client *c, const char *key, const char *vid,
     int (*sink)(const void *, size_t, void *), void *arg, uint64_t *offset,
-    int *archived)
+    int64_t size, int *archived)
 {
-	struct getctx g = { sink, arg, offset };
+	struct s3_resp r = { 0 };
+	struct getctx g = { sink, arg, offset, &r, 0, 0, 0, 0, 0, size, 0, "",
+	    "" };
 	struct s3_req rq = { .method = "GET", .key = key, .query = "",
 	    .sink = get_sink, .sinkarg = &g };
-	struct s3_resp r = { 0 };
-	char range[64], ifm[300] = "", at[1200], why[800], *q = NULL, *ev;
+	char range[64], ifm[300], at[1200], why[800], *q = NULL, *ev;
 	uint64_t before;
 	CURLcode cc;
 	int n = 0, rc = S3_PERM;
@@ -906,34 +1116,45 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 		rq.query = q;
 	}
 	for (;;) {
-		rq.nextra = 0;
-		if (*offset > 0) {
-			snprintf(range, sizeof(range), "Range: bytes=%llu-",
-			    (unsigned long long)*offset);
-			rq.extra[rq.nextra++] = range;
-			/* Resume only the very object we started on. */
-			if (ifm[0] != '\0')
-				rq.extra[rq.nextra++] = ifm;
-		}
-		before = *offset;
+		resume_headers(&rq, &g, range, sizeof(range), ifm, sizeof(ifm));
+		before = g.start = *offset;
+		g.got = 0;
+		g.checked = 0;
 		cc = attempt(c, &rq, &r);
-		/* The first answer with data names the object to resume. */
-		if (ifm[0] == '\0' && r.etag[0] != '\0' &&
-		    (r.status == 200 || r.status == 206))
-			snprintf(ifm, sizeof(ifm), "If-Match: %s", r.etag);
-		if (cc == CURLE_OK && (r.status == 200 || r.status == 206)) {
-			rc = S3_OK;
+		where(c, &rq, at, sizeof(at));
+		if (rq.reported)
 			break;
-		}
-		/* An empty object asked from offset 0 never sees a 416. */
-		if (cc == CURLE_OK && r.status == 416 && *offset > 0 &&
-		    *offset == before) {
-			rc = S3_OK;
+		if (g.bad) {
+			warn0("%s: %s; refused", at, g.why);
 			break;
 		}
 		if (rq.sinkfailed)
 			break;
-		where(c, &rq, at, sizeof(at));
+		if (cc == CURLE_OK && (r.status == 200 || r.status == 206)) {
+			if ((rc = check_complete(&g, r.status)) != 0) {
+				warn0("%s: %s; refused", at, g.why);
+				rc = S3_PERM;
+			}
+			break;
+		}
+		/* The connection failed after the last byte: that is all. */
+		if (g.checked && g.known && *offset == g.total &&
+		    g.got == r.length) {
+			rc = S3_OK;
+			break;
+		}
+		if (cc == CURLE_OK && r.status == 416) {
+			warn0("%s: HTTP 416 Range Not Satisfiable from byte "
+			    "%llu of %llu: not the object being read; refused",
+			    at, (unsigned long long)*offset,
+			    (unsigned long long)g.total);
+			break;
+		}
+		if (cc == CURLE_OK && r.status == 412 && g.known) {
+			warn0("%s: the object changed during the download "
+			    "(If-Match %s failed); start again", at, g.etag);
+			break;
+		}
 		if (cc == CURLE_OK && r.status == 403 &&
 		    strcmp(r.code, "InvalidObjectState") == 0) {
 			*archived = 1;
@@ -942,6 +1163,12 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 		describe(c, cc, &r, why, sizeof(why));
 		if (cc == CURLE_OK ? !http_temporary(&r) : !curl_temporary(cc)) {
 			warn0("%s: %s", at, why);
+			break;
+		}
+		if (*offset > 0 && g.etag[0] == '\0') {
+			warn0("%s: %s at byte %llu; cannot resume: the server "
+			    "sent no ETag to check the object by", at, why,
+			    (unsigned long long)*offset);
 			break;
 		}
 		/* Progress resets the budget: a long download may drop often. */
@@ -960,19 +1187,6 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 	s3_resp_free(&r);
 	free(q);
 	return rc;
-}
-
-/* A byte count as S3 writes it: decimal digits only.  0 or -1. */
-static int
-parse_size_text(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
 int
@@ -1224,7 +1438,7 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
 	uint64_t off = 0;
 	int archived, rc;
 
-	rc = s3_get(c, key, NULL, small_sink, &s, &off, &archived);
+	rc = s3_get(c, key, NULL, small_sink, &s, &off, -1, &archived);
 	if (rc == S3_OK && s.buf == NULL && (s.buf = calloc(1, 1)) == NULL) {
 		warnp("malloc");
 		rc = S3_PERM;

@@ -39,7 +39,9 @@ struct s3_resp {
 	char restore[256];	/* x-amz-restore */
 	char last_modified[64];
 	char content_range[128];
+	char checksum_sha256[128];	/* x-amz-checksum-sha256 (base64) */
 	uint64_t length;	/* Content-Length */
+	int has_length;		/* a Content-Length header was seen */
 	char code[128];		/* S3 error code from the body */
 	char message[512];
 };
@@ -64,6 +66,14 @@ struct s3_object {
 };
 
 struct s3_client;
+
+/*
+ * 0 if key (an S3 key or a file path, already %-decoded) has no ".",
+ * ".." or empty segment (a trailing "/" is allowed: a prefix); else -1,
+ * not reported.  Such a key would reach another object once a client,
+ * proxy or server normalises the path.
+ */
+int s3_key_check(const char *key);
 
 /* Once, before any thread starts: libcurl's global state. 0 or -1. */
 int s3_global_init(void);
@@ -102,6 +112,15 @@ int s3_head(struct s3_client *c, const char *key, const char *vid,
     struct s3_resp *r);
 
 /*
+ * s3_head asking for the stored checksum (x-amz-checksum-mode: ENABLED):
+ * r->checksum_sha256 is the object's SHA-256 in base64 after a single
+ * PutObject with one, "BASE64-N" (of the parts) after a multipart upload,
+ * or empty.
+ */
+int s3_head_checksum(struct s3_client *c, const char *key,
+    struct s3_resp *r);
+
+/*
  * PUT a whole object of len bytes (sha256: its digest, 32 bytes) with
  * the options; etag receives the ETag.  S3_OK, S3_PERM or S3_TEMP
  * (reported; an existing object under noclobber is S3_PERM).
@@ -132,13 +151,17 @@ int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id);
 /*
  * Stream key (version vid) to sink from byte *offset on, resuming with
  * ranged GETs (If-Match on the first ETag) after a dropped connection.
- * *offset advances as bytes are delivered.  sink returns 0 or -1 (it
- * reported).  S3_OK, S3_PERM or S3_TEMP (reported).  When the object
- * is archived, *archived is set and nothing is reported.
+ * Every answer is checked before its bytes reach sink: status, Content-
+ * Range, Content-Length, the bytes announced all delivered, the first
+ * answer's size and ETag; and, when size is not -1, that the object has
+ * that size (a manifest's).  *offset advances as bytes are delivered.
+ * sink returns 0 or -1 (it reported).  S3_OK, S3_PERM or S3_TEMP
+ * (reported).  When the object is archived, *archived is set and nothing
+ * is reported.
  */
 int s3_get(struct s3_client *c, const char *key, const char *vid,
     int (*sink)(const void *, size_t, void *), void *arg,
-    uint64_t *offset, int *archived);
+    uint64_t *offset, int64_t size, int *archived);
 
 /*
  * ListObjectsV2 under prefix, calling fn for each object (stop with a

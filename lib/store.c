@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "bk.h"
@@ -94,6 +95,17 @@ parse_s3(char *rest, struct store_url *u, const char *url, int need_key)
 		warn0("%s: no bucket name", url);
 		return -1;
 	}
+	/*
+	 * Letters, digits, "-", "_" and inner dots, as S3 (and its legacy
+	 * names) allow: "." or ".." would be a path segment, other bytes
+	 * would change the host name of virtual-hosted requests.
+	 */
+	if (strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_") != strlen(rest) || rest[0] == '.' ||
+	    rest[strlen(rest) - 1] == '.') {
+		warn0("%s: %s is not a bucket name", url, rest);
+		return -1;
+	}
 	u->kind = STORE_S3;
 	if ((u->bucket = strdup(rest)) == NULL ||
 	    (u->key = strdup(slash ? slash + 1 : "")) == NULL) {
@@ -102,6 +114,11 @@ parse_s3(char *rest, struct store_url *u, const char *url, int need_key)
 	}
 	if (pct_decode(u->key) != 0) {
 		warn0("%s: bad %%-escape in the key", url);
+		return -1;
+	}
+	if (s3_key_check(u->key) != 0) {
+		warn0("%s: a key with a \".\", \"..\" or empty segment names "
+		    "another object", url);
 		return -1;
 	}
 	if (need_key && (u->key[0] == '\0' ||
@@ -130,11 +147,51 @@ parse_file(char *rest, struct store_url *u, const char *url, int need_key)
 		warn0("%s: bad %%-escape in the path", url);
 		return -1;
 	}
+	/* The leading "/" of the absolute path is no segment. */
+	if (u->key[1] != '\0' && s3_key_check(u->key + 1) != 0) {
+		warn0("%s: a path with a \".\", \"..\" or empty segment names "
+		    "another file", url);
+		return -1;
+	}
 	if (need_key && u->key[strlen(u->key) - 1] == '/') {
 		warn0("%s: names a directory, not a file", url);
 		return -1;
 	}
 	return 0;
+}
+
+char *
+store_url_for(const struct store_url *u, const char *key)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *k;
+	char *buf = NULL;
+	size_t len;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		warnp("open_memstream");
+		return NULL;
+	}
+	if (u->kind == STORE_S3)
+		fprintf(f, "s3://%s/", u->bucket);
+	else
+		fputs("file://", f);
+	for (k = (const unsigned char *)key; *k != '\0'; k++) {
+		if (*k <= ' ' || *k == 0x7f || *k == '%' || *k == '?' ||
+		    *k == '#')
+			fprintf(f, "%%%c%c", hex[*k >> 4], hex[*k & 15]);
+		else
+			fputc(*k, f);
+	}
+	if (u->query != NULL)
+		fprintf(f, "?%s", u->query);
+	if (fclose(f) != 0) {
+		warnp("open_memstream");
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 int
@@ -150,7 +207,8 @@ store_url_parse(const char *url, struct store_url *u, int need_key)
 	}
 	if ((q = strchr(copy, '?')) != NULL)
 		*q++ = '\0';
-	if ((u->url = strdup(copy)) == NULL) {
+	if ((u->url = strdup(copy)) == NULL ||
+	    (q != NULL && (u->query = strdup(q)) == NULL)) {
 		warnp("malloc");
 		goto out;
 	}
@@ -179,6 +237,7 @@ store_url_free(struct store_url *u)
 	if (u == NULL)
 		return;
 	free(u->url);
+	free(u->query);
 	free(u->bucket);
 	free(u->key);
 	free(u->profile);
@@ -252,6 +311,63 @@ store_head(struct store *s, const char *key, int *exists, uint64_t *size)
 	return rc;
 }
 
+static int
+file_digest(const char *path, unsigned char sha[32])
+{
+	static unsigned char buf[256 * 1024];
+	EVP_MD_CTX *ctx;
+	ssize_t n = -1;
+	int fd;
+
+	if ((fd = bk_open_regular(path, 0, "object")) == -1)
+		return S3_PERM;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		warn0("SHA-256: cannot start");
+		goto out;
+	}
+	while ((n = bk_read_full(fd, buf, sizeof(buf), path)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+			warn0("SHA-256: cannot hash %s", path);
+			n = -1;
+			break;
+		}
+	if (n == 0 && EVP_DigestFinal_ex(ctx, sha, NULL) != 1) {
+		warn0("SHA-256: cannot finish");
+		n = -1;
+	}
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return n == 0 ? S3_OK : S3_PERM;
+}
+
+int
+store_digest(struct store *s, const char *key, unsigned char sha[32],
+    int *known)
+{
+	struct s3_resp r = { 0 };
+	unsigned char raw[48];
+	int rc;
+
+	*known = 0;
+	if (s->u.kind == STORE_FILE) {
+		if ((rc = file_digest(key, sha)) == S3_OK)
+			*known = 1;
+		return rc;
+	}
+	if ((rc = s3_head_checksum(s->c, key, &r)) == S3_OK &&
+	    r.status == 200 && strlen(r.checksum_sha256) == 44 &&
+	    EVP_DecodeBlock(raw, (const unsigned char *)r.checksum_sha256,
+	    44) == 33) {
+		/* 44 base64 characters: 32 bytes and one of padding. */
+		memcpy(sha, raw, 32);
+		*known = 1;
+	}
+	s3_resp_free(&r);
+	return rc;
+}
+
 int
 store_put_small(struct store *s, const char *key, const void *buf,
     size_t len, int noclobber, const char *content_type)
@@ -279,31 +395,12 @@ store_put_small(struct store *s, const char *key, const void *buf,
 	return s3_put_object(s->c, key, buf, len, sum, &o);
 }
 
+/* A sidecar or manifest in a directory: a FIFO there never blocks. */
 static int
 file_get_small(const char *path, size_t max, char **buf, size_t *len)
 {
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warnp("open %s", path);
+	if ((*buf = bk_read_small_file(path, max, len, "file")) == NULL)
 		return S3_PERM;
-	}
-	if ((*buf = malloc(max + 1)) == NULL) {
-		warnp("malloc");
-		close(fd);
-		return S3_PERM;
-	}
-	n = bk_read_full(fd, *buf, max + 1, path);
-	close(fd);
-	if (n < 0 || (size_t)n > max) {
-		if (n >= 0)
-			warn0("%s: larger than %zu bytes", path, max);
-		free(*buf);
-		return S3_PERM;
-	}
-	(*buf)[n] = '\0';
-	*len = (size_t)n;
 	return S3_OK;
 }
 
@@ -457,6 +554,13 @@ has_suffix(const char *s, const char *suf)
 	return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
+int
+store_is_sidecar(const char *key)
+{
+	return has_suffix(key, STORE_SUM_SUFFIX) ||
+	    has_suffix(key, STORE_MANIFEST_SUFFIX);
+}
+
 static struct entry *
 find_entry(struct collect *c, const char *key)
 {
@@ -472,8 +576,8 @@ static int
 report_backup(struct store *s, struct collect *c, struct entry *e,
     int (*fn)(const struct store_backup *, void *), void *arg)
 {
-	struct store_backup b = { e->key, NULL, e->size, "-", e->class, 0,
-	    (int64_t)time(NULL) - e->mtime, NULL };
+	struct store_backup b = { e->key, NULL, e->size, "-", e->class, 0, 0,
+	    (int64_t)time(NULL) - e->mtime, NULL, "" };
 	struct manifest m;
 	char *mkey = NULL, *json = NULL, when[32];
 	size_t len;
@@ -489,21 +593,27 @@ report_backup(struct store *s, struct collect *c, struct entry *e,
 		return S3_PERM;
 	}
 	if (find_entry(c, mkey) != NULL) {
-		if ((rc = store_get_small(s, mkey, STORE_SMALL_MAX, &json,
-		    &len)) != S3_OK)
+		/*
+		 * One unreadable manifest must not hide the others: it is
+		 * reported (naming it) and the backup marked damaged.  Only a
+		 * temporary failure stops the listing (retry it later).
+		 */
+		rc = store_get_small(s, mkey, STORE_SMALL_MAX, &json, &len);
+		if (rc == S3_TEMP)
 			goto out;
-		if (manifest_parse(json, len, mkey, &m) != 0) {
-			rc = S3_PERM;
-			goto out;
+		if (rc != S3_OK || manifest_parse(json, len, mkey, &m) != 0) {
+			b.damaged = 1;
+		} else {
+			b.committed = 1;
+			b.size = m.size;
+			b.sha256 = m.sha256;
+			b.kind = m.kindbuf;
+			if (m.created[0] != '\0') {
+				memcpy(when, m.created, sizeof(when));
+				when[sizeof(when) - 1] = '\0';
+			}
+			b.manifest = json;
 		}
-		b.committed = 1;
-		b.size = m.size;
-		b.sha256 = m.sha256;
-		if (m.created[0] != '\0') {
-			memcpy(when, m.created, sizeof(when));
-			when[sizeof(when) - 1] = '\0';
-		}
-		b.manifest = json;
 	}
 	rc = fn(&b, arg);
 out:
@@ -523,7 +633,8 @@ upload_fn(const struct s3_object *o, void *arg)
 	struct upctx *u = arg;
 	int64_t t = iso_time(o->last_modified);
 	struct store_backup b = { o->key, o->last_modified, 0, "-",
-	    o->storage_class, 0, t ? (int64_t)time(NULL) - t : 0, NULL };
+	    o->storage_class, 0, 0, t ? (int64_t)time(NULL) - t : 0, NULL,
+	    "" };
 
 	return u->fn(&b, u->arg);
 }
@@ -550,8 +661,7 @@ store_backups(struct store *s, int (*fn)(const struct store_backup *,
 	if (rc == S3_OK && c.n > 0)
 		qsort(c.e, c.n, sizeof(c.e[0]), cmp_entry);
 	for (i = 0; rc == S3_OK && i < c.n; i++) {
-		if (has_suffix(c.e[i].key, STORE_SUM_SUFFIX) ||
-		    has_suffix(c.e[i].key, STORE_MANIFEST_SUFFIX))
+		if (store_is_sidecar(c.e[i].key))
 			continue;
 		rc = report_backup(s, &c, &c.e[i], fn, arg);
 	}

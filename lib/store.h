@@ -21,6 +21,7 @@ enum store_kind { STORE_FILE, STORE_S3 };
 struct store_url {
 	enum store_kind kind;
 	char *url;		/* as given, without the query: for messages */
+	char *query;		/* the query as given (after '?'), or NULL */
 	char *bucket;		/* s3 */
 	char *key;		/* s3: object key; file: absolute path */
 	char *profile, *region, *endpoint, *style;	/* s3 query */
@@ -48,17 +49,32 @@ struct store_backup {
 	const char *sha256;	/* hex, "-" when not committed */
 	const char *class;
 	int committed;		/* has a manifest */
+	int damaged;		/* has a manifest that cannot be read */
 	int64_t age;		/* seconds since it was written */
 	const char *manifest;	/* the manifest JSON, NULL if none */
+	const char *kind;	/* the manifest's kind, "" if none */
 };
 
 /*
  * Parse url into u: "s3://bucket/key[?profile=P&region=R&endpoint=URL&
  * style=path|virtual]" or "file:///absolute/path".  With need_key, a key
- * (or a path that is not "/") is required.  0, or -1 (reported).
+ * (or a path that is not "/") is required.  A key or path with a "." or
+ * ".." segment, or an empty segment (before its end), is refused: it
+ * would be sent or opened as another name.  0, or -1 (reported).
  */
 int store_url_parse(const char *url, struct store_url *u, int need_key);
 void store_url_free(struct store_url *u);
+
+/*
+ * A URL for key in the store of u, that store_url_parse takes back to
+ * the same key: characters that are not printable ASCII or that mean
+ * something in a URL ("%", "?", "#", space, controls) are %-escaped,
+ * and u's query is kept.  A new string, or NULL (reported).
+ */
+char *store_url_for(const struct store_url *u, const char *key);
+
+/* Is key a backup's NAME.sha256 or NAME.manifest.json (not a backup)? */
+int store_is_sidecar(const char *key);
 
 /* Open a store for url (settings resolved; S3 client made). NULL on error. */
 struct store *store_open(const char *url, int need_key);
@@ -70,6 +86,16 @@ void store_close(struct store *s);
  */
 int store_head(struct store *s, const char *key, int *exists,
     uint64_t *size);
+
+/*
+ * The SHA-256 of key as the store knows it: a file's is computed (the
+ * file is read); an S3 object's is the checksum stored with a single
+ * PutObject.  *known is 0 when the store cannot tell (a multipart upload,
+ * a store that keeps no checksum, no object).  S3_OK, or S3_PERM /
+ * S3_TEMP (reported).
+ */
+int store_digest(struct store *s, const char *key, unsigned char sha[32],
+    int *known);
 
 /*
  * Write a small object whole (sidecar, manifest): file stores go through
@@ -93,8 +119,10 @@ int store_list(struct store *s, const char *prefix,
 /*
  * The backups under the store's prefix (its key): each data object with
  * a manifest is committed (size, sha256, time from the manifest); one
- * without is incomplete, with its age.  Sidecars and manifests are not
- * backups.  fn is called in name order; then, on S3, for each unfinished
+ * without is incomplete, with its age; one whose manifest cannot be read
+ * or parsed is damaged (reported by name, and fn still called, so a
+ * listing goes on).  Sidecars and manifests are not backups.  fn is
+ * called in name order; then, on S3, for each unfinished
  * multipart upload (an upload that was killed), as incomplete with class
  * "MULTIPART" and size 0.
  */

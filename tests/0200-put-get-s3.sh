@@ -20,7 +20,7 @@ for size in 0 1 $((part - 1)) $part $((part + 1)) $((4 * part + 12345)); do
 	cmp in back || fail "$size bytes: awscli read back something else"
 	# The AWS CLI writes, bk-get reads.
 	aws s3 cp in "s3://bk-test/down/$size" >/dev/null
-	bk-get "s3://bk-test/down/$size" >back || fail "bk-get of $size failed"
+	bk-get --uncommitted "s3://bk-test/down/$size" >back || fail "bk-get of $size failed"
 	cmp in back || fail "$size bytes: bk-get read back something else"
 	rm -f put.json
 done
@@ -28,13 +28,13 @@ done
 # Never overwrite unless told.
 echo other | expect_exit 3 bk-put s3://bk-test/up/1 2>err
 expect_grep 'already exists' err
-gen_bytes s1 1 | cmp - <(bk-get s3://bk-test/up/1) ||
+gen_bytes s1 1 | cmp - <(bk-get --uncommitted s3://bk-test/up/1) ||
 	fail "a refused overwrite changed the object"
 echo new | bk-put --overwrite s3://bk-test/up/1
-[ "$(bk-get s3://bk-test/up/1)" = new ] || fail "--overwrite did not replace"
+[ "$(bk-get --uncommitted s3://bk-test/up/1)" = new ] || fail "--overwrite did not replace"
 
 # A wrong secret: the server's code and message, exit 3, not retried.
-AWS_SECRET_ACCESS_KEY=wrong expect_exit 3 bk-get s3://bk-test/up/1 \
+AWS_SECRET_ACCESS_KEY=wrong expect_exit 3 bk-get --uncommitted s3://bk-test/up/1 \
 	>/dev/null 2>err
 expect_grep '^bk-get: s3://bk-test/up/1: HTTP 403 SignatureDoesNotMatch: ' err
 echo x | AWS_SECRET_ACCESS_KEY=wrong expect_exit 3 bk-put \

@@ -13,7 +13,7 @@ mkdir -p "$T/nas/db"
 for base in s3://bk-commit/db "file://$T/nas/db"; do
 	gen_bytes ok 300000 >data
 	# A good run: every stage exits 0, then the commit.
-	bk-hash -o sum <data | bk-put "$base/db-1.bk"
+	bk-hash -n db-1.bk -o sum <data | bk-put "$base/db-1.bk"
 	echo '{"tool":"bk-dump","counts":{"app.users":3,"app.orders":5}}' >counts.json
 	bk-put --commit --sum sum --kind db --key-id k1 --compression zstd \
 	    --source mongodb://prod/app --counts counts.json --json=commit.json \
@@ -53,8 +53,13 @@ for base in s3://bk-commit/db "file://$T/nas/db"; do
 	bk-put --commit --sum sum --kind db "$base/db-1.bk" ||
 		fail "$base: committing again failed"
 	echo "$(printf '0%.0s' $(seq 64))  db-1.bk" >badsum
-	expect_exit 3 bk-put --commit --sum badsum "$base/db-1.bk" 2>err
+	expect_exit 1 bk-put --commit --sum badsum "$base/db-1.bk" 2>err
+	expect_grep 'SHA-256 0{64} in badsum, but the store holds [0-9a-f]{64}; not committed' err
+	# A sidecar changed behind our back is not overwritten.
+	echo "$(printf '1%.0s' $(seq 64))  db-1.bk" | bk-put --overwrite "$base/db-1.bk.sha256"
+	expect_exit 3 bk-put --commit --sum sum "$base/db-1.bk" 2>err
 	expect_grep 'exists with other contents' err
+	bk-put --overwrite "$base/db-1.bk.sha256" <sum
 	# Nothing to commit for an object that is not there.
 	expect_exit 3 bk-put --commit --sum sum "$base/db-9.bk" 2>err
 	expect_grep 'no such object' err

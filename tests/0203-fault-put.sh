@@ -1,7 +1,8 @@
 #!/bin/bash
 # The S3 server dies in the middle of an upload.  Restarted, bk-put
 # finishes after retries and the object is whole; never restarted, bk-put
-# gives up with 75 (temporary) and no object is visible.
+# gives up with 75 (temporary) and no object is visible.  Each step waits
+# for the state it needs (parts stored, a retry seen), never for a time.
 . "$BK_TOP/tests/lib.sh"
 
 start_versitygw "$T/s3"
@@ -23,24 +24,60 @@ restart_s3() {
 }
 
 gen_bytes fault $((40 << 20)) >in
-# The stream arrives in two halves; the server dies between them.
-{ head -c $((20 << 20)) in; sleep 3; tail -c +$(((20 << 20) + 1)) in; } |
-	bk-put --part-size 5M s3://bk-fault/obj 2>err &
+# wait_for WHAT CMD...: poll until CMD succeeds (no fixed sleeps: the
+# machine may be loaded, the order of events is what matters).
+wait_for() {
+	local what=$1 n=0
+	shift
+	until "$@" >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ "$n" -lt 1200 ] || fail "timed out waiting for $what"
+		sleep 0.1
+	done
+}
+# parts_stored KEY N: the upload of KEY has at least N parts on the server.
+parts_stored() {
+	local id
+	id=$(aws s3api list-multipart-uploads --bucket bk-fault |
+	    jq -r --arg k "$1" '.Uploads[]? | select(.Key == $k) | .UploadId')
+	[ -n "$id" ] &&
+	    [ "$(aws s3api list-parts --bucket bk-fault --key "$1" --upload-id "$id" |
+	    jq '.Parts | length')" -ge "$2" ]
+}
+# The stream arrives in two halves; the second only once the test says go.
+halves() {
+	head -c "$1" in
+	local n=0
+	# (Bounded, so that a failed test leaves nothing running.)
+	while [ ! -e go ] && [ "$n" -lt 3000 ]; do sleep 0.1; n=$((n + 1)); done
+	tail -c +$(($1 + 1)) in
+}
+
+# The server dies after the first half is stored and before the second
+# arrives; it comes back once bk-put has met the dead server.
+rm -f go
+halves $((20 << 20)) | bk-put --part-size 5M s3://bk-fault/obj 2>err &
 put=$!
-sleep 1.5
-restart_s3 2
+BK_PIDS="$BK_PIDS $put"
+wait_for "the first four parts" parts_stored obj 4
+kill -9 "$VGW_PID"
+wait "$VGW_PID" 2>/dev/null || true
+touch go
+wait_for "a retry" grep -q retrying err
+restart_s3 0
 wait "$put" || fail "bk-put did not survive a restart: $(tail -n 3 err)"
 aws s3 cp s3://bk-fault/obj back >/dev/null
 cmp in back || fail "the object differs after the restart"
-expect_grep 'retrying' err
 
 # The server dies and stays dead: temporary failure, nothing visible.
-{ head -c $((12 << 20)) in; sleep 3; tail -c +$(((12 << 20) + 1)) in; } |
-	bk-put --part-size 5M --retries 2 s3://bk-fault/dead 2>err &
+rm -f go
+halves $((12 << 20)) | bk-put --part-size 5M --retries 2 s3://bk-fault/dead 2>err &
 put=$!
-sleep 1.5
+BK_PIDS="$BK_PIDS $put"
+wait_for "the first two parts" parts_stored dead 2
 kill -9 "$VGW_PID"
 wait "$VGW_PID" 2>/dev/null || true
+touch go
 got=0
 wait "$put" || got=$?
 [ "$got" -eq 75 ] || fail "bk-put exited $got, expected 75: $(tail -n 3 err)"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # bk-get survives a dropped connection: the server is killed and restarted
-# on the same port during a rate-limited download, and bk-get resumes with
-# a ranged GET where it stopped instead of starting again.
+# on the same port while a download is held mid-object by its reader, and
+# bk-get resumes with a ranged GET where it stopped instead of starting
+# again.  No step depends on timing: each waits for the state it needs.
 . "$BK_TOP/tests/lib.sh"
 
 start_versitygw "$T/s3"
@@ -9,28 +10,43 @@ use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 aws s3api create-bucket --bucket bk-resume >/dev/null
 vgw=$BK_CACHE/versitygw-v1.7.0/bin/versitygw
 
-gen_bytes resume $((48 << 20)) >in
+gen_bytes resume $((64 << 20)) >in
 aws s3 cp in s3://bk-resume/obj >/dev/null
-# A slow reader: 1 MiB every 60 ms, about 16 MiB/s.
-slow() {
+# A reader that takes 4 MiB, says so (file "started"), and takes the rest
+# only once the test says go: bk-get is then stuck mid-object, with at most
+# the socket and pipe buffers (well under 60 MiB) read ahead.
+held() {
 	"$PY" -c '
-import sys, time
+import os, sys, time
+b = sys.stdin.buffer.read(4 << 20)
+sys.stdout.buffer.write(b); sys.stdout.flush()
+open("started", "w").close()
+for _ in range(6000):  # bounded: a failed test leaves nothing behind
+    if os.path.exists("go"): break
+    time.sleep(0.05)
 while True:
     b = sys.stdin.buffer.read(1 << 20)
     if not b: break
-    sys.stdout.buffer.write(b); time.sleep(0.06)'
+    sys.stdout.buffer.write(b)'
 }
-bk-get s3://bk-resume/obj 2>err | slow >back &
+bk-get --uncommitted s3://bk-resume/obj 2>err | held >back &
 get=$!
-sleep 1
+BK_PIDS="$BK_PIDS $get"
+n=0
+until [ -e started ]; do
+	n=$((n + 1))
+	[ "$n" -lt 1200 ] || fail "the download never started: $(cat err)"
+	sleep 0.1
+done
 kill -9 "$VGW_PID"
 wait "$VGW_PID" 2>/dev/null || true
-sleep 1
 ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
     "$vgw" --port "127.0.0.1:$VGW_PORT" --quiet \
     posix --sidecar "$T/s3/meta" "$T/s3/data" >>"$T/s3/versitygw.log" 2>&1 &
 VGW_PID=$!
 BK_PIDS="$BK_PIDS $VGW_PID"
+wait_port "$VGW_PORT" 30 || fail "versitygw did not come back"
+touch go
 wait "$get" || fail "bk-get failed: $(cat err)"
 cmp in back || fail "resumed download differs"
 expect_grep 'resuming' err

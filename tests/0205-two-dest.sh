@@ -42,7 +42,7 @@ AWS_PROFILE=prod aws --endpoint-url "$A_END" s3 cp s3://bk-a/x got-a >/dev/null
 AWS_PROFILE=eu aws --endpoint-url "$B_END" s3 cp s3://bk-b/x got-b >/dev/null
 for f in got-a got-b nas/x; do cmp in "$f" || fail "$f differs"; done
 # The endpoint may also be given in the URL; AWS_PROFILE picks the keys.
-AWS_PROFILE=eu bk-get "s3://bk-b/x?endpoint=$B_END&region=us-east-1" | cmp - in ||
+AWS_PROFILE=eu bk-get --uncommitted "s3://bk-b/x?endpoint=$B_END&region=us-east-1" | cmp - in ||
 	fail "endpoint= in the URL"
 
 # One bad destination (no such bucket): the others succeed, exit 3.

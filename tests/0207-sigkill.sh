@@ -10,15 +10,39 @@ aws s3api create-bucket --bucket bk-kill >/dev/null
 mkdir nas
 gen_bytes kill $((30 << 20)) >in
 
+# started DEST: bk-put has begun storing DEST (an S3 multipart upload with
+# a part, or the temporary file), polled: the kill must come mid-upload,
+# however loaded the machine is.
+has_part() {
+	local id
+	id=$(aws s3api list-multipart-uploads --bucket bk-kill |
+	    jq -r --arg k "$1" '.Uploads[]? | select(.Key == $k) | .UploadId')
+	[ -n "$id" ] && aws s3api list-parts --bucket bk-kill --key "$1" \
+	    --upload-id "$id" | jq -e '.Parts | length > 0' >/dev/null
+}
+started() {
+	local n=0
+	until case $1 in
+	    s3://*) has_part "${1#s3://bk-kill/}" ;;
+	    *) [ -n "$(find nas -name 'b.bk.tmp.*' -size +0)" ] ;;
+	    esac 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -lt 1200 ] || fail "$1: the upload never started"
+		sleep 0.1
+	done
+}
+
 for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	rm -f fifo
 	mkfifo fifo
-	# Half the stream, then the producer stalls (it becomes the sleep).
-	{ head -c $((15 << 20)) in; exec sleep 30; } >fifo 2>/dev/null &
+	# Half the stream, then the producer stalls (it becomes the sleep,
+	# longer than any wait here: the stream must not end by itself).
+	{ head -c $((15 << 20)) in; exec sleep 600; } >fifo 2>/dev/null &
 	prod=$!
+	BK_PIDS="$BK_PIDS $prod"
 	bk-put --part-size 5M "$dest" <fifo 2>/dev/null &
 	put=$!
-	sleep 2
+	started "$dest"
 	kill -9 "$put"
 	kill "$prod"
 	wait "$put" "$prod" 2>/dev/null || true
@@ -34,7 +58,7 @@ for dest in s3://bk-kill/db/b.bk "file://$T/nas/b.bk"; do
 	esac
 	expect_exit 3 bk-get "$dest" >/dev/null 2>err
 	# Again, whole, and committed.
-	bk-hash -o sum <in | bk-put --part-size 5M "$dest"
+	bk-hash -n b.bk -o sum <in | bk-put --part-size 5M "$dest"
 	bk-put --commit --sum sum "$dest"
 	bk-get --list "$prefix" | grep -q "b.bk" || fail "$dest: not listed"
 	bk-get "$dest" | cmp - in || fail "$dest: differs"
@@ -44,11 +68,12 @@ done
 # so not even an invisible incomplete upload is left.
 rm -f fifo
 mkfifo fifo
-{ head -c $((15 << 20)) in; exec sleep 30; } >fifo 2>/dev/null &
+{ head -c $((15 << 20)) in; exec sleep 600; } >fifo 2>/dev/null &
 prod=$!
+BK_PIDS="$BK_PIDS $prod"
 bk-put --part-size 5M s3://bk-kill/term.bk <fifo 2>err &
 put=$!
-sleep 2
+started s3://bk-kill/term.bk
 kill -TERM "$put"
 got=0
 wait "$put" || got=$?

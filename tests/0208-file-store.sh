@@ -7,7 +7,7 @@ mkdir nas
 gen_bytes f 1000000 >in
 bk-put "file://$T/nas/a.bk" <in
 cmp in nas/a.bk || fail "file store copy differs"
-bk-get "file://$T/nas/a.bk" | cmp - in || fail "bk-get from a file store"
+bk-get --uncommitted "file://$T/nas/a.bk" | cmp - in || fail "bk-get from a file store"
 echo x | expect_exit 3 bk-put "file://$T/nas/a.bk" 2>err
 expect_grep 'already exists' err
 cmp in nas/a.bk || fail "a refused overwrite changed the file"

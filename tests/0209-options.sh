@@ -26,10 +26,10 @@ bk-put --part-size 5M --object-lock-mode GOVERNANCE \
 aws s3api get-object-retention --bucket bk-lock --key big >ret.json
 jq -e '.Retention.Mode == "GOVERNANCE"' ret.json >/dev/null ||
 	fail "multipart retention: $(cat ret.json)"
-bk-get s3://bk-lock/big | cmp - big || fail "locked object differs"
+bk-get --uncommitted s3://bk-lock/big | cmp - big || fail "locked object differs"
 
 bk-put --sse AES256 s3://bk-lock/sse <small
-bk-get s3://bk-lock/sse | cmp - small || fail "SSE object differs"
+bk-get --uncommitted s3://bk-lock/sse | cmp - small || fail "SSE object differs"
 
 expect_exit 2 bk-put --sse rot13 s3://bk-lock/x <small 2>/dev/null
 expect_exit 2 bk-put --sse-kms-key-id k s3://bk-lock/x <small 2>/dev/null

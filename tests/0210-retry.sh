@@ -10,19 +10,7 @@ direct=$S3_ENDPOINT
 use_s3 "$direct" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 aws s3api create-bucket --bucket bk-retry >/dev/null
 
-# start_proxy RULE...: a fresh proxy with these rules; sets PROXY.
-PROXY_PID=
-start_proxy() {
-	[ -z "$PROXY_PID" ] || { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; }
-	local port
-	port=$(free_port)
-	: >proxy.log
-	"$PY" "$BK_TOP/tests/faultproxy.py" "$port" "$VGW_PORT" "$T/proxy.log" "$@" &
-	PROXY_PID=$!
-	BK_PIDS="$BK_PIDS $PROXY_PID"
-	wait_port "$port" 10 || fail "proxy did not start"
-	PROXY=http://127.0.0.1:$port
-}
+. "$BK_TOP/tests/faultproxy.sh"
 injected() { grep -c "$1.* injected" proxy.log || true; }
 
 gen_bytes retry $((17 << 20)) >in
@@ -43,7 +31,7 @@ cmp in back || fail "object differs after retried parts"
 start_proxy "PUT - 503 SlowDown 2" "GET - 500 InternalError 2"
 head -c 1000 in | AWS_ENDPOINT_URL=$PROXY bk-put s3://bk-retry/small 2>put2.err ||
 	fail "single PUT: $(cat put2.err)"
-AWS_ENDPOINT_URL=$PROXY bk-get s3://bk-retry/a >got 2>get.err || fail "bk-get: $(cat get.err)"
+AWS_ENDPOINT_URL=$PROXY bk-get --uncommitted s3://bk-retry/a >got 2>get.err || fail "bk-get: $(cat get.err)"
 cmp in got || fail "bk-get output differs after retries"
 [ "$(injected '^GET')" -eq 2 ] || fail "GET faults not injected: $(cat proxy.log)"
 

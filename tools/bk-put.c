@@ -126,11 +126,13 @@ read_part(unsigned char *buf, size_t want)
 	return (ssize_t)got;
 }
 
-/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
+/* The synopsis (and for --help every option): stdout and 0, or stderr, 2. */
 static _Noreturn void
 usage(int help)
 {
-	fprintf(help ? stdout : stderr,
+	FILE *f = help ? stdout : stderr;
+
+	fprintf(f,
 	    "usage: bk-put [-j jobs] [--part-size size] [--overwrite] "
 	    "[--retries n]\n"
 	    "              [--storage-class class] [--sse AES256|aws:kms] "
@@ -144,6 +146,46 @@ usage(int help)
 	    "[--compression c]\n"
 	    "              [--source src] [--counts file] [--retries n] "
 	    "[--json[=file]] dest...\n");
+	if (help)
+		fprintf(f, "\n"
+		    "  -j, --jobs n              parts in flight per "
+		    "destination (default 4)\n"
+		    "  --part-size size          multipart part size, 5M..5G "
+		    "(default 6M)\n"
+		    "  --overwrite               replace an existing object\n"
+		    "  --retries n               retries of a failed request "
+		    "(default 8)\n"
+		    "  --storage-class class     S3 storage class "
+		    "(STANDARD_IA, GLACIER, ...)\n"
+		    "  --sse AES256|aws:kms      server-side encryption\n"
+		    "  --sse-kms-key-id id       the KMS key, with --sse "
+		    "aws:kms\n"
+		    "  --object-lock-mode mode   GOVERNANCE or COMPLIANCE, "
+		    "with:\n"
+		    "  --object-lock-retain-until date  ISO 8601 time\n"
+		    "  --tag key=value           an object tag (repeatable)\n"
+		    "  --content-type type       the object's Content-Type\n"
+		    "  --progress                a meter on stderr (default: "
+		    "if a terminal)\n"
+		    "  --no-progress             no meter\n"
+		    "  --json[=file]             a status line on stdout (or "
+		    "file)\n"
+		    "  --commit                  commit a stored backup: "
+		    "sidecar, then manifest\n"
+		    "  --sum sumfile             with --commit: the sum file "
+		    "naming the object\n"
+		    "  --kind kind               with --commit: db, files, ...\n"
+		    "  --key-id id               with --commit: the "
+		    "encryption key's id\n"
+		    "  --compression c           with --commit: zstd, gzip, "
+		    "none\n"
+		    "  --source src              with --commit: what was "
+		    "backed up\n"
+		    "  --counts file             with --commit: a JSON object "
+		    "of counts\n"
+		    "  -h, --help                this text\n"
+		    "  --version                 the version\n"
+		    "See bk-put(1).\n");
 	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
 }
 
@@ -546,36 +588,6 @@ struct commitcfg {
 	int retries;
 };
 
-/* A small local file (sum file, counts) into a new string; NULL if not. */
-static char *
-read_text(const char *path, size_t max)
-{
-	char *buf;
-	size_t len;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		warnp("open %s", path);
-		return NULL;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		warnp("malloc");
-		fclose(f);
-		return NULL;
-	}
-	len = fread(buf, 1, max + 1, f);
-	if (ferror(f) || len > max || memchr(buf, '\0', len) != NULL) {
-		warn0("%s: unreadable, binary or larger than %zu bytes", path,
-		    max);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 /*
  * Put key unless it is already there with the same contents (a commit
  * being retried).  A manifest counts as the same when it records the same
@@ -612,15 +624,44 @@ put_once(struct store *s, const char *key, const char *text,
 	return S3_OK;
 }
 
+/*
+ * Does the sum file vouch for the object at s?  It must hold a line for
+ * the object's base name, and its digest must be the one the store knows
+ * (a file is hashed; S3 keeps one for a single PutObject; a multipart
+ * upload's cannot be compared).  0, or an exit status (reported).
+ */
 static int
-commit_one(struct store *s, const struct commitcfg *cc,
-    const unsigned char digest[32], const char *counts)
+check_sum(struct store *s, const char *sumtext, const char *sumfile,
+    const char *base, unsigned char digest[32])
+{
+	unsigned char have[32];
+	char hex[2][65];
+	int known, rc;
+
+	if (bk_sumtext_lookup(sumtext, sumfile, base, digest) != 0)
+		return BK_EXIT_NEGATIVE;
+	if ((rc = store_digest(s, s->u.key, have, &known)) != S3_OK)
+		return exit_for(rc);
+	if (known && memcmp(have, digest, 32) != 0) {
+		bk_hex(hex[0], digest, 32);
+		bk_hex(hex[1], have, 32);
+		warn0("%s: SHA-256 %s in %s, but the store holds %s; not "
+		    "committed", s->u.url, hex[0], sumfile, hex[1]);
+		return BK_EXIT_NEGATIVE;
+	}
+	return 0;
+}
+
+static int
+commit_one(struct store *s, const struct commitcfg *cc, const char *sumtext,
+    const char *counts)
 {
 	struct manifest m;
 	char *base = NULL, *copy = NULL, *sidecar = NULL, *mkey = NULL;
 	char *line = NULL, *json = NULL;
+	unsigned char digest[32];
 	uint64_t size;
-	int exists, rc;
+	int exists, rc, ex;
 
 	if ((rc = store_head(s, s->u.key, &exists, &size)) != S3_OK)
 		return exit_for(rc);
@@ -636,6 +677,8 @@ commit_one(struct store *s, const struct commitcfg *cc,
 		warnp("malloc");
 		goto out;
 	}
+	if ((ex = check_sum(s, sumtext, cc->sumfile, base, digest)) != 0)
+		goto done;
 	memset(&m, 0, sizeof(m));
 	m = (struct manifest){ .name = base, .kind = cc->kind, .size = size,
 	    .key_id = cc->key_id, .compression = cc->compression,
@@ -649,29 +692,31 @@ commit_one(struct store *s, const struct commitcfg *cc,
 		goto out;
 	rc = put_once(s, mkey, json, "application/json", &m);
 out:
+	ex = rc == S3_OK ? 0 : exit_for(rc);
+done:
 	free(copy);
 	free(base);
 	free(sidecar);
 	free(mkey);
 	free(line);
 	free(json);
-	return rc == S3_OK ? 0 : exit_for(rc);
+	return ex;
 }
 
 static int
 run_commit(char **urls, int n, const struct commitcfg *cc, const char *json)
 {
-	unsigned char digest[32];
 	char *sumtext = NULL, *counts = NULL;
 	struct store *s;
 	struct pipe p;
 	int i, ex = 0, r;
 
 	memset(&p, 0, sizeof(p));
-	if ((sumtext = read_text(cc->sumfile, STORE_SMALL_MAX)) == NULL ||
-	    bk_sumtext_lookup(sumtext, cc->sumfile, NULL, digest) != 0 ||
-	    (cc->counts_file != NULL &&
-	    (counts = read_text(cc->counts_file, STORE_SMALL_MAX)) == NULL)) {
+	/* Small local files: a FIFO is refused, never waited on. */
+	if ((sumtext = bk_read_small_file(cc->sumfile, STORE_SMALL_MAX, NULL,
+	    "sum file")) == NULL || (cc->counts_file != NULL &&
+	    (counts = bk_read_small_file(cc->counts_file, STORE_SMALL_MAX,
+	    NULL, "counts file")) == NULL)) {
 		ex = BK_EXIT_FAIL;
 		goto out;
 	}
@@ -688,7 +733,7 @@ run_commit(char **urls, int n, const struct commitcfg *cc, const char *json)
 		} else {
 			if (s->u.kind == STORE_S3)
 				s->t.retries = cc->retries;
-			r = commit_one(s, cc, digest, counts);
+			r = commit_one(s, cc, sumtext, counts);
 			store_close(s);
 		}
 		if (r != 0) {
@@ -805,7 +850,14 @@ main(int argc, char *argv[])
 		case 'C': p.opts.content_type = optarg; break;
 		case 'c': commit = 1; break;
 		case 's': cc.sumfile = optarg; break;
-		case 'k': cc.kind = optarg; break;
+		case 'k':
+			if (!manifest_kind_valid(optarg)) {
+				warn0("--kind %s: want a short word (letters, "
+				    "digits, - and _)", optarg);
+				usage(0);
+			}
+			cc.kind = optarg;
+			break;
 		case 'I': cc.key_id = optarg; break;
 		case 'z': cc.compression = optarg; break;
 		case 'o': cc.source = optarg; break;

@@ -49,6 +49,64 @@ test_urls(void)
 	CHECK(store_url_parse("file:///x?profile=a", &u, 1) == -1);
 	CHECK(store_url_parse("http://x/y", &u, 1) == -1);
 	CHECK(store_url_parse("/tmp/x", &u, 1) == -1);
+	/* Dot and empty segments, escaped or not, in keys and paths. */
+	CHECK(store_url_parse("s3://bk/db/../../etc/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk/db/%2E%2E/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk/db/%2e%2e%2Fx.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk/./x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk/..", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk/db//x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk//x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://bk/db/..?profile=a", &u, 0) == -1);
+	CHECK(store_url_parse("s3://bk/db/../", &u, 0) == -1);
+	CHECK(store_url_parse("file:///mnt/../etc/x", &u, 1) == -1);
+	CHECK(store_url_parse("file:///mnt/nas/%2e/x", &u, 1) == -1);
+	CHECK(store_url_parse("file:///mnt//x", &u, 1) == -1);
+	CHECK(store_url_parse("file:///..", &u, 1) == -1);
+	CHECK(store_url_parse("s3://../etc/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://./x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://a%2F..%2Fb/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://evil.com#/x.bk", &u, 1) == -1);
+	CHECK(store_url_parse("s3://b.k_t-1/x.bk", &u, 1) == 0);
+	store_url_free(&u);
+	CHECK(s3_key_check("a/..b/c..d/.e") == 0 && s3_key_check("a/") == 0);
+	CHECK(s3_key_check("") == 0 && s3_key_check("/a") == -1);
+	/* Names with dots that are not segments are fine. */
+	CHECK(store_url_parse("s3://bk/db/..x/x..bk", &u, 1) == 0);
+	store_url_free(&u);
+	CHECK(store_url_parse("file:///mnt/.nas/x.", &u, 1) == 0);
+	store_url_free(&u);
+}
+
+/* A listed URL parses back to its key, settings kept. */
+static void
+test_url_for(void)
+{
+	static const char *keys[] = { "db/a\nb\tc.bk", "db/50%?#x y.bk",
+	    "db/plain.bk", "db/\x7f\x1b[31m" };
+	struct store_url u, back;
+	char *url;
+	size_t i;
+
+	CHECK(store_url_parse("s3://bk/db/?profile=eu&region=r", &u, 0) == 0);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		CHECK((url = store_url_for(&u, keys[i])) != NULL);
+		if (url == NULL)
+			continue;
+		CHECK(strpbrk(url, "\n\t\r\x1b\x7f ") == NULL);
+		CHECK(strstr(url, "?profile=eu&region=r") != NULL);
+		CHECK(store_url_parse(url, &back, 1) == 0 &&
+		    strcmp(back.key, keys[i]) == 0 &&
+		    strcmp(back.profile, "eu") == 0);
+		store_url_free(&back);
+		free(url);
+	}
+	store_url_free(&u);
+	CHECK(store_url_parse("file:///mnt/nas/", &u, 0) == 0);
+	CHECK((url = store_url_for(&u, "/mnt/nas/a\nb")) != NULL &&
+	    strcmp(url, "file:///mnt/nas/a%0Ab") == 0);
+	free(url);
+	store_url_free(&u);
 }
 
 static void
@@ -148,6 +206,34 @@ test_manifest(void)
 	free(json);
 	CHECK(manifest_parse("{\"size\":1}", 10, "m", &back) == -1);
 	CHECK(manifest_parse("not json", 8, "m", &back) == -1);
+	CHECK(strcmp(back.kindbuf, "") == 0);
+	/* Fields that reach a listing cannot carry a control character. */
+	{
+		static const char *bad[] = {
+		    "{\"size\":1,\"sha256\":\"%.63s\\n\"}",
+		    "{\"size\":1,\"sha256\":\"%s\",\"created\":\"x\\ty\"}",
+		    "{\"size\":1,\"sha256\":\"%s\",\"kind\":\"db\\nx\"}",
+		    "{\"size\":1,\"sha256\":\"%s\",\"kind\":\"\"}",
+		};
+		char hex[65], buf[256];
+		size_t i;
+
+		memset(hex, 'f', 64);
+		hex[64] = '\0';
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(buf, sizeof(buf), bad[i], hex);
+			CHECK(manifest_parse(buf, strlen(buf), "m", &back) ==
+			    -1);
+		}
+		snprintf(buf, sizeof(buf), "{\"size\":1,\"sha256\":\"%s\","
+		    "\"kind\":\"files\",\"created\":\"2026-11-27T09:00:00Z\"}",
+		    hex);
+		CHECK(manifest_parse(buf, strlen(buf), "m", &back) == 0 &&
+		    strcmp(back.kindbuf, "files") == 0);
+		CHECK(manifest_kind_valid("db") && !manifest_kind_valid("") &&
+		    !manifest_kind_valid("a b") &&
+		    !manifest_kind_valid("0123456789012345678901234567890123"));
+	}
 	m.counts_json = "[1,2";
 	CHECK(manifest_build(&m) == NULL);
 }
@@ -156,6 +242,7 @@ int
 main(void)
 {
 	test_urls();
+	test_url_for();
 	test_awsconf();
 	test_manifest();
 	return unit_exit();
