@@ -82,7 +82,7 @@ def index_set(coll):
     return sorted(out)
 
 
-def compare(uri1, dbs1, uri2, dbs2):
+def compare(uri1, dbs1, uri2, dbs2, indexes=True):
     opts = CodecOptions(document_class=RawBSONDocument)
     c1, c2 = MongoClient(uri1), MongoClient(uri2)
     bad = 0
@@ -99,6 +99,8 @@ def compare(uri1, dbs1, uri2, dbs2):
             a = raw_docs(c1[d1].get_collection(n, codec_options=opts))
             b = raw_docs(c2[d2].get_collection(n, codec_options=opts))
             ia, ib = index_set(c1[d1][n]), index_set(c2[d2][n])
+            if not indexes:
+                ia = ib = set()
             ok = a == b and ia == ib
             print("%s.%s -> %s.%s: %d docs, %d indexes: %s" %
                   (d1, n, d2, n, len(a), len(ia), "equal" if ok else "DIFFER"))
@@ -139,6 +141,8 @@ def main():
         seed(a[1], small, big)
     elif a[:1] == ["compare"] and len(a) == 5:
         compare(a[1], a[2], a[3], a[4])
+    elif a[:1] == ["compare"] and len(a) == 6 and a[5] == "--no-indexes":
+        compare(a[1], a[2], a[3], a[4], indexes=False)
     elif a[:1] == ["bulk"] and len(a) == 4:
         bulk(a[1], a[2], int(a[3]))
     else:
