@@ -864,9 +864,10 @@ apply_dir(struct restorer *rs, const char *path, mode_t mode,
 
 	snprintf(rs->path, sizeof(rs->path), "%s", path);
 	rs->e.path = rs->path;
-	if (path[0] == '\0' && (fd = dup(rs->rootfd)) == -1)
-		return osfail(rs, "dup");
-	if (path[0] != '\0' && (fd = open_beneath(rs, path, 0, 1)) < 0)
+	if (path[0] == '\0') {
+		if ((fd = dup(rs->rootfd)) == -1)
+			return osfail(rs, "dup");
+	} else if ((fd = open_beneath(rs, path, 0, 1)) < 0)
 		return -1;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
