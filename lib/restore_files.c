@@ -113,6 +113,7 @@ struct restorer {
 	char cachedir[TAR_PATH_MAX + 1];
 	int cachefd;
 	struct pathset made;		/* non-directories extracted */
+	struct pathset skipped;		/* members left out (replace_dir) */
 	struct idcache users, groups;
 	long pid;
 	struct pathset index;		/* --delete: paths in .bk-index;
@@ -714,7 +715,7 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		    "longer holds)", rs->dir, rs->path);
 		rs->incomplete = 1;
 		rs->nskipped++;
-		return 1;
+		return set_add(&rs->skipped, rs->path) == 0 ? 1 : -1;
 	}
 	for (i = 0; i < rs->nrepl; i++)
 		if (strcmp(rs->repl[i].path, rs->path) == 0)
@@ -740,7 +741,8 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		unlinkat(dirfd, rs->repl[i].tmp, 0);	/* the later wins */
 	snprintf(rs->repl[i].tmp, sizeof(rs->repl[i].tmp), "%s", tmp);
 	rs->repl[i].type = rs->e.type;
-	return 2;
+	/* A hard link may name it: extract_link finds its temporary. */
+	return set_add(&rs->made, rs->path) == 0 ? 2 : -1;
 }
 
 /*
@@ -860,7 +862,7 @@ apply_dir(struct restorer *rs, const char *path, mode_t mode,
     const struct timespec *mtime)
 {
 	struct timespec ts[2];
-	int fd, rc = 0;
+	int fd;
 
 	snprintf(rs->path, sizeof(rs->path), "%s", path);
 	rs->e.path = rs->path;
@@ -872,10 +874,14 @@ apply_dir(struct restorer *rs, const char *path, mode_t mode,
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1] = *mtime;
-	if (fchmod(fd, mode) != 0 || futimens(fd, ts) != 0)
-		rc = osfail(rs, "set mode and mtime");
+	/* As for files: an attribute that cannot be set is a warning. */
+	if (fchmod(fd, mode) != 0 || futimens(fd, ts) != 0) {
+		warnp("%s%s%s: set mode and mtime", rs->dir,
+		    path[0] != '\0' ? "/" : "", path);
+		rs->incomplete = 1;
+	}
 	close(fd);
-	return rc;
+	return 0;
 }
 
 /*
@@ -1104,15 +1110,27 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 {
 	char target[TAR_PATH_MAX + 1], tmp[64];
 	const char *why, *tleaf;
+	size_t i;
 	int tfd, rc;
 
 	if (normalize(rs->e.link, target, &why) != 0)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
+	if (!set_has(&rs->made, target) && set_has(&rs->skipped, target)) {
+		warn0("%s/%s: hard link to %s, which was skipped; skipped",
+		    rs->dir, rs->path, target);
+		rs->incomplete = 1;
+		rs->nskipped++;
+		return 0;
+	}
 	if (!set_has(&rs->made, target))
 		return refuse(rs, rs->e.path,
 		    "hard link to a member not extracted before it");
 	if ((tfd = open_parent_of(rs, target, &tleaf)) == -1)
 		return fail(rs, BK_EXIT_FAIL);
+	/* A target waiting for --delete (replace_dir) is its temporary. */
+	for (i = 0; i < rs->nrepl; i++)
+		if (strcmp(rs->repl[i].path, target) == 0)
+			tleaf = rs->repl[i].tmp;
 	tmp_name(rs, tmp, sizeof(tmp));
 	rc = linkat(tfd, tleaf, dirfd, tmp, 0);
 	close(tfd);
@@ -1814,6 +1832,7 @@ out:
 	}
 	free(rs.repl);
 	set_free(&rs.made);
+	set_free(&rs.skipped);
 	set_free(&rs.index);
 	free(rs.buf);
 	free(rs.buf2);

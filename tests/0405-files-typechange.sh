@@ -27,6 +27,7 @@ mkdir src
 for a in $types; do for b in $types; do
 	[ "$a" = "$b" ] || mk "$a" "src/${a}2$b"
 done; done
+mk d src/d2hard
 bk-dump --files src >full.tar
 sleep 1.1
 since=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
@@ -36,6 +37,10 @@ for a in $types; do for b in $types; do
 	rm -rf "src/${a}2$b"
 	mk "$b" "src/${a}2$b"
 done; done
+# A directory became a file with two names (the second a hard link).
+rm -r src/d2hard
+echo two names >src/d2hard
+ln src/d2hard src/z-second-name
 bk-dump --files src --since "$since" >inc.tar
 
 bk-restore --files out <full.tar
@@ -59,6 +64,7 @@ bk-restore --files keep <full.tar
 expect_exit 4 bk-restore --files keep --overwrite <inc.tar 2>err
 expect_grep 'keep/d2f: a directory that is not empty; not replaced' err
 expect_grep 'keep/d2l: a directory that is not empty; not replaced' err
+expect_grep 'keep/z-second-name: hard link to d2hard, which was skipped; skipped' err
 [ "$(cat keep/d2f/sub/deeper)" = deeper ] || fail "data lost without --delete"
 [ -f keep/e2f ] || fail "an empty directory did not give way to a file"
 [ -L keep/e2l ] || fail "an empty directory did not give way to a symlink"
