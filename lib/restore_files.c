@@ -90,7 +90,6 @@ struct idcache {		/* owner name -> id, the last few */
 	unsigned next;
 };
 
-
 struct pathset {		/* open addressing set of path digests */
 	unsigned char (*v)[PATH_DIGEST];
 	size_t n, cap;
@@ -291,9 +290,12 @@ set_has(const struct pathset *s, const char *k)
 	return !slot_empty(s->v[set_slot(s, d)]);
 }
 
-/* Add k; 0, or -1 (reported) when out of memory or over the cap. */
+/*
+ * Add k; 0, or -1 when out of memory (exit 3) or over the cap (a hostile
+ * stream, exit 1), reported and recorded in rs.
+ */
 static int
-set_add(struct pathset *s, const char *k)
+set_add(struct restorer *rs, struct pathset *s, const char *k)
 {
 	unsigned char (*old)[PATH_DIGEST] = s->v, d[PATH_DIGEST];
 	size_t oldcap = s->cap, i, h;
@@ -304,7 +306,7 @@ set_add(struct pathset *s, const char *k)
 			warnp("malloc");
 			s->v = old;
 			s->cap = oldcap;
-			return -1;
+			return fail(rs, BK_EXIT_FAIL);
 		}
 		for (i = 0; i < oldcap; i++)
 			if (!slot_empty(old[i]))
@@ -319,7 +321,7 @@ set_add(struct pathset *s, const char *k)
 	if (s->n == PATHSET_MAX) {
 		warn0("<stdin>: more than %lu paths; refused (the cap of "
 		    "bk-restore(1))", (unsigned long)PATHSET_MAX);
-		return -1;
+		return fail(rs, BK_EXIT_NEGATIVE);
 	}
 	memcpy(s->v[h], d, PATH_DIGEST);
 	s->n++;
@@ -700,7 +702,7 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 	if (unlinkat(dirfd, leaf, AT_REMOVEDIR) == 0) {
 		drop_cache(rs);
 		if (renameat(dirfd, tmp, dirfd, leaf) == 0)
-			return set_add(&rs->made, rs->path) == 0 ? 0 : -1;
+			return set_add(rs, &rs->made, rs->path) == 0 ? 0 : -1;
 		unlinkat(dirfd, tmp, 0);
 		return osfail(rs, "rename into place");
 	}
@@ -715,7 +717,7 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		    "longer holds)", rs->dir, rs->path);
 		rs->incomplete = 1;
 		rs->nskipped++;
-		return set_add(&rs->skipped, rs->path) == 0 ? 1 : -1;
+		return set_add(rs, &rs->skipped, rs->path) == 0 ? 1 : -1;
 	}
 	for (i = 0; i < rs->nrepl; i++)
 		if (strcmp(rs->repl[i].path, rs->path) == 0)
@@ -742,7 +744,7 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 	snprintf(rs->repl[i].tmp, sizeof(rs->repl[i].tmp), "%s", tmp);
 	rs->repl[i].type = rs->e.type;
 	/* A hard link may name it: extract_link finds its temporary. */
-	return set_add(&rs->made, rs->path) == 0 ? 2 : -1;
+	return set_add(rs, &rs->made, rs->path) == 0 ? 2 : -1;
 }
 
 /*
@@ -764,7 +766,7 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		/* rename between two links to one file does nothing. */
 		if (rs->e.type == TAR_HARD)
 			unlinkat(dirfd, tmp, 0);
-		return set_add(&rs->made, rs->path);
+		return set_add(rs, &rs->made, rs->path);	/* 0 or -1 */
 	}
 	rc = errno;
 	if (rs->overwrite && (rc == EISDIR || rc == ENOTEMPTY || rc == EEXIST))
@@ -776,7 +778,7 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		rs->incomplete = 1;
 		rs->nskipped++;
 		/* Still a member seen under a safe name: links may use it. */
-		return set_add(&rs->made, rs->path) == 0 ? 1 : -1;
+		return set_add(rs, &rs->made, rs->path) == 0 ? 1 : -1;
 	}
 	errno = rc;
 	return osfail(rs, "rename into place");
@@ -1413,7 +1415,7 @@ index_name(struct restorer *rs, const char *raw)
 	if (rs->validate && !set_has(&rs->index, name) &&
 	    check_listed(rs, name) != 0)
 		return -1;
-	return set_add(&rs->index, name) == 0 ? 0 : fail(rs, BK_EXIT_FAIL);
+	return set_add(rs, &rs->index, name);
 }
 
 /*
@@ -1549,19 +1551,39 @@ finish_replacements(struct restorer *rs)
 			    "was not emptied by --delete; not replaced", rs->dir,
 			    rs->path);
 			unlinkat(dirfd, r->tmp, 0);
+			r->tmp[0] = '\0';
 			rs->incomplete = 1;
 			rs->nskipped++;
 			continue;
 		}
 		if (renameat(dirfd, r->tmp, dirfd, leaf) != 0)
 			return osfail(rs, "rename into place");
-		if (set_add(&rs->made, rs->path) != 0)
-			return fail(rs, BK_EXIT_FAIL);
+		r->tmp[0] = '\0';
+		if (set_add(rs, &rs->made, rs->path) != 0)
+			return -1;
 		*(r->type == TAR_REG ? &rs->nfiles : r->type == TAR_SYM ?
 		    &rs->nsyms : r->type == TAR_HARD ? &rs->nhard :
 		    &rs->nother) += 1;
 	}
 	return 0;
+}
+
+/* Remove the temporaries of members still waiting (after a failure). */
+static void
+drop_replacements(struct restorer *rs)
+{
+	const char *leaf;
+	size_t i;
+	int dirfd;
+
+	for (i = 0; i < rs->nrepl; i++) {
+		snprintf(rs->path, sizeof(rs->path), "%s", rs->repl[i].path);
+		if (rs->repl[i].tmp[0] != '\0' && rs->rootfd != -1 &&
+		    (dirfd = parent_fd(rs, 0, 0, &leaf)) >= 0)
+			unlinkat(dirfd, rs->repl[i].tmp, 0);
+		free(rs->repl[i].path);
+	}
+	free(rs->repl);
 }
 
 /* ---- the member loop ---- */
@@ -1605,8 +1627,8 @@ one_member(struct restorer *rs)
 	}
 	if (rs->validate) {
 		/* Remember the member, to find what DIR has beyond it. */
-		if (set_add(&rs->index, rs->path) != 0)
-			return fail(rs, BK_EXIT_FAIL);
+		if (set_add(rs, &rs->index, rs->path) != 0)
+			return -1;
 		return validate_one(rs);
 	}
 	return extract(rs);
@@ -1822,15 +1844,12 @@ restore_files_main(int argc, char *argv[])
 out:
 	tar_reader_free(rs.r);
 	bk_zreader_free(rs.z);
+	drop_replacements(&rs);
 	if (rs.cachefd != -1)
 		close(rs.cachefd);
 	if (rs.rootfd != -1)
 		close(rs.rootfd);
 	dirs_free(&rs.dirs);
-	for (i = 0; i < rs.nrepl; i++) {
-		free(rs.repl[i].path);
-	}
-	free(rs.repl);
 	set_free(&rs.made);
 	set_free(&rs.skipped);
 	set_free(&rs.index);

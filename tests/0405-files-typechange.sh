@@ -57,6 +57,21 @@ bk-restore --files gnu --overwrite --delete <inc.tar 2>err ||
 snap gnu >g
 diff a g >/dev/null || fail "differs from the tree: $(diff a g | head)"
 
+# A stream cut before its index: members waiting for --delete leave no
+# temporary file behind, and the directories in their way stay.
+bk-restore --files cut <full.tar
+"$PY" - <<'PYEOF'
+import tarfile
+with tarfile.open("inc.tar") as t:
+    m = [x for x in t.getmembers() if x.name == ".bk-index"][0]
+data = open("inc.tar", "rb").read()
+open("cut.tar", "wb").write(data[:m.offset])
+PYEOF
+expect_exit 1 bk-restore --files cut --overwrite --delete <cut.tar 2>err
+expect_grep 'truncated' err
+[ -z "$(find cut -name '.bk-restore.*')" ] || fail "temporary files left: $(find cut -name '.bk-restore.*')"
+[ "$(cat cut/d2f/sub/deeper)" = deeper ] || fail "a cut stream deleted data"
+
 # Without --delete, a non-empty directory is not removed to make way for
 # a file or a symlink: skipped with a warning, status 4, data kept.  An
 # empty one gives way.
