@@ -1104,7 +1104,10 @@ extract_root(struct restorer *rs)
 	    fchmod(rs->rootfd, (st.st_mode & 07777) | 0700) != 0)
 		return osfail(rs, "chmod");
 	set_attrs_fd(rs, rs->rootfd, 0);
-	return defer_dir(rs);
+	if (defer_dir(rs) != 0)
+		return -1;
+	rs->ndirs_made++;	/* counted as bk-dump counts it */
+	return 0;
 }
 
 static int
