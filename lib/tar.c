@@ -862,10 +862,15 @@ extended(struct tar_reader *r, char flag, uint64_t size, struct paxvals *pv,
 	    TAR_PATH_MAX + 1)) == NULL)
 		return -1;
 	if (flag == 'x') {
-		if (r->pax != NULL) {
-			rwarn(r, "two pax headers for one member; refused");
-			goto done;
-		}
+		/* A second pax header replaces the first whole, as in GNU tar. */
+		free(r->pax);
+		free(r->path);
+		free(r->link);
+		free(r->uname);
+		free(r->gname);
+		r->path = r->link = r->uname = r->gname = NULL;
+		memset(pv, 0, sizeof(*pv));
+		e->nxattrs = 0;
 		r->pax = p;
 		return parse_pax(r, p, (size_t)size, pv, e, 0);
 	}
@@ -879,7 +884,6 @@ extended(struct tar_reader *r, char flag, uint64_t size, struct paxvals *pv,
 		rc = replace_str(&r->gpath, p, strlen(p));
 	else
 		rc = replace_str(&r->glink, p, strlen(p));
-done:
 	free(p);
 	return rc;
 }

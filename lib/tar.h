@@ -89,8 +89,9 @@ struct tar_reader;
 struct tar_reader *tar_reader_new(tar_in_fn *in, void *ctx, const char *name);
 /*
  * Skip what is left of the current member and parse the next one into e.
- * Of repeated GNU 'L'/'K' records or repeated pax records the last wins;
- * a pax path or linkpath wins over 'L'/'K'.
+ * Of repeated GNU 'L'/'K' records or repeated pax records the last wins,
+ * and a second pax header replaces the first (as GNU tar reads them); a
+ * pax path or linkpath wins over 'L'/'K'.
  * Returns 1, 0 at the end of the archive (after reading the stream to its
  * end, so a compressed stream's trailer is checked), or -1 on a corrupt or
  * truncated stream (reported with member name and byte offset).

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Where tar readers could disagree, bk-restore --files reads a stream as
 # GNU tar does: of two GNU long-name ('L') or long-link ('K') records the
-# last wins; of repeated records in one pax header the last wins; a pax
+# last wins; of repeated records in one pax header the last wins, and of
+# two pax headers the second; a pax
 # path wins over an 'L' record whatever their order; a directory listed
 # twice gets the mode and mtime of its last listing.  Each stream is
 # extracted by GNU tar and by bk-restore, and the trees must be equal.
@@ -65,6 +66,9 @@ open("pl.tar", "wb").write(pax([(b"path", b"from-pax")]) + longrec(b"L", b"from-
     block(b"hdr", b"0", 3) + data(b"pl\n") +
     longrec(b"L", b"from-gnu2") + pax([(b"path", b"from-pax2")]) +
     block(b"hdr2", b"0", 3) + data(b"p2\n") + end)
+# Two pax headers before one member: the second replaces the first.
+open("xx.tar", "wb").write(pax([(b"path", b"x-one"), (b"mtime", b"1600000000")]) +
+    pax([(b"path", b"x-two")]) + block(b"hdr", b"0", 3, magic=ustar) + data(b"xx\n") + end)
 # A directory listed twice: the last mode and mtime.
 open("dd.tar", "wb").write(block(b"d/", b"5", mode=0o700, mtime=1500000000, magic=ustar) +
     block(b"d/f", b"0", 3, magic=ustar) + data(b"dd\n") +
@@ -72,7 +76,7 @@ open("dd.tar", "wb").write(block(b"d/", b"5", mode=0o700, mtime=1500000000, magi
     block(b"d/", b"5", mode=0o750, mtime=1550000000, magic=ustar) + end)
 PYEOF
 
-for t in ll kk px pl dd; do
+for t in ll kk px pl xx dd; do
 	mkdir "gnu-$t"
 	tar -C "gnu-$t" -xpf "$t.tar" 2>err || fail "GNU tar -x $t.tar: $(cat err)"
 	bk-restore --files "bk-$t" <"$t.tar" 2>err || fail "bk-restore $t.tar: $(cat err)"
@@ -83,7 +87,8 @@ done
 [ -f bk-ll/second-name ] || fail "two L records: not the last"
 [ "$(readlink bk-kk/link)" = target-two ] || fail "two K records: not the last"
 [ -f bk-px/pax-two ] || fail "repeated pax path: not the last"
-{ [ -f bk-pl/from-pax ] && [ -f bk-pl/from-pax2 ]; } || fail "an L record won over a pax path"
+{ [ -f bk-xx/x-two ] || fail "two pax headers: not the second"
+[ -f bk-pl/from-pax ] && [ -f bk-pl/from-pax2 ]; } || fail "an L record won over a pax path"
 [ "$(stat -c %a bk-dd/d)" = 750 ] || fail "directory listed twice: mode $(stat -c %a bk-dd/d)"
 # bsdtar agrees on the long names.
 mkdir bsd-ll

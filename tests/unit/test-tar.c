@@ -353,6 +353,13 @@ test_precedence(void)
 	CHECK(strcmp(path, "p2") == 0);			/* last pax path */
 	CHECK(nx == 1 && strcmp(xval, "2") == 0);	/* last xattr record */
 
+	memset(a, 0, sizeof(a));			/* two pax headers */
+	o = meta(a, 'x', "11 path=p1\n25 SCHILY.xattr.user.a=1\n");
+	o += meta(a + o, 'x', "11 path=p2\n");
+	header(a + o, "hdr", '0', "00000000000");
+	CHECK(first_member(a, sizeof(a), path, link, xval, &nx) == 1);
+	CHECK(strcmp(path, "p2") == 0 && nx == 0);	/* the second, whole */
+
 	r = tar_reader_new(mem_in, &m, "t");		/* no byte at all */
 	CHECK(tar_next(r, &e) == -1 && tar_reader_empty(r));
 	tar_reader_free(r);
