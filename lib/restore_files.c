@@ -1480,6 +1480,11 @@ prune_entry(struct restorer *rs, int fd, const char *name, size_t base)
 	if (!set_has(&rs->index, rs->path) && rs->validate) {
 		differs(rs, "in %s, not in the stream", rs->dir);
 	} else if (!set_has(&rs->index, rs->path)) {
+		/* Not root: a directory of ours that shuts us out, going. */
+		if (S_ISDIR(st.st_mode) && !rs->isroot &&
+		    st.st_uid == geteuid() && (st.st_mode & 0700) != 0700 &&
+		    fchmodat(fd, name, (st.st_mode & 07777) | 0700, 0) != 0)
+			return osfail(rs, "chmod");
 		if (S_ISDIR(st.st_mode)) {
 			if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC)) == -1)

@@ -5,7 +5,8 @@
 #   without owner write or search, does not stop the extraction: every
 #   directory stays open to us until the end and gets its mode last;
 # - sticky and set-group-ID bits on directories are kept; set-user-ID is
-#   dropped (the files are ours, not the stored owner's).
+#   dropped (the files are ours, not the stored owner's);
+# - --delete removes a directory of ours that shuts us out.
 . "$BK_TOP/tests/lib.sh"
 
 command -v setpriv >/dev/null || skip "setpriv missing"
@@ -78,4 +79,22 @@ as_nobody bk-restore --files "$nb/again" --overwrite <"$nb/late.tar" 2>err ||
 snap "$nb/again" >a
 snap "$nb/gnu-late" >g
 diff g a >/dev/null || fail "second restore differs: $(diff g a)"
+# --delete, not root: a directory to delete that shuts us out (0500,
+# with a file in it) is opened to us and removed.
+mkdir -p src/keep src/gone
+echo k >src/keep/k && echo g >src/gone/g
+chmod 500 src/gone
+bk-dump --files src >"$nb/full.tar"
+sleep 1.1
+since=$(date -u +@%s.%N)
+sleep 1.1
+chmod 700 src/gone && rm -r src/gone
+bk-dump --files src --since "$since" >"$nb/inc.tar"
+chmod 644 "$nb/full.tar" "$nb/inc.tar"
+as_nobody bk-restore --files "$nb/del" <"$nb/full.tar" 2>err || fail "full: $(cat err)"
+[ "$(stat -c %a "$nb/del/gone")" = 500 ] || fail "gone: mode $(stat -c %a "$nb/del/gone")"
+as_nobody bk-restore --files "$nb/del" --overwrite --delete <"$nb/inc.tar" 2>err ||
+	fail "--delete of a 0500 directory as nobody: $(cat err)"
+[ ! -e "$nb/del/gone" ] || fail "gone was not deleted"
+[ -f "$nb/del/keep/k" ] || fail "keep/k lost"
 exit 0
