@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bson/bson.h>
+
 #include "bk.h"
 #include "compress.h"
 #include "modes.h"
@@ -40,7 +42,9 @@
 struct hlink {			/* a file with several names, seen once */
 	dev_t dev;
 	ino_t ino;
-	char *path;
+	char *path;		/* NULL once every name was seen */
+	nlink_t left;		/* names not seen yet */
+	int used;
 };
 
 struct idcache {		/* uid or gid -> name, last few */
@@ -70,16 +74,50 @@ struct dumper {
 	int incomplete;
 };
 
+static const char usage_text[] =
+    "usage: bk-dump --files DIR [-z none|gzip|zstd[:LEVEL]] "
+    "[--exclude PATTERN]...\n"
+    "               [--one-file-system] [--xattrs] "
+    "[--since TIMESTAMP] [-v]\n"
+    "               [--progress | --no-progress] [--json[=FILE]]\n";
+
+static const char help_text[] =
+    "Write DIR as a pax tar stream on standard output.\n"
+    "  --files DIR          the directory to archive (stored as \"./\" "
+    "and below)\n"
+    "  -z, --compress M     none (default), gzip or zstd, optionally "
+    ":LEVEL\n"
+    "  --exclude PATTERN    leave out paths or names matching the fnmatch "
+    "pattern\n"
+    "  --one-file-system    do not descend into other file systems\n"
+    "  --xattrs             store extended attributes\n"
+    "  --since TIMESTAMP    incremental: only what changed after "
+    "TIMESTAMP\n"
+    "                       (2026-11-26T15:00:00Z or @EPOCH), every "
+    "directory, and\n"
+    "                       a .bk-index of every current path\n"
+    "  -v, --verbose        a summary on standard error\n"
+    "  --progress, --no-progress  progress on standard error (default: "
+    "if a tty)\n"
+    "  --json[=FILE]        a JSON status line with a \"counts\" object "
+    "(standard\n"
+    "                       error or FILE)\n"
+    "See bk-dump(1), DIRECTORY MODE.\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: bk-dump --files DIR [-z none|gzip|zstd[:LEVEL]] "
-	    "[--exclude PATTERN]...\n"
-	    "               [--one-file-system] [--xattrs] "
-	    "[--since TIMESTAMP] [-v]\n"
-	    "               [--progress | --no-progress] [--json[=FILE]]\n");
+	fputs(usage_text, stderr);
 	exit(BK_EXIT_USAGE);
+}
+
+/* --help: the synopsis and the options, on stdout, status 0. */
+static int
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs(help_text, stdout);
+	return bk_close_stdout() == 0 ? BK_EXIT_OK : BK_EXIT_FAIL;
 }
 
 /* A problem with one file: reported, the run becomes incomplete. */
@@ -129,7 +167,7 @@ link_slot(const struct dumper *d, dev_t dev, ino_t ino)
 	size_t h = ((size_t)ino * 0x9E3779B97F4A7C15ULL ^ (size_t)dev) &
 	    (d->caplinks - 1);
 
-	while (d->links[h].path != NULL &&
+	while (d->links[h].used &&
 	    (d->links[h].dev != dev || d->links[h].ino != ino))
 		h = (h + 1) & (d->caplinks - 1);
 	return h;
@@ -149,7 +187,7 @@ link_grow(struct dumper *d)
 		return -1;
 	}
 	for (i = 0; i < oldcap; i++) {
-		if (old[i].path == NULL)
+		if (!old[i].used)
 			continue;
 		h = link_slot(d, old[i].dev, old[i].ino);
 		d->links[h] = old[i];
@@ -161,9 +199,12 @@ link_grow(struct dumper *d)
 /*
  * The member name under which (dev, ino) was stored, or NULL after
  * recording d->path as that name.  *err is set on allocation failure.
+ * A name is freed when the file's last name has been seen, as GNU tar
+ * does, so the table holds names only for files with names still to
+ * come; the caller frees the returned name with link_done().
  */
-static const char *
-link_lookup(struct dumper *d, const struct stat *st, int *err)
+static char *
+link_lookup(struct dumper *d, const struct stat *st, int *err, size_t *slot)
 {
 	size_t h;
 
@@ -173,17 +214,33 @@ link_lookup(struct dumper *d, const struct stat *st, int *err)
 		return NULL;
 	}
 	h = link_slot(d, st->st_dev, st->st_ino);
-	if (d->links[h].path != NULL)
+	*slot = h;
+	if (d->links[h].path != NULL) {
+		d->links[h].left--;
 		return d->links[h].path;
+	}
 	if ((d->links[h].path = strdup(d->path)) == NULL) {
 		warnp("malloc");
 		*err = 1;
 		return NULL;
 	}
+	if (!d->links[h].used)
+		d->nlinks++;
+	d->links[h].used = 1;
 	d->links[h].dev = st->st_dev;
 	d->links[h].ino = st->st_ino;
-	d->nlinks++;
+	d->links[h].left = st->st_nlink - 1;
 	return NULL;
+}
+
+/* After a link member: free the first name if no name is left to see. */
+static void
+link_done(struct dumper *d, size_t h)
+{
+	if (d->links[h].left == 0) {
+		free(d->links[h].path);
+		d->links[h].path = NULL;
+	}
 }
 
 static void
@@ -331,18 +388,21 @@ dump_reg(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 	struct tar_entry e;
 	struct stat st;
 	const char *first = NULL;
+	size_t slot;
 	int fd, err, rc = -1;
 
 	if (lst->st_nlink > 1) {
-		if ((first = link_lookup(d, lst, &err)) == NULL && err)
+		if ((first = link_lookup(d, lst, &err, &slot)) == NULL && err)
 			return -1;
 		if (first != NULL) {
 			entry_from_stat(d, &e, lst);
 			e.type = TAR_HARD;
 			e.link = first;
 			d->nhard++;
-			return tar_write_header(d->w, &e) == 0 &&
+			rc = tar_write_header(d->w, &e) == 0 &&
 			    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
+			link_done(d, slot);
+			return rc;
 		}
 	}
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
@@ -608,6 +668,26 @@ walk(struct dumper *d, int fd)
 	return rc;
 }
 
+/*
+ * DIR itself, as the member "./" (as GNU tar's "-C DIR ."), so that its
+ * mode, times and owner are restored too.
+ */
+static int
+dump_root(struct dumper *d, int fd, const struct stat *st)
+{
+	struct tar_entry e;
+
+	snprintf(d->path, sizeof(d->path), ".");
+	entry_from_stat(d, &e, st);
+	e.type = TAR_DIR;
+	if (d->xattrs && get_xattrs(d, fd, &e) != 0)
+		incomplete(d);
+	if (tar_write_header(d->w, &e) != 0 || tar_member_end(d->w, NULL) != 0)
+		return -1;
+	d->ndirs++;
+	return 0;
+}
+
 /* --since: append the ".bk-index" member listing every current path. */
 static int
 write_index(struct dumper *d)
@@ -690,6 +770,18 @@ report(struct dumper *d, struct bk_status *st, int verbose, enum bk_comp m)
 		    " hard links, %" PRIu64 " other%s\n", bk_progname(),
 		    d->dir, d->nfiles, b, d->ndirs, d->nsyms, d->nhard,
 		    d->nother, d->incomplete ? "; INCOMPLETE" : "");
+	bson_t counts;
+
+	/* The manifest records "counts" as it is (as for the db mode). */
+	bson_init(&counts);
+	BSON_APPEND_INT64(&counts, "files", (int64_t)d->nfiles);
+	BSON_APPEND_INT64(&counts, "directories", (int64_t)d->ndirs);
+	BSON_APPEND_INT64(&counts, "symlinks", (int64_t)d->nsyms);
+	BSON_APPEND_INT64(&counts, "hardlinks", (int64_t)d->nhard);
+	BSON_APPEND_INT64(&counts, "other", (int64_t)d->nother);
+	BSON_APPEND_INT64(&counts, "bytes", (int64_t)d->bytes);
+	bk_status_doc(st, "counts", &counts);
+	bson_destroy(&counts);
 	bk_status_str(st, "mode", "files");
 	bk_status_str(st, "source", d->dir);
 	bk_status_str(st, "compression", bk_comp_name(m));
@@ -723,6 +815,8 @@ dump_tree(struct dumper *d)
 		warnp("tmpfile for the --since index");
 		goto done;
 	}
+	if (dump_root(d, fd, &st) != 0)
+		goto done;
 	d->path[0] = '\0';
 	if (walk(d, fd) != 0)
 		goto done;
@@ -760,8 +854,13 @@ dump_files_main(int argc, char *argv[])
 	const char *json = NULL;
 	int level = 0, ch, progress = bk_progress_default(), verbose = 0;
 	int ex = BK_EXIT_FAIL;
+	int i;
 
 	memset(&d, 0, sizeof(d));
+	/* "--files --help" too: --help wins wherever it stands. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return help();
 	while ((ch = getopt_long(argc, argv, "z:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': d.dir = optarg; break;
@@ -789,7 +888,7 @@ dump_files_main(int argc, char *argv[])
 		case 'Q': progress = 0; break;
 		case 'J': json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); return 0;
-		case 'h':
+		case 'h': return help();
 		default: usage();
 		}
 	}

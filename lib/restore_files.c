@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "bk.h"
 #include "compress.h"
@@ -41,12 +43,43 @@
 #include "tar.h"
 
 #define IOBUF (256 * 1024)
+#define MAX_XPATTERNS 64
 #define INDEX_NAME ".bk-index"
 
-struct dirfix {			/* set a directory's mode and mtime last */
-	char *path;
-	mode_t mode;
-	struct timespec mtime;
+#define PATH_DIGEST 16		/* bytes of SHA-256 kept per path */
+#define PATHSET_MAX (16UL * 1024 * 1024)	/* paths in one set */
+#define REPLACE_MAX 4096	/* directories waiting to become non-directories */
+
+/*
+ * A directory member whose mode and mtime are set at the end.  The name,
+ * mode and mtime wait in a temporary file (struct dirrec, then the name);
+ * memory holds 32 bytes a directory, whatever the length of its name.
+ */
+struct dirfix {
+	unsigned char digest[PATH_DIGEST];
+	uint64_t off;		/* of its record in the file */
+	uint32_t seq;		/* the later listing of a name wins */
+	uint32_t depth;		/* components: deeper ones first */
+};
+
+struct dirrec {
+	int64_t sec;
+	int32_t nsec;
+	uint32_t mode;
+	uint32_t len;		/* of the name that follows ("" is DIR) */
+};
+
+struct dirstore {
+	struct dirfix *v;
+	size_t n, cap;
+	FILE *f;
+	uint64_t off;
+};
+
+struct replacement {		/* a non-empty directory in a file's way */
+	char *path;		/* the member's name */
+	char tmp[64];		/* the member, ready, in the same directory */
+	int type;
 };
 
 struct idcache {		/* owner name -> id, the last few */
@@ -57,16 +90,20 @@ struct idcache {		/* owner name -> id, the last few */
 	unsigned next;
 };
 
-struct strset {			/* open addressing set of strings */
-	char **v;
+struct pathset {		/* open addressing set of path digests */
+	unsigned char (*v)[PATH_DIGEST];
 	size_t n, cap;
 };
+
+static const unsigned char zero_digest[PATH_DIGEST];
 
 struct restorer {
 	const char *dir;
 	int rootfd;
 	int overwrite, devices, numeric, dryrun, validate, dofsync, delete;
-	int isroot, no_openat2;
+	int isroot, no_openat2, xattrs_all;
+	const char **xpatterns;		/* --xattrs-include */
+	int nxpatterns;
 	struct tar_reader *r;
 	struct bk_zreader *z;
 	struct bk_progress *prog;
@@ -74,18 +111,20 @@ struct restorer {
 	char path[TAR_PATH_MAX + 1];	/* the member's normalized name */
 	char cachedir[TAR_PATH_MAX + 1];
 	int cachefd;
-	struct strset made;		/* non-directories extracted */
+	struct pathset made;		/* non-directories extracted */
+	struct pathset skipped;		/* members left out (replace_dir) */
 	struct idcache users, groups;
 	long pid;
-	struct strset index;		/* --delete: paths in .bk-index;
-					   --validate: paths in the stream */
+	struct pathset index;		/* --delete: paths in .bk-index;
+					   --validate: those and the members */
 	int have_index;
-	struct dirfix *dirs;
-	size_t ndirs, capdirs;
+	struct dirstore dirs;		/* modes and mtimes to set at the end */
+	struct replacement *repl;	/* --delete: done after the deletions */
+	size_t nrepl;
 	unsigned char *buf, *buf2;
 	unsigned tmpseq;
 	uint64_t nfiles, ndirs_made, nsyms, nhard, nother, bytes, ndiff;
-	uint64_t nskipped, ndeleted;
+	uint64_t nskipped, ndeleted, nxskipped;
 	int ex;				/* exit status of the first failure */
 	int incomplete;
 };
@@ -95,16 +134,58 @@ static volatile sig_atomic_t sig_active;
 static int sig_dirfd = -1;
 static char sig_tmp[64];
 
+static const char usage_text[] =
+    "usage: bk-restore --files DIR [--overwrite] [--delete] [--devices] "
+    "[--numeric-owner]\n"
+    "                  [--xattrs-all | --xattrs-include PATTERN]... "
+    "[--fsync]\n"
+    "                  [--dry-run | --validate] [-v] "
+    "[--progress | --no-progress]\n"
+    "                  [--json[=FILE]] < stream\n";
+
+static const char help_text[] =
+    "Extract a tar stream (plain, gzip or zstd) from standard input into "
+    "DIR.\n"
+    "  --files DIR          the target directory (created if missing)\n"
+    "  --overwrite          replace existing files, links, devices; a "
+    "member of\n"
+    "                       another type replaces them too, and an empty "
+    "directory\n"
+    "  --delete             after an incremental stream: remove what its "
+    "index\n"
+    "                       does not list (and non-empty directories a "
+    "file replaces)\n"
+    "  --devices            create device nodes and FIFOs\n"
+    "  --numeric-owner      restore owners by number, not by name\n"
+    "  --xattrs-all         restore every extended attribute (default: "
+    "user.* only)\n"
+    "  --xattrs-include P   restore the attributes whose name matches "
+    "pattern P\n"
+    "  --fsync              fsync each file before renaming it into "
+    "place\n"
+    "  -n, --dry-run        list the members, write nothing\n"
+    "  --validate           compare DIR with the stream; differences on "
+    "stdout\n"
+    "  -v, --verbose        a summary on standard error\n"
+    "  --progress, --no-progress  progress on standard error (default: "
+    "if a tty)\n"
+    "  --json[=FILE]        a JSON status line (standard error or FILE)\n"
+    "See bk-restore(1), DIRECTORY MODE.\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: bk-restore --files DIR [--overwrite] [--devices] "
-	    "[--numeric-owner] [--fsync]\n"
-	    "                  [--delete] [--dry-run | --validate] [-v] "
-	    "[--progress | --no-progress]\n"
-	    "                  [--json[=FILE]] < stream\n");
+	fputs(usage_text, stderr);
 	exit(BK_EXIT_USAGE);
+}
+
+/* --help: the synopsis and the options, on stdout, status 0. */
+static int
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs(help_text, stdout);
+	return bk_close_stdout() == 0 ? BK_EXIT_OK : BK_EXIT_FAIL;
 }
 
 static void
@@ -158,72 +239,98 @@ osfail(struct restorer *rs, const char *what)
 	return fail(rs, BK_EXIT_FAIL);
 }
 
-/* ---- string set ---- */
+/* ---- path sets ---- */
 
-static size_t
-set_hash(const char *s)
+/*
+ * A set of paths kept as truncated SHA-256 digests: 16 bytes a path
+ * however long its name, so a stream of long names cannot make it grow
+ * with the names' bytes.  A collision (2^-64 for a million paths) could
+ * only make a hard link, --delete or --validate treat two names as one.
+ */
+static void
+path_digest(const char *k, unsigned char d[PATH_DIGEST])
 {
-	size_t h = 14695981039346656037ULL;
+	unsigned char full[SHA256_DIGEST_LENGTH];
+	size_t i;
+	int zero = 1;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	SHA256((const unsigned char *)k, strlen(k), full);
+	memcpy(d, full, PATH_DIGEST);
+	for (i = 0; i < PATH_DIGEST; i++)
+		zero &= d[i] == 0;
+	d[0] |= zero;		/* all zeros marks an empty slot */
+}
+
+static int
+slot_empty(const unsigned char d[PATH_DIGEST])
+{
+	return memcmp(d, zero_digest, PATH_DIGEST) == 0;
 }
 
 static size_t
-set_slot(const struct strset *s, const char *k)
+set_slot(const struct pathset *s, const unsigned char d[PATH_DIGEST])
 {
-	size_t h = set_hash(k) & (s->cap - 1);
+	size_t h;
 
-	while (s->v[h] != NULL && strcmp(s->v[h], k) != 0)
+	memcpy(&h, d + PATH_DIGEST - sizeof(h), sizeof(h));
+	h &= s->cap - 1;
+	while (!slot_empty(s->v[h]) && memcmp(s->v[h], d, PATH_DIGEST) != 0)
 		h = (h + 1) & (s->cap - 1);
 	return h;
 }
 
 static int
-set_has(const struct strset *s, const char *k)
+set_has(const struct pathset *s, const char *k)
 {
-	return s->cap > 0 && s->v[set_slot(s, k)] != NULL;
+	unsigned char d[PATH_DIGEST];
+
+	if (s->cap == 0)
+		return 0;
+	path_digest(k, d);
+	return !slot_empty(s->v[set_slot(s, d)]);
 }
 
-/* Add a copy of k; 0 or -1 (reported). */
+/*
+ * Add k; 0, or -1 when out of memory (exit 3) or over the cap (a hostile
+ * stream, exit 1), reported and recorded in rs.
+ */
 static int
-set_add(struct strset *s, const char *k)
+set_add(struct restorer *rs, struct pathset *s, const char *k)
 {
-	char **old = s->v;
+	unsigned char (*old)[PATH_DIGEST] = s->v, d[PATH_DIGEST];
 	size_t oldcap = s->cap, i, h;
 
-	if (s->n * 2 >= s->cap) {
+	if (s->n * 4 >= s->cap * 3) {
 		s->cap = oldcap ? oldcap * 2 : 1024;
 		if ((s->v = calloc(s->cap, sizeof(*s->v))) == NULL) {
 			warnp("malloc");
 			s->v = old;
 			s->cap = oldcap;
-			return -1;
+			return fail(rs, BK_EXIT_FAIL);
 		}
 		for (i = 0; i < oldcap; i++)
-			if (old[i] != NULL)
-				s->v[set_slot(s, old[i])] = old[i];
+			if (!slot_empty(old[i]))
+				memcpy(s->v[set_slot(s, old[i])], old[i],
+				    PATH_DIGEST);
 		free(old);
 	}
-	h = set_slot(s, k);
-	if (s->v[h] != NULL)
+	path_digest(k, d);
+	h = set_slot(s, d);
+	if (!slot_empty(s->v[h]))
 		return 0;
-	if ((s->v[h] = strdup(k)) == NULL) {
-		warnp("malloc");
-		return -1;
+	if (s->n == PATHSET_MAX) {
+		warn0("<stdin>: more than %lu paths; refused (the cap of "
+		    "bk-restore(1))", (unsigned long)PATHSET_MAX);
+		return fail(rs, BK_EXIT_NEGATIVE);
 	}
+	memcpy(s->v[h], d, PATH_DIGEST);
 	s->n++;
 	return 0;
 }
 
 static void
-set_free(struct strset *s)
+set_free(struct pathset *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->v[i]);
 	free(s->v);
 }
 
@@ -289,6 +396,9 @@ try_openat2(struct restorer *rs, const char *dir)
 	return (int)fd;
 }
 
+static int open_to_us(struct restorer *, int, const char *, const char *,
+    size_t);
+
 /*
  * Open the directory dir (a normalized relative path) beneath DIR without
  * following any symlink, creating missing components if create is set.
@@ -302,7 +412,7 @@ open_beneath(struct restorer *rs, const char *dir, int create, int report)
 	const char *p = dir, *q;
 	struct stat st;
 	size_t len;
-	int fd, nfd;
+	int fd, nfd, rc;
 
 	if ((fd = try_openat2(rs, dir)) >= 0)
 		return fd;
@@ -317,6 +427,18 @@ open_beneath(struct restorer *rs, const char *dir, int create, int report)
 		p += len + (q != NULL);
 		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
+		if (nfd == -1 && errno == EACCES && create) {
+			if ((rc = open_to_us(rs, fd, comp, dir,
+			    (size_t)(p - dir) - (q != NULL))) < 0) {
+				close(fd);
+				return -1;
+			}
+			if (rc == 1)
+				nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY |
+				    O_NOFOLLOW | O_CLOEXEC);
+			else
+				errno = EACCES;
+		}
 		if (nfd == -1 && errno == ENOENT && create) {
 			if (mkdirat(fd, comp, 0755) != 0 && errno != EEXIST) {
 				close(fd);
@@ -374,6 +496,16 @@ parent_fd(struct restorer *rs, int create, int report, const char **leaf)
 	}
 	*slash = '/';
 	return fd;
+}
+
+/* Forget the cached directory descriptor (its directory is going). */
+static void
+drop_cache(struct restorer *rs)
+{
+	if (rs->cachefd != -1)
+		close(rs->cachefd);
+	rs->cachefd = -1;
+	rs->cachedir[0] = '\0';
 }
 
 /* Split path into a new directory descriptor and its leaf (hard links). */
@@ -446,6 +578,37 @@ owner_gid(struct restorer *rs)
 }
 
 /*
+ * The permission bits we set: all of them as root; otherwise all but
+ * set-user-ID (the file is ours, not the stored owner's).  The kernel
+ * itself drops set-group-ID on a file whose group we are not in.
+ */
+static mode_t
+final_mode(const struct restorer *rs, mode_t m)
+{
+	return m & (rs->isroot ? 07777 : 07777 & ~S_ISUID);
+}
+
+/*
+ * 1 if the extended attribute name is to be restored: user.* by default;
+ * security.*, trusted.* and system.* (file capabilities, ACLs, labels)
+ * only when asked for by --xattrs-all or --xattrs-include.
+ */
+static int
+xattr_wanted(const struct restorer *rs, const char *name)
+{
+	int i;
+
+	if (rs->xattrs_all)
+		return 1;
+	if (rs->nxpatterns == 0)
+		return strncmp(name, "user.", 5) == 0;
+	for (i = 0; i < rs->nxpatterns; i++)
+		if (fnmatch(rs->xpatterns[i], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/*
  * Owner (as root), mode, xattrs and mtime of the file open on fd.  A
  * failure is a warning and makes the run incomplete.
  */
@@ -461,11 +624,15 @@ set_attrs_fd(struct restorer *rs, int fd, int setmode)
 		warnp("%s/%s: chown", rs->dir, rs->path);
 		rs->incomplete = 1;
 	}
-	if (setmode && fchmod(fd, e->mode & (rs->isroot ? 07777 : 0777)) != 0) {
+	if (setmode && fchmod(fd, final_mode(rs, e->mode)) != 0) {
 		warnp("%s/%s: chmod", rs->dir, rs->path);
 		rs->incomplete = 1;
 	}
 	for (i = 0; i < e->nxattrs; i++) {
+		if (!xattr_wanted(rs, e->xattrs[i].name)) {
+			rs->nxskipped++;
+			continue;
+		}
 		if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value,
 		    e->xattrs[i].len, 0) != 0) {
 			warnp("%s/%s: extended attribute %s", rs->dir, rs->path,
@@ -497,7 +664,7 @@ set_attrs_at(struct restorer *rs, int dirfd, const char *name, int setmode)
 		warnp("%s/%s: chown", rs->dir, rs->path);
 		rs->incomplete = 1;
 	}
-	if (setmode && fchmodat(dirfd, name, e->mode & 07777, 0) != 0) {
+	if (setmode && fchmodat(dirfd, name, final_mode(rs, e->mode), 0) != 0) {
 		warnp("%s/%s: chmod", rs->dir, rs->path);
 		rs->incomplete = 1;
 	}
@@ -520,9 +687,71 @@ tmp_name(struct restorer *rs, char *buf, size_t len)
 }
 
 /*
+ * --overwrite, and a directory stands where the member tmp goes: an
+ * empty one is removed; a non-empty one only with --delete, after the
+ * deletions, if they emptied it (rs->repl); otherwise the member is
+ * skipped with a warning.  Nothing the user did not ask to delete goes.
+ * Returns as commit_name().
+ */
+static int
+replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
+{
+	struct replacement *r;
+	size_t i;
+
+	if (unlinkat(dirfd, leaf, AT_REMOVEDIR) == 0) {
+		drop_cache(rs);
+		if (renameat(dirfd, tmp, dirfd, leaf) == 0)
+			return set_add(rs, &rs->made, rs->path) == 0 ? 0 : -1;
+		unlinkat(dirfd, tmp, 0);
+		return osfail(rs, "rename into place");
+	}
+	if (errno != ENOTEMPTY && errno != EEXIST) {
+		unlinkat(dirfd, tmp, 0);
+		return osfail(rs, "remove the directory in the way");
+	}
+	if (!rs->delete) {
+		unlinkat(dirfd, tmp, 0);
+		warn0("%s/%s: a directory that is not empty; not replaced "
+		    "(--delete with an incremental stream removes what it no "
+		    "longer holds)", rs->dir, rs->path);
+		rs->incomplete = 1;
+		rs->nskipped++;
+		return set_add(rs, &rs->skipped, rs->path) == 0 ? 1 : -1;
+	}
+	for (i = 0; i < rs->nrepl; i++)
+		if (strcmp(rs->repl[i].path, rs->path) == 0)
+			break;
+	if (i == rs->nrepl) {
+		if (rs->nrepl == REPLACE_MAX) {
+			unlinkat(dirfd, tmp, 0);
+			warn0("<stdin>: more than %d directories to replace by "
+			    "other members; refused", REPLACE_MAX);
+			return fail(rs, BK_EXIT_NEGATIVE);
+		}
+		if ((r = realloc(rs->repl, (rs->nrepl + 1) * sizeof(*r))) ==
+		    NULL || (r[i].path = strdup(rs->path)) == NULL) {
+			if (r != NULL)
+				rs->repl = r;
+			unlinkat(dirfd, tmp, 0);
+			warnp("malloc");
+			return fail(rs, BK_EXIT_FAIL);
+		}
+		rs->repl = r;
+		rs->nrepl++;
+	} else
+		unlinkat(dirfd, rs->repl[i].tmp, 0);	/* the later wins */
+	snprintf(rs->repl[i].tmp, sizeof(rs->repl[i].tmp), "%s", tmp);
+	rs->repl[i].type = rs->e.type;
+	/* A hard link may name it: extract_link finds its temporary. */
+	return set_add(rs, &rs->made, rs->path) == 0 ? 2 : -1;
+}
+
+/*
  * Give the temporary tmp in dirfd its final name leaf: replacing what is
  * there only with --overwrite.  Returns 0, 1 if the name exists (warned,
- * skipped), -1 on error.  The temporary name is gone either way.
+ * skipped), 2 if the member waits for --delete (replace_dir), -1 on
+ * error.  The temporary name is gone, except in case 2.
  */
 static int
 commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
@@ -537,9 +766,11 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		/* rename between two links to one file does nothing. */
 		if (rs->e.type == TAR_HARD)
 			unlinkat(dirfd, tmp, 0);
-		return set_add(&rs->made, rs->path);
+		return set_add(rs, &rs->made, rs->path);	/* 0 or -1 */
 	}
 	rc = errno;
+	if (rs->overwrite && (rc == EISDIR || rc == ENOTEMPTY || rc == EEXIST))
+		return replace_dir(rs, dirfd, tmp, leaf);
 	unlinkat(dirfd, tmp, 0);
 	if (rc == EEXIST) {
 		warn0("%s/%s: exists; not overwritten (use --overwrite)",
@@ -547,7 +778,7 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		rs->incomplete = 1;
 		rs->nskipped++;
 		/* Still a member seen under a safe name: links may use it. */
-		return set_add(&rs->made, rs->path) == 0 ? 1 : -1;
+		return set_add(rs, &rs->made, rs->path) == 0 ? 1 : -1;
 	}
 	errno = rc;
 	return osfail(rs, "rename into place");
@@ -625,10 +856,208 @@ bad:
 	return -1;
 }
 
+/* ---- directories: created open to us, final mode and time last ---- */
+
+/* Set the mode and mtime of the directory path (DIR itself for ""). */
+static int
+apply_dir(struct restorer *rs, const char *path, mode_t mode,
+    const struct timespec *mtime)
+{
+	struct timespec ts[2];
+	int fd;
+
+	snprintf(rs->path, sizeof(rs->path), "%s", path);
+	rs->e.path = rs->path;
+	if (path[0] == '\0') {
+		if ((fd = dup(rs->rootfd)) == -1)
+			return osfail(rs, "dup");
+	} else if ((fd = open_beneath(rs, path, 0, 1)) < 0)
+		return -1;
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1] = *mtime;
+	/* As for files: an attribute that cannot be set is a warning. */
+	if (fchmod(fd, mode) != 0 || futimens(fd, ts) != 0) {
+		warnp("%s%s%s: set mode and mtime", rs->dir,
+		    path[0] != '\0' ? "/" : "", path);
+		rs->incomplete = 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The temporary file of the directory records: unnamed, on DIR's file
+ * system (O_TMPFILE), or tmpfile(3) where that is not supported.
+ */
+static int
+dirs_open(struct restorer *rs)
+{
+	int fd;
+
+	fd = openat(rs->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd != -1 && (rs->dirs.f = fdopen(fd, "w+")) == NULL)
+		close(fd);
+	if (rs->dirs.f == NULL && (rs->dirs.f = tmpfile()) == NULL) {
+		warnp("temporary file for directory modes");
+		return fail(rs, BK_EXIT_FAIL);
+	}
+	return 0;
+}
+
+/* The directory path gets mode and mtime at the end. */
+static int
+defer_mode(struct restorer *rs, const char *path, mode_t mode,
+    const struct timespec *mtime)
+{
+	struct dirstore *d = &rs->dirs;
+	struct dirrec rec;
+	struct dirfix *df;
+	const char *p;
+
+	if (d->f == NULL && dirs_open(rs) != 0)
+		return -1;
+	if (d->n == PATHSET_MAX) {
+		warn0("<stdin>: more than %lu directories; refused (the cap "
+		    "of bk-restore(1))", (unsigned long)PATHSET_MAX);
+		return fail(rs, BK_EXIT_NEGATIVE);
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+
+		if ((df = realloc(d->v, cap * sizeof(*df))) == NULL) {
+			warnp("malloc");
+			return fail(rs, BK_EXIT_FAIL);
+		}
+		d->v = df;
+		d->cap = cap;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.sec = mtime->tv_sec;
+	rec.nsec = (int32_t)mtime->tv_nsec;
+	rec.mode = mode;
+	rec.len = (uint32_t)strlen(path);
+	if (fwrite(&rec, sizeof(rec), 1, d->f) != 1 ||
+	    fwrite(path, 1, rec.len, d->f) != rec.len) {
+		warnp("write the temporary file of directory modes");
+		return fail(rs, BK_EXIT_FAIL);
+	}
+	df = &d->v[d->n];
+	path_digest(path, df->digest);
+	df->off = d->off;
+	df->seq = (uint32_t)d->n;
+	df->depth = path[0] != '\0';
+	for (p = path; *p != '\0'; p++)
+		df->depth += *p == '/';
+	d->off += sizeof(rec) + rec.len;
+	d->n++;
+	return 0;
+}
+
+/* A directory member at rs->path: its mode and mtime, for the end. */
+static int
+defer_dir(struct restorer *rs)
+{
+	struct timespec mt;
+
+	mt.tv_sec = (time_t)rs->e.mtime;
+	mt.tv_nsec = rs->e.mtime_nsec;
+	return defer_mode(rs, rs->path, final_mode(rs, rs->e.mode), &mt);
+}
+
+/*
+ * Not root: the existing directory comp (path dir up to len) in fd shuts
+ * us out.  If it is ours, open it to us and give its mode back at the
+ * end (unless the stream lists it, then it gets the stream's).  1 if it
+ * was opened, 0 if not, -1 on error.
+ */
+static int
+open_to_us(struct restorer *rs, int fd, const char *comp, const char *dir,
+    size_t len)
+{
+	char path[TAR_PATH_MAX + 1];
+	struct stat st;
+
+	if (rs->isroot || fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0700) == 0700)
+		return 0;
+	memcpy(path, dir, len);
+	path[len] = '\0';
+	if (defer_mode(rs, path, st.st_mode & 07777, &st.st_mtim) != 0)
+		return -1;
+	if (fchmodat(fd, comp, (st.st_mode & 07777) | 0700, 0) != 0)
+		return osfail(rs, "chmod");
+	return 1;
+}
+
+/* Deeper first; one name's listings together, the last one first. */
+static int
+cmp_dirfix(const void *a, const void *b)
+{
+	const struct dirfix *x = a, *y = b;
+	int c;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? 1 : -1;
+	if ((c = memcmp(x->digest, y->digest, PATH_DIGEST)) != 0)
+		return c;
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+/*
+ * At the end: set the directories' modes and mtimes, every one after
+ * all that is beneath it (so a mode without owner write or search, 000
+ * even, never shuts us out), each from its last listing (as GNU tar).
+ */
+static int
+fix_dirs(struct restorer *rs)
+{
+	struct dirstore *d = &rs->dirs;
+	struct dirrec rec;
+	struct timespec mt;
+	size_t i;
+
+	if (d->n == 0)
+		return 0;
+	if (fflush(d->f) != 0) {
+		warnp("write the temporary file of directory modes");
+		return fail(rs, BK_EXIT_FAIL);
+	}
+	qsort(d->v, d->n, sizeof(*d->v), cmp_dirfix);
+	for (i = 0; i < d->n; i++) {
+		if (i > 0 && d->v[i].depth == d->v[i - 1].depth &&
+		    memcmp(d->v[i].digest, d->v[i - 1].digest,
+		    PATH_DIGEST) == 0)
+			continue;	/* an earlier listing */
+		if (pread(fileno(d->f), &rec, sizeof(rec), (off_t)d->v[i].off)
+		    != (ssize_t)sizeof(rec) || rec.len > TAR_PATH_MAX ||
+		    pread(fileno(d->f), rs->buf, rec.len,
+		    (off_t)(d->v[i].off + sizeof(rec))) != (ssize_t)rec.len) {
+			warnp("read the temporary file of directory modes");
+			return fail(rs, BK_EXIT_FAIL);
+		}
+		rs->buf[rec.len] = '\0';
+		mt.tv_sec = (time_t)rec.sec;
+		mt.tv_nsec = rec.nsec;
+		if (apply_dir(rs, (const char *)rs->buf, (mode_t)rec.mode,
+		    &mt) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+dirs_free(struct dirstore *d)
+{
+	if (d->f != NULL)
+		fclose(d->f);
+	free(d->v);
+}
+
 static int
 extract_dir(struct restorer *rs, int dirfd, const char *leaf)
 {
-	struct dirfix *df;
 	struct stat st;
 	int fd;
 
@@ -637,36 +1066,47 @@ extract_dir(struct restorer *rs, int dirfd, const char *leaf)
 			return osfail(rs, "mkdir");
 		if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			return osfail(rs, "stat");
-		if (!S_ISDIR(st.st_mode))
-			return refuse(rs, rs->e.path,
-			    "a non-directory of that name exists");
+		if (!S_ISDIR(st.st_mode) && !rs->overwrite)
+			return refuse(rs, rs->e.path, "a non-directory of that "
+			    "name exists (--overwrite replaces it)");
+		if (!S_ISDIR(st.st_mode)) {
+			/* --overwrite: a file, link or device gives way. */
+			if (unlinkat(dirfd, leaf, 0) != 0)
+				return osfail(rs, "remove to make a directory");
+			if (mkdirat(dirfd, leaf, 0700) != 0)
+				return osfail(rs, "mkdir");
+		}
 	}
+	/* Not root: keep it open to us until its final mode is set. */
+	if (!rs->isroot && fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.st_mode & 0700) != 0700 &&
+	    fchmodat(dirfd, leaf, (st.st_mode & 07777) | 0700, 0) != 0)
+		return osfail(rs, "chmod");
 	if ((fd = openat(dirfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return osfail(rs, "open directory");
 	set_attrs_fd(rs, fd, 0);
 	close(fd);
-	if (rs->ndirs == rs->capdirs) {
-		size_t cap = rs->capdirs ? rs->capdirs * 2 : 64;
-		struct dirfix *nd = realloc(rs->dirs, cap * sizeof(*nd));
-
-		if (nd == NULL) {
-			warnp("malloc");
-			return fail(rs, BK_EXIT_FAIL);
-		}
-		rs->dirs = nd;
-		rs->capdirs = cap;
-	}
-	df = &rs->dirs[rs->ndirs];
-	if ((df->path = strdup(rs->path)) == NULL) {
-		warnp("malloc");
-		return fail(rs, BK_EXIT_FAIL);
-	}
-	df->mode = rs->e.mode & (rs->isroot ? 07777 : 0777);
-	df->mtime.tv_sec = (time_t)rs->e.mtime;
-	df->mtime.tv_nsec = rs->e.mtime_nsec;
-	rs->ndirs++;
+	if (defer_dir(rs) != 0)
+		return -1;
 	rs->ndirs_made++;
+	return 0;
+}
+
+/* "./": DIR itself gets the member's owner, attributes, mode and mtime. */
+static int
+extract_root(struct restorer *rs)
+{
+	struct stat st;
+
+	if (!rs->isroot && fstat(rs->rootfd, &st) == 0 &&
+	    (st.st_mode & 0700) != 0700 &&
+	    fchmod(rs->rootfd, (st.st_mode & 07777) | 0700) != 0)
+		return osfail(rs, "chmod");
+	set_attrs_fd(rs, rs->rootfd, 0);
+	if (defer_dir(rs) != 0)
+		return -1;
+	rs->ndirs_made++;	/* counted as bk-dump counts it */
 	return 0;
 }
 
@@ -675,15 +1115,27 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 {
 	char target[TAR_PATH_MAX + 1], tmp[64];
 	const char *why, *tleaf;
+	size_t i;
 	int tfd, rc;
 
 	if (normalize(rs->e.link, target, &why) != 0)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
+	if (!set_has(&rs->made, target) && set_has(&rs->skipped, target)) {
+		warn0("%s/%s: hard link to %s, which was skipped; skipped",
+		    rs->dir, rs->path, target);
+		rs->incomplete = 1;
+		rs->nskipped++;
+		return 0;
+	}
 	if (!set_has(&rs->made, target))
 		return refuse(rs, rs->e.path,
 		    "hard link to a member not extracted before it");
 	if ((tfd = open_parent_of(rs, target, &tleaf)) == -1)
 		return fail(rs, BK_EXIT_FAIL);
+	/* A target waiting for --delete (replace_dir) is its temporary. */
+	for (i = 0; i < rs->nrepl; i++)
+		if (strcmp(rs->repl[i].path, target) == 0)
+			tleaf = rs->repl[i].tmp;
 	tmp_name(rs, tmp, sizeof(tmp));
 	rc = linkat(tfd, tleaf, dirfd, tmp, 0);
 	close(tfd);
@@ -753,35 +1205,6 @@ extract(struct restorer *rs)
 	case TAR_SYM: return extract_symlink(rs, dirfd, leaf);
 	default: return extract_special(rs, dirfd, leaf);
 	}
-}
-
-/* Set directory modes and mtimes, children before their parents. */
-static int
-fix_dirs(struct restorer *rs)
-{
-	struct timespec ts[2];
-	const char *leaf;
-	size_t i = rs->ndirs;
-	int dirfd, fd;
-
-	while (i-- > 0) {
-		snprintf(rs->path, sizeof(rs->path), "%s", rs->dirs[i].path);
-		rs->e.path = rs->dirs[i].path;
-		if ((dirfd = parent_fd(rs, 0, 1, &leaf)) < 0)
-			return -1;
-		if ((fd = openat(dirfd, leaf, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC)) == -1)
-			return osfail(rs, "open directory");
-		ts[0].tv_sec = 0;
-		ts[0].tv_nsec = UTIME_OMIT;
-		ts[1] = rs->dirs[i].mtime;
-		if (fchmod(fd, rs->dirs[i].mode) != 0 || futimens(fd, ts) != 0) {
-			close(fd);
-			return osfail(rs, "set mode and mtime");
-		}
-		close(fd);
-	}
-	return 0;
 }
 
 /* ---- --validate ---- */
@@ -939,45 +1362,99 @@ validate_one(struct restorer *rs)
 	return compare_data(rs, dirfd, leaf);
 }
 
+/* "./": DIR's own permission bits (its mtime changes with every name). */
+static int
+validate_root(struct restorer *rs)
+{
+	struct stat st;
+
+	if (fstat(rs->rootfd, &st) != 0)
+		return osfail(rs, "stat");
+	if ((st.st_mode & 07777) != rs->e.mode) {
+		snprintf(rs->path, sizeof(rs->path), ".");
+		differs(rs, "mode differs: stream %04o, %s %04o",
+		    (unsigned)rs->e.mode, rs->dir,
+		    (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
 /* ---- --delete ---- */
 
-/* Read the .bk-index member into rs->index. */
+/*
+ * --validate: the index lists name, which was not a member: DIR must
+ * have it.  rs->path is clobbered.
+ */
+static int
+check_listed(struct restorer *rs, const char *name)
+{
+	const char *leaf;
+	struct stat st;
+	int dirfd;
+
+	snprintf(rs->path, sizeof(rs->path), "%s", name);
+	errno = 0;
+	if ((dirfd = parent_fd(rs, 0, 0, &leaf)) < 0) {
+		if (errno != ENOENT)
+			return -1;
+	} else if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	else if (errno != ENOENT)
+		return osfail(rs, "stat");
+	differs(rs, "missing from %s (listed in the stream's index)", rs->dir);
+	return 0;
+}
+
+/* One name of the index: into rs->index (and checked, --validate). */
+static int
+index_name(struct restorer *rs, const char *raw)
+{
+	char name[TAR_PATH_MAX + 1];
+	const char *why;
+
+	if (normalize(raw, name, &why) != 0 || name[0] == '\0')
+		return refuse(rs, INDEX_NAME, "a name in the index is not a "
+		    "safe relative path");
+	if (rs->validate && !set_has(&rs->index, name) &&
+	    check_listed(rs, name) != 0)
+		return -1;
+	return set_add(rs, &rs->index, name);
+}
+
+/*
+ * Read the .bk-index member into rs->index, a name at a time: memory is
+ * one name, however large the index.
+ */
 static int
 load_index(struct restorer *rs)
 {
-	char *acc = NULL;
-	size_t len = 0, i, start;
-	ssize_t n;
-	int rc = -1;
+	char name[TAR_PATH_MAX + 1];
+	size_t len = 0;
+	ssize_t n, i;
 
-	if (rs->e.size > 512ULL * 1024 * 1024) {
-		refuse(rs, rs->e.path, "index larger than 512 MiB");
-		return -1;
-	}
-	if ((acc = malloc((size_t)rs->e.size + 1)) == NULL) {
-		warnp("malloc");
-		return fail(rs, BK_EXIT_FAIL);
-	}
-	while ((n = tar_read(rs->r, acc + len, (size_t)rs->e.size - len)) > 0)
-		len += (size_t)n;
-	if (n < 0) {
-		fail(rs, BK_EXIT_NEGATIVE);
-		goto done;
-	}
-	for (i = start = 0; i < len; i++) {
-		if (acc[i] != '\0')
-			continue;
-		if (set_add(&rs->index, acc + start) != 0) {
-			fail(rs, BK_EXIT_FAIL);
-			goto done;
+	while ((n = tar_read(rs->r, rs->buf, IOBUF)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (rs->buf[i] != '\0') {
+				if (len == TAR_PATH_MAX)
+					return refuse(rs, INDEX_NAME, "a name "
+					    "in the index is longer than the "
+					    "cap");
+				name[len++] = (char)rs->buf[i];
+				continue;
+			}
+			name[len] = '\0';
+			len = 0;
+			if (index_name(rs, name) != 0)
+				return -1;
 		}
-		start = i + 1;
 	}
+	if (n < 0)
+		return fail(rs, BK_EXIT_NEGATIVE);
+	if (len > 0)
+		return refuse(rs, INDEX_NAME, "the index does not end with "
+		    "a NUL byte");
 	rs->have_index = 1;
-	rc = 0;
-done:
-	free(acc);
-	return rc;
+	return 0;
 }
 
 static int prune_dir(struct restorer *, int, size_t);
@@ -1003,6 +1480,11 @@ prune_entry(struct restorer *rs, int fd, const char *name, size_t base)
 	if (!set_has(&rs->index, rs->path) && rs->validate) {
 		differs(rs, "in %s, not in the stream", rs->dir);
 	} else if (!set_has(&rs->index, rs->path)) {
+		/* Not root: a directory of ours that shuts us out, going. */
+		if (S_ISDIR(st.st_mode) && !rs->isroot &&
+		    st.st_uid == geteuid() && (st.st_mode & 0700) != 0700 &&
+		    fchmodat(fd, name, (st.st_mode & 07777) | 0700, 0) != 0)
+			return osfail(rs, "chmod");
 		if (S_ISDIR(st.st_mode)) {
 			if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -1052,6 +1534,66 @@ prune_dir(struct restorer *rs, int fd, size_t base)
 	return rc;
 }
 
+/*
+ * --delete: the members that wait for a directory in their way
+ * (replace_dir).  The deletions emptied it if the stream's index agreed;
+ * otherwise the member is skipped with a warning.
+ */
+static int
+finish_replacements(struct restorer *rs)
+{
+	struct replacement *r;
+	const char *leaf;
+	int dirfd;
+	size_t i;
+
+	drop_cache(rs);
+	for (i = 0; i < rs->nrepl; i++) {
+		r = &rs->repl[i];
+		snprintf(rs->path, sizeof(rs->path), "%s", r->path);
+		if ((dirfd = parent_fd(rs, 0, 1, &leaf)) < 0)
+			return -1;
+		if (unlinkat(dirfd, leaf, AT_REMOVEDIR) != 0 &&
+		    errno != ENOENT) {
+			warnp("%s/%s: the directory in the way of a member "
+			    "was not emptied by --delete; not replaced", rs->dir,
+			    rs->path);
+			unlinkat(dirfd, r->tmp, 0);
+			r->tmp[0] = '\0';
+			rs->incomplete = 1;
+			rs->nskipped++;
+			continue;
+		}
+		if (renameat(dirfd, r->tmp, dirfd, leaf) != 0)
+			return osfail(rs, "rename into place");
+		r->tmp[0] = '\0';
+		if (set_add(rs, &rs->made, rs->path) != 0)
+			return -1;
+		*(r->type == TAR_REG ? &rs->nfiles : r->type == TAR_SYM ?
+		    &rs->nsyms : r->type == TAR_HARD ? &rs->nhard :
+		    &rs->nother) += 1;
+	}
+	return 0;
+}
+
+/* Remove the temporaries of members still waiting (after a failure). */
+static void
+drop_replacements(struct restorer *rs)
+{
+	const char *leaf;
+	size_t i;
+	int dirfd;
+
+	for (i = 0; i < rs->nrepl; i++) {
+		snprintf(rs->path, sizeof(rs->path), "%s", rs->repl[i].path);
+		if (rs->repl[i].tmp[0] != '\0' && rs->rootfd != -1 &&
+		    (dirfd = parent_fd(rs, 0, 0, &leaf)) >= 0)
+			unlinkat(dirfd, rs->repl[i].tmp, 0);
+		free(rs->repl[i].path);
+	}
+	free(rs->repl);
+}
+
 /* ---- the member loop ---- */
 
 /* List one member (--dry-run) on stdout. */
@@ -1064,6 +1606,8 @@ list_one(const struct restorer *rs)
 		printf("%s -> %s\n", rs->path, e->link);
 	else if (e->type == TAR_HARD)
 		printf("%s link to %s\n", rs->path, e->link);
+	else if (rs->path[0] == '\0')
+		printf("./\n");
 	else
 		printf("%s%s\n", rs->path, e->type == TAR_DIR ? "/" : "");
 }
@@ -1076,11 +1620,10 @@ one_member(struct restorer *rs)
 
 	if (normalize(rs->e.path, rs->path, &why) != 0)
 		return refuse(rs, rs->e.path, why);
-	if (rs->path[0] == '\0') {
-		if (rs->e.type == TAR_DIR)
-			return 0;	/* "./": DIR itself */
+	if (rs->path[0] == '\0' && rs->e.type != TAR_DIR)
 		return refuse(rs, rs->e.path, "empty name");
-	}
+	if (rs->path[0] == '\0' && !rs->dryrun)	/* "./": DIR itself */
+		return rs->validate ? validate_root(rs) : extract_root(rs);
 	if (rs->e.type == TAR_HARD && normalize(rs->e.link, where, &why) != 0)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
 	if (strcmp(rs->path, INDEX_NAME) == 0 && rs->e.type == TAR_REG)
@@ -1092,8 +1635,8 @@ one_member(struct restorer *rs)
 	}
 	if (rs->validate) {
 		/* Remember the member, to find what DIR has beyond it. */
-		if (set_add(&rs->index, rs->path) != 0)
-			return fail(rs, BK_EXIT_FAIL);
+		if (set_add(rs, &rs->index, rs->path) != 0)
+			return -1;
 		return validate_one(rs);
 	}
 	return extract(rs);
@@ -1120,7 +1663,8 @@ run(struct restorer *rs)
 		if (one_member(rs) != 0)
 			return rs->ex;
 	if (rc < 0)
-		return fail(rs, BK_EXIT_NEGATIVE), rs->ex;
+		return fail(rs, tar_reader_empty(rs->r) ? BK_EXIT_FAIL :
+		    BK_EXIT_NEGATIVE), rs->ex;
 	/* What DIR holds beyond the stream (or its index) is a difference. */
 	if (rs->validate) {
 		rs->path[0] = '\0';
@@ -1135,11 +1679,16 @@ run(struct restorer *rs)
 			return fail(rs, BK_EXIT_NEGATIVE), rs->ex;
 		}
 		rs->path[0] = '\0';
-		if (prune_dir(rs, rs->rootfd, 0) != 0)
+		if (prune_dir(rs, rs->rootfd, 0) != 0 ||
+		    finish_replacements(rs) != 0)
 			return rs->ex;
 	}
 	if (!rs->dryrun && !rs->validate && fix_dirs(rs) != 0)
 		return rs->ex;
+	if (rs->nxskipped > 0)
+		warn0("%s: %" PRIu64 " extended attributes outside user.* not "
+		    "restored (--xattrs-all or --xattrs-include restores them)",
+		    rs->dir, rs->nxskipped);
 	if (rs->ndiff > 0)
 		return BK_EXIT_NEGATIVE;
 	return rs->incomplete ? BK_EXIT_INCOMPLETE : BK_EXIT_OK;
@@ -1194,6 +1743,7 @@ report(struct restorer *rs, struct bk_status *st, int verbose, int ex)
 		bk_status_int(st, "differences", (int64_t)rs->ndiff);
 	if (rs->delete)
 		bk_status_int(st, "deleted", (int64_t)rs->ndeleted);
+	bk_status_int(st, "xattrs_skipped", (int64_t)rs->nxskipped);
 }
 
 int
@@ -1212,10 +1762,13 @@ restore_files_main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'P' },
 		{ "no-progress", no_argument, NULL, 'Q' },
 		{ "json", optional_argument, NULL, 'J' },
+		{ "xattrs-all", no_argument, NULL, 'A' },
+		{ "xattrs-include", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *xpat[MAX_XPATTERNS];
 	struct restorer rs;
 	struct bk_status *st;
 	const char *json = NULL;
@@ -1225,6 +1778,10 @@ restore_files_main(int argc, char *argv[])
 
 	memset(&rs, 0, sizeof(rs));
 	rs.rootfd = rs.cachefd = -1;
+	/* "--files --help" too: --help wins wherever it stands. */
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return help();
 	while ((ch = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': rs.dir = optarg; break;
@@ -1239,17 +1796,31 @@ restore_files_main(int argc, char *argv[])
 		case 'P': progress = 1; break;
 		case 'Q': progress = 0; break;
 		case 'J': json = optarg ? optarg : ""; break;
+		case 'A': rs.xattrs_all = 1; break;
+		case 'I':
+			if (rs.nxpatterns == MAX_XPATTERNS) {
+				warn0("more than %d --xattrs-include patterns",
+				    MAX_XPATTERNS);
+				usage();
+			}
+			xpat[rs.nxpatterns++] = optarg;
+			break;
 		case 'V': bk_print_version(); return 0;
-		case 'h':
+		case 'h': return help();
 		default: usage();
 		}
 	}
+	rs.xpatterns = xpat;
 	if (optind != argc) {
 		warn0("unexpected argument: %s", argv[optind]);
 		usage();
 	}
 	if (rs.dir == NULL || *rs.dir == '\0')
 		usage();
+	if (rs.xattrs_all && rs.nxpatterns > 0) {
+		warn0("--xattrs-all and --xattrs-include exclude each other");
+		usage();
+	}
 	if (rs.dryrun && rs.validate) {
 		warn0("--dry-run and --validate exclude each other");
 		usage();
@@ -1281,14 +1852,14 @@ restore_files_main(int argc, char *argv[])
 out:
 	tar_reader_free(rs.r);
 	bk_zreader_free(rs.z);
+	drop_replacements(&rs);
 	if (rs.cachefd != -1)
 		close(rs.cachefd);
 	if (rs.rootfd != -1)
 		close(rs.rootfd);
-	for (i = 0; i < rs.ndirs; i++)
-		free(rs.dirs[i].path);
-	free(rs.dirs);
+	dirs_free(&rs.dirs);
 	set_free(&rs.made);
+	set_free(&rs.skipped);
 	set_free(&rs.index);
 	free(rs.buf);
 	free(rs.buf2);

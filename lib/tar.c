@@ -419,11 +419,13 @@ struct tar_reader {
 	unsigned char *buf;
 	size_t pos, fill;
 	int eof;
+	int empty;		/* the stream held no byte at all */
 	uint64_t offset;	/* archive bytes consumed */
 	uint64_t member;	/* offset of the current member's first header */
 	uint64_t remaining;	/* data bytes left in the current member */
 	uint64_t padding;	/* zeros after them */
-	char *path, *link;	/* from 'L'/'K' or pax, for the next header */
+	char *path, *link;	/* from pax, for the next header */
+	char *gpath, *glink;	/* from GNU 'L'/'K' (pax wins over them) */
 	char *uname, *gname;
 	char *pax;		/* the pax records, kept for xattr values */
 	char hname[257], hlink[101], huname[33], hgname[33];
@@ -452,9 +454,11 @@ clear_pending(struct tar_reader *r)
 {
 	free(r->path);
 	free(r->link);
+	free(r->gpath);
+	free(r->glink);
 	free(r->uname);
 	free(r->gname);
-	r->path = r->link = r->uname = r->gname = NULL;
+	r->path = r->link = r->gpath = r->glink = r->uname = r->gname = NULL;
 }
 
 void
@@ -472,6 +476,12 @@ uint64_t
 tar_member_offset(const struct tar_reader *r)
 {
 	return r->member;
+}
+
+int
+tar_reader_empty(const struct tar_reader *r)
+{
+	return r->empty;
 }
 
 void
@@ -715,6 +725,17 @@ pax_record(struct tar_reader *r, struct paxvals *pv, struct tar_entry *e,
 			pv->has_mtime = 1;
 		}
 	} else if (strncmp(key, "SCHILY.xattr.", 13) == 0) {
+		size_t i;
+
+		/* A repeated record replaces the earlier one (GNU tar). */
+		for (i = 0; i < e->nxattrs; i++)
+			if (strcmp(e->xattrs[i].name, key + 13) == 0)
+				break;
+		if (i < e->nxattrs) {
+			e->xattrs[i].value = (const unsigned char *)val;
+			e->xattrs[i].len = vlen;
+			return 0;
+		}
 		if (e->nxattrs == TAR_XATTR_MAX) {
 			rwarn(r, "too many extended attributes");
 			return -1;
@@ -841,21 +862,28 @@ extended(struct tar_reader *r, char flag, uint64_t size, struct paxvals *pv,
 	    TAR_PATH_MAX + 1)) == NULL)
 		return -1;
 	if (flag == 'x') {
-		if (r->pax != NULL) {
-			rwarn(r, "two pax headers for one member; refused");
-			goto done;
-		}
+		/* A second pax header replaces the first whole, as in GNU tar. */
+		free(r->pax);
+		free(r->path);
+		free(r->link);
+		free(r->uname);
+		free(r->gname);
+		r->path = r->link = r->uname = r->gname = NULL;
+		memset(pv, 0, sizeof(*pv));
+		e->nxattrs = 0;
 		r->pax = p;
 		return parse_pax(r, p, (size_t)size, pv, e, 0);
 	}
 	if (flag == 'g')
 		rc = parse_pax(r, p, (size_t)size, pv, e, 1);
-	/* pax wins over GNU: set only what is not set yet. */
+	/*
+	 * Of several 'L' (or 'K') records the last wins, as in GNU tar and
+	 * bsdtar; a pax path (linkpath) wins over them whatever the order.
+	 */
 	else if (flag == 'L')
-		rc = r->path ? 0 : replace_str(&r->path, p, strlen(p));
+		rc = replace_str(&r->gpath, p, strlen(p));
 	else
-		rc = r->link ? 0 : replace_str(&r->link, p, strlen(p));
-done:
+		rc = replace_str(&r->glink, p, strlen(p));
 	free(p);
 	return rc;
 }
@@ -925,8 +953,8 @@ fill_entry(struct tar_reader *r, const unsigned char *b, struct paxvals *pv,
 	field_str(r->hlink, h->linkname, sizeof(h->linkname));
 	field_str(r->huname, h->uname, sizeof(h->uname));
 	field_str(r->hgname, h->gname, sizeof(h->gname));
-	e->path = r->path ? r->path : r->hname;
-	e->link = r->link ? r->link : r->hlink;
+	e->path = r->path ? r->path : r->gpath ? r->gpath : r->hname;
+	e->link = r->link ? r->link : r->glink ? r->glink : r->hlink;
 	e->uname = r->uname ? r->uname : r->huname;
 	e->gname = r->gname ? r->gname : r->hgname;
 	snprintf(r->cur, sizeof(r->cur), "%s", e->path);
@@ -990,12 +1018,17 @@ tar_next(struct tar_reader *r, struct tar_entry *e)
 	r->cur[0] = '\0';
 	for (;;) {
 		if ((rc = rget(r, b, TAR_BLOCK)) != 1) {
-			if (rc == 0)
+			if (rc == 0 && r->offset == 0) {
+				r->empty = 1;
+				warn0("%s: empty input: an earlier stage of the "
+				    "pipeline probably failed", r->name);
+			} else if (rc == 0)
 				rtrunc(r, "before the end-of-archive blocks");
 			return -1;
 		}
 		if (is_zero_block(b)) {
-			if (r->path != NULL || pv.has_size) {
+			if (r->path != NULL || r->gpath != NULL ||
+			    pv.has_size) {
 				rwarn(r, "extended header without a member");
 				return -1;
 			}

@@ -89,6 +89,9 @@ struct tar_reader;
 struct tar_reader *tar_reader_new(tar_in_fn *in, void *ctx, const char *name);
 /*
  * Skip what is left of the current member and parse the next one into e.
+ * Of repeated GNU 'L'/'K' records or repeated pax records the last wins,
+ * and a second pax header replaces the first (as GNU tar reads them); a
+ * pax path or linkpath wins over 'L'/'K'.
  * Returns 1, 0 at the end of the archive (after reading the stream to its
  * end, so a compressed stream's trailer is checked), or -1 on a corrupt or
  * truncated stream (reported with member name and byte offset).
@@ -98,6 +101,12 @@ int tar_next(struct tar_reader *r, struct tar_entry *e);
 ssize_t tar_read(struct tar_reader *r, void *buf, size_t len);
 /* Archive byte offset of the current member's first header. */
 uint64_t tar_member_offset(const struct tar_reader *r);
+/*
+ * 1 if tar_next() failed because the stream held no byte at all (reported
+ * as "empty input": an earlier stage of a pipeline failed, no archive is
+ * corrupt).
+ */
+int tar_reader_empty(const struct tar_reader *r);
 /* NULL is a no-op. */
 void tar_reader_free(struct tar_reader *r);
 

@@ -114,7 +114,8 @@ tar --zstd -tf c.tar.zstd >/dev/null || fail "GNU tar cannot read -z zstd"
 tar -tf a.tar | sed 's,/$,,' | LC_ALL=C sort >l.gnu
 bsdtar -tf a.tar | sed 's,/$,,' | LC_ALL=C sort >l.bsd
 diff l.gnu l.bsd >/dev/null || fail "listings differ: $(diff l.gnu l.bsd | head)"
-(cd src && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort) >l.src
+# DIR itself is the member "./" (as with GNU tar's -C src .).
+(cd src && find . -printf '%P\n' | sed 's,^$,.,' | LC_ALL=C sort) >l.src
 diff l.src l.gnu >/dev/null || fail "listing differs from the tree: $(diff l.src l.gnu | head)"
 mkdir gnu bsd
 tar -C gnu -xpf a.tar || fail "GNU tar -x"

@@ -30,7 +30,7 @@ chmod 600 src/f4	# ctime changes, mtime does not
 
 bk-dump --files src --since "$since" >inc.tar 2>err || fail "bk-dump --since: $(cat err)"
 tar -tf inc.tar | sed 's,/$,,' | LC_ALL=C sort >members
-printf '%s\n' .bk-index d d/e d/e/new f2 f4 link | LC_ALL=C sort >expected
+printf '%s\n' . .bk-index d d/e d/e/new f2 f4 link | LC_ALL=C sort >expected
 diff expected members >/dev/null || fail "incremental members: $(diff expected members)"
 # The index lists every current path, NUL-terminated.
 tar -xOf inc.tar .bk-index | tr '\0' '\n' | LC_ALL=C sort >index

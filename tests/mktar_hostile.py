@@ -5,11 +5,55 @@ Each archive tries to write outside the extraction directory (into
 SENTINEL, an absolute path next to it), or to crash or mislead the reader
 with lengths and checksums it should not trust.  bk-restore must refuse
 every one of them, and SENTINEL must stay empty.
+
+mktar_hostile.py --long-names N - write to standard output a valid tar of
+N members whose names are about 4 KB long (every tenth a directory, the
+rest empty files, all in one deep directory): a few hundred KB once
+compressed, made to grow a reader's memory with the bytes of the names.
 """
 import io
 import os
 import sys
 import tarfile
+
+
+def long_names(n):
+    """The --long-names stream, written block by block (fast)."""
+    w = sys.stdout.buffer
+    deep = "/".join(c * 250 for c in "abcdefghijklmno")     # 3764 bytes
+
+    def header(name, typeflag, size=0):
+        h = bytearray(512)
+        h[0:len(name)] = name
+        h[100:108] = b"0000755\0" if typeflag == b"5" else b"0000644\0"
+        h[108:116] = b"0000000\0"
+        h[116:124] = b"0000000\0"
+        h[124:136] = b"%011o\0" % size
+        h[136:148] = b"14524754000\0"
+        h[156:157] = typeflag
+        h[257:265] = b"ustar\x0000"
+        h[148:156] = b"        "
+        h[148:156] = b"%06o\0 " % sum(h)
+        return bytes(h)
+
+    w.write(header(deep.encode()[:99], b"5"))   # a harmless first member
+    for i in range(n):
+        isdir = i % 10 == 0
+        leaf = ("d%08d-" if isdir else "f%08d-") % i
+        path = (deep + "/" + leaf + "p" * (240 - len(leaf))).encode()
+        rec = b" path=" + path + b"\n"
+        size = len(rec) + 4
+        rec = b"%d" % size + rec
+        assert len(rec) == size
+        w.write(header(b"PaxHeaders/x", b"x", len(rec)))
+        w.write(rec + b"\0" * (-len(rec) % 512))
+        w.write(header(b"x", b"5" if isdir else b"0"))
+    w.write(b"\0" * 1024)
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--long-names":
+    long_names(int(sys.argv[2]))
+    sys.exit(0)
 
 out, sentinel = sys.argv[1], sys.argv[2]
 

@@ -280,6 +280,95 @@ test_forged(void)
 	CHECK(read_all(a, 4096) == -1);			/* bad number */
 }
 
+/* One extended-header member (flag 'L', 'K' or 'x') holding text. */
+static size_t
+meta(unsigned char *a, char flag, const char *text)
+{
+	char size[24];
+	size_t len = strlen(text) + (flag == 'x' ? 0 : 1);
+
+	snprintf(size, sizeof(size), "%011zo", len);
+	header(a, flag == 'x' ? "PaxHeaders/x" : "././@LongLink", flag, size);
+	memset(a + 512, 0, 512);
+	memcpy(a + 512, text, strlen(text));
+	return 1024;
+}
+
+/* The first member of the len bytes at a: path, link, first xattr value. */
+static int
+first_member(unsigned char *a, size_t len, char *path, char *link,
+    char *xval, size_t *nx)
+{
+	struct mem m = { a, len, len, 0 };
+	struct tar_reader *r = tar_reader_new(mem_in, &m, "t");
+	struct tar_entry e;
+	int rc = tar_next(r, &e);
+
+	if (rc == 1) {
+		snprintf(path, 64, "%s", e.path);
+		snprintf(link, 64, "%s", e.link);
+		*nx = e.nxattrs;
+		if (e.nxattrs > 0)
+			snprintf(xval, 64, "%.*s", (int)e.xattrs[0].len,
+			    (const char *)e.xattrs[0].value);
+	}
+	tar_reader_free(r);
+	return rc;
+}
+
+/* Which name wins, as GNU tar reads it; empty input is told apart. */
+static void
+test_precedence(void)
+{
+	unsigned char a[8192];
+	char path[64], link[64], xval[64];
+	size_t o, nx;
+	struct mem m = { a, 0, 0, 0 };
+	struct tar_reader *r;
+	struct tar_entry e;
+
+	memset(a, 0, sizeof(a));
+	o = meta(a, 'L', "first");
+	o += meta(a + o, 'L', "second");
+	o += meta(a + o, 'K', "t1");
+	o += meta(a + o, 'K', "t2");
+	header(a + o, "hdr", '2', "00000000000");
+	CHECK(first_member(a, sizeof(a), path, link, NULL, &nx) == 1);
+	CHECK(strcmp(path, "second") == 0);		/* last L */
+	CHECK(strcmp(link, "t2") == 0);			/* last K */
+
+	memset(a, 0, sizeof(a));
+	o = meta(a, 'x', "11 path=px\n");
+	o += meta(a + o, 'L', "gnu");
+	header(a + o, "hdr", '0', "00000000000");
+	CHECK(first_member(a, sizeof(a), path, link, NULL, &nx) == 1);
+	CHECK(strcmp(path, "px") == 0);			/* pax over a later L */
+
+	memset(a, 0, sizeof(a));
+	o = meta(a, 'L', "gnu");
+	o += meta(a + o, 'x', "11 path=p1\n11 path=p2\n"
+	    "25 SCHILY.xattr.user.a=1\n25 SCHILY.xattr.user.a=2\n");
+	header(a + o, "hdr", '0', "00000000000");
+	CHECK(first_member(a, sizeof(a), path, link, xval, &nx) == 1);
+	CHECK(strcmp(path, "p2") == 0);			/* last pax path */
+	CHECK(nx == 1 && strcmp(xval, "2") == 0);	/* last xattr record */
+
+	memset(a, 0, sizeof(a));			/* two pax headers */
+	o = meta(a, 'x', "11 path=p1\n25 SCHILY.xattr.user.a=1\n");
+	o += meta(a + o, 'x', "11 path=p2\n");
+	header(a + o, "hdr", '0', "00000000000");
+	CHECK(first_member(a, sizeof(a), path, link, xval, &nx) == 1);
+	CHECK(strcmp(path, "p2") == 0 && nx == 0);	/* the second, whole */
+
+	r = tar_reader_new(mem_in, &m, "t");		/* no byte at all */
+	CHECK(tar_next(r, &e) == -1 && tar_reader_empty(r));
+	tar_reader_free(r);
+	m.len = 300;					/* cut, not empty */
+	r = tar_reader_new(mem_in, &m, "t");
+	CHECK(tar_next(r, &e) == -1 && !tar_reader_empty(r));
+	tar_reader_free(r);
+}
+
 int
 main(void)
 {
@@ -287,5 +376,6 @@ main(void)
 	test_big_size();
 	test_numbers();
 	test_forged();
+	test_precedence();
 	return unit_exit();
 }
