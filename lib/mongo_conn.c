@@ -13,6 +13,8 @@
 #include "mongo.h"
 
 #define PWFILE_MAX 4096
+/* The driver's default of 30 s leaves an operator staring at nothing. */
+#define SERVER_SELECTION_MS 5000
 
 char *
 mongo_redact_uri(const char *uri)
@@ -103,6 +105,14 @@ set_readpref(mongoc_uri_t *u, const char *mode)
 	return 0;
 }
 
+void
+mongo_uri_defaults(mongoc_uri_t *u)
+{
+	if (!mongoc_uri_has_option(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(u,
+		    MONGOC_URI_SERVERSELECTIONTIMEOUTMS, SERVER_SELECTION_MS);
+}
+
 /* Ping and ask the version; 0 or -1 (reported, *temp if unreachable). */
 static int
 ping(mongoc_client_pool_t *pool, const char *shown, int *temp,
@@ -142,7 +152,7 @@ done:
 
 mongoc_client_pool_t *
 mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
-    const char *appname, int *temp, char **server_version)
+    const char *appname, int *temp, char **server_version, char **dbname)
 {
 	mongoc_client_pool_t *pool = NULL;
 	mongoc_uri_t *u = NULL;
@@ -151,6 +161,8 @@ mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
 
 	*temp = 0;
 	*server_version = NULL;
+	if (dbname != NULL)
+		*dbname = NULL;
 	mongoc_log_set_handler(log_handler, NULL);
 	if (uri == NULL && (uri = getenv("MONGODB_URI")) == NULL) {
 		warn0("no MongoDB to talk to: give --uri or set MONGODB_URI");
@@ -165,6 +177,13 @@ mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
 	if ((pwfile != NULL && set_password(u, pwfile) != 0) ||
 	    (readpref != NULL && set_readpref(u, readpref) != 0))
 		goto err;
+	mongo_uri_defaults(u);
+	if (dbname != NULL && mongoc_uri_get_database(u) != NULL &&
+	    *mongoc_uri_get_database(u) != '\0' &&
+	    (*dbname = strdup(mongoc_uri_get_database(u))) == NULL) {
+		warnp("malloc");
+		goto err;
+	}
 	if ((pool = mongoc_client_pool_new(u)) == NULL) {
 		warn0("%s: cannot create a client", shown);
 		goto err;
@@ -180,5 +199,9 @@ err:
 	mongoc_client_pool_destroy(pool);
 	mongoc_uri_destroy(u);
 	free(shown);
+	if (dbname != NULL) {
+		free(*dbname);
+		*dbname = NULL;
+	}
 	return NULL;
 }
