@@ -129,10 +129,21 @@ int
 archive_put_prelude(const struct archive_out *o,
     const struct archive_header *h, const struct archive_ns *ns, size_t n)
 {
+	uint64_t meta = 0;
 	bson_t b;
 	size_t i;
 	int rc;
 
+	/* Never write what the reader would refuse as hostile. */
+	for (i = 0; i < n; i++)
+		meta += ns[i].metadata ? strlen(ns[i].metadata) : 0;
+	if (n > ARCHIVE_NS_MAX || meta > ARCHIVE_META_MAX) {
+		warn0("%zu namespaces with %llu bytes of metadata: more than "
+		    "an archive may hold (%d, %d MiB)", n,
+		    (unsigned long long)meta, ARCHIVE_NS_MAX,
+		    ARCHIVE_META_MAX >> 20);
+		return -1;
+	}
 	if (put_u32(o, ARCHIVE_MAGIC) != 0)
 		return -1;
 	bson_init(&b);

@@ -62,7 +62,9 @@ struct archive_out {
 /*
  * Write the magic, the header and one metadata document per namespace
  * (db, coll, metadata, type; size as int32 when it fits, as mongodump's
- * Go encoder does), then the terminator.  0 or -1 (reported).
+ * Go encoder does), then the terminator.  More than ARCHIVE_NS_MAX
+ * namespaces or ARCHIVE_META_MAX bytes of metadata, which the reader
+ * refuses, are refused here.  0 or -1 (reported).
  */
 int archive_put_prelude(const struct archive_out *o,
     const struct archive_header *h, const struct archive_ns *ns, size_t n);

@@ -580,19 +580,19 @@ dump_run(struct dump *d, struct bk_status *st)
 		warn0("--query: not valid Extended JSON: %s", err.message);
 		return BK_EXIT_USAGE;
 	}
-	if ((d->pool = mongo_pool_open(o->uri, o->pwfile, o->readpref,
-	    "bk-dump", &temp, &sv, &d->uridb)) == NULL)
-		return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
+	/* Which databases is settled before any connection. */
+	if (mongo_uri_db(o->uri, &d->uridb) != 0)
+		return BK_EXIT_FAIL;
 	if (o->coll != NULL && o->ndbs == 0 && d->uridb == NULL) {
 		warn0("--collection needs --db (or a database in the URI)");
-		ex = BK_EXIT_USAGE;
-		goto done;
+		return BK_EXIT_USAGE;
 	}
 	if (o->ndbs == 0 && d->uridb != NULL &&
-	    mongo_db_check(d->uridb, "the URI's database") != 0) {
-		ex = BK_EXIT_USAGE;
-		goto done;
-	}
+	    mongo_db_check(d->uridb, "the URI's database") != 0)
+		return BK_EXIT_USAGE;
+	if ((d->pool = mongo_pool_open(o->uri, o->pwfile, o->readpref,
+	    "bk-dump", &temp, &sv)) == NULL)
+		return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
 	mongoc_client_pool_max_size(d->pool, (uint32_t)o->jobs + 1);
 	if (list_namespaces(d) != 0)
 		goto done;

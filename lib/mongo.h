@@ -27,13 +27,18 @@ char *mongo_redact_uri(const char *uri);
  * "primaryPreferred", "secondaryPreferred", "nearest"; NULL keeps the
  * URI's) and appname, and the defaults of mongo_uri_defaults.  Checks
  * that a server answers a ping; *temp is set when the failure is worth
- * retrying (server unreachable).  If dbname is not NULL, *dbname is the
- * database the URI names (a new string) or NULL.  Diagnostics never show
- * the password.  NULL on error (reported).
+ * retrying (server unreachable).  Diagnostics never show the password.
+ * NULL on error (reported).
  */
 mongoc_client_pool_t *mongo_pool_open(const char *uri, const char *pwfile,
     const char *readpref, const char *appname, int *temp,
-    char **server_version, char **dbname);
+    char **server_version);
+/*
+ * The database uri (or $MONGODB_URI if uri is NULL) names, as a new
+ * string in *db, or NULL if it names none (or there is no URI).  0, or -1
+ * (reported) if the URI does not parse.
+ */
+int mongo_uri_db(const char *uri, char **db);
 /*
  * bk's defaults for what the URI leaves unset: serverSelectionTimeoutMS
  * 5000 (the driver's 30 s makes an unreachable server slow to report).
@@ -53,8 +58,11 @@ void mongo_uri_defaults(mongoc_uri_t *u);
 int mongo_ns_check(const char *db, const char *coll, const char *what);
 /* The same for a database name alone. */
 int mongo_db_check(const char *db, const char *what);
-/* 1 if coll is a system collection (system.*, any case), in any db. */
-int mongo_ns_system(const char *db, const char *coll);
+/*
+ * 1 if db.coll is never restored: a system collection (system.*, any
+ * case, in any database) or anything in local or config (any case).
+ */
+int mongo_ns_reserved(const char *db, const char *coll);
 /* 1 if db.coll holds users or roles (admin.system.users/roles, any case). */
 int mongo_ns_users(const char *db, const char *coll);
 /*
@@ -69,7 +77,8 @@ int mongo_nspat_check_list(const char *opt, const char *const *p, size_t n);
  * Check a --ns-from/--ns-to pair: both have a dot, to has no more '*'
  * than from, and the database part of to no more '*' than the database
  * part of from (so a target database never receives part of a
- * collection name).  0, or -1 (reported).
+ * collection name), and to names no reserved namespace (mongo_ns_reserved)
+ * nor a collection with a $ or a leading dot.  0, or -1 (reported).
  */
 int mongo_nspat_check_pair(const char *from, const char *to);
 /*

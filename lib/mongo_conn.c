@@ -105,6 +105,29 @@ set_readpref(mongoc_uri_t *u, const char *mode)
 	return 0;
 }
 
+int
+mongo_uri_db(const char *uri, char **db)
+{
+	mongoc_uri_t *u;
+	const char *d;
+	char *shown;
+
+	*db = NULL;
+	if (uri == NULL && (uri = getenv("MONGODB_URI")) == NULL)
+		return 0;
+	if ((u = mongoc_uri_new_with_error(uri, NULL)) == NULL) {
+		shown = mongo_redact_uri(uri);
+		warn0("%s: not a usable MongoDB URI", shown);
+		free(shown);
+		return -1;
+	}
+	d = mongoc_uri_get_database(u);
+	if (d != NULL && *d != '\0' && (*db = strdup(d)) == NULL)
+		warnp("malloc");
+	mongoc_uri_destroy(u);
+	return d != NULL && *d != '\0' && *db == NULL ? -1 : 0;
+}
+
 void
 mongo_uri_defaults(mongoc_uri_t *u)
 {
@@ -152,7 +175,7 @@ done:
 
 mongoc_client_pool_t *
 mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
-    const char *appname, int *temp, char **server_version, char **dbname)
+    const char *appname, int *temp, char **server_version)
 {
 	mongoc_client_pool_t *pool = NULL;
 	mongoc_uri_t *u = NULL;
@@ -161,8 +184,6 @@ mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
 
 	*temp = 0;
 	*server_version = NULL;
-	if (dbname != NULL)
-		*dbname = NULL;
 	mongoc_log_set_handler(log_handler, NULL);
 	if (uri == NULL && (uri = getenv("MONGODB_URI")) == NULL) {
 		warn0("no MongoDB to talk to: give --uri or set MONGODB_URI");
@@ -178,12 +199,6 @@ mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
 	    (readpref != NULL && set_readpref(u, readpref) != 0))
 		goto err;
 	mongo_uri_defaults(u);
-	if (dbname != NULL && mongoc_uri_get_database(u) != NULL &&
-	    *mongoc_uri_get_database(u) != '\0' &&
-	    (*dbname = strdup(mongoc_uri_get_database(u))) == NULL) {
-		warnp("malloc");
-		goto err;
-	}
 	if ((pool = mongoc_client_pool_new(u)) == NULL) {
 		warn0("%s: cannot create a client", shown);
 		goto err;
@@ -199,9 +214,5 @@ err:
 	mongoc_client_pool_destroy(pool);
 	mongoc_uri_destroy(u);
 	free(shown);
-	if (dbname != NULL) {
-		free(*dbname);
-		*dbname = NULL;
-	}
 	return NULL;
 }

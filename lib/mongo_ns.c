@@ -63,6 +63,8 @@ mongo_ns_check(const char *db, const char *coll, const char *what)
 		;
 	else if (cl == 0)
 		why = "empty collection name";
+	else if (coll[0] == '.')
+		why = "collection name starts with a dot";
 	else if (strchr(coll, '$') != NULL)
 		why = "collection name holds a $";
 	else if (strlen(db) + 1 + cl > MONGO_NS_MAX)
@@ -75,9 +77,11 @@ mongo_ns_check(const char *db, const char *coll, const char *what)
 }
 
 int
-mongo_ns_system(const char *db, const char *coll)
+mongo_ns_reserved(const char *db, const char *coll)
 {
-	(void)db;
+	/* Per-server state (the oplog is local.oplog.rs), never data. */
+	if (strcasecmp(db, "local") == 0 || strcasecmp(db, "config") == 0)
+		return 1;
 	/* Any database: system.users and system.roles of old servers too. */
 	return strncasecmp(coll, "system.", 7) == 0;
 }
@@ -193,6 +197,14 @@ mongo_nspat_check_list(const char *opt, const char *const *p, size_t n)
 	return 0;
 }
 
+/* 1 if [p, e) is w, ignoring case. */
+static int
+is_word(const char *p, const char *e, const char *w)
+{
+	return (size_t)(e - p) == strlen(w) &&
+	    strncasecmp(p, w, strlen(w)) == 0;
+}
+
 int
 mongo_nspat_check_pair(const char *from, const char *to)
 {
@@ -211,6 +223,14 @@ mongo_nspat_check_pair(const char *from, const char *to)
 	else if (stars(to, td) > stars(from, fd))
 		why = "a '*' of the database part of --ns-to would receive "
 		    "part of a collection name";
+	else if (strchr(td + 1, '$') != NULL)
+		why = "the collection part of --ns-to holds a $";
+	else if (td[1] == '.')
+		why = "the collection part of --ns-to starts with a dot";
+	else if (strncasecmp(td + 1, "system.", 7) == 0 ||
+	    is_word(to, td, "local") || is_word(to, td, "config"))
+		why = "the target is a system collection or in the local or "
+		    "config database";
 	if (why == NULL)
 		return 0;
 	warn0("--ns-from %s --ns-to %s: %s", from, to, why);

@@ -208,9 +208,9 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 		    "(see bk-restore(1))", ns->src);
 		goto skip;
 	}
-	if (mongo_ns_system(a->db, a->coll)) {
-		warn0("%s: skipped: system collections are not restored",
-		    ns->src);
+	if (mongo_ns_reserved(a->db, a->coll)) {
+		warn0("%s: skipped: system collections and the local and "
+		    "config databases are not restored", ns->src);
 		goto skip;
 	}
 	if (!selected(o, a->db, a->coll))
@@ -222,9 +222,10 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 		return -1;
 	if (mongo_ns_check(ns->tdb, ns->tcoll, ns->src) != 0)
 		return -2;
-	if (mongo_ns_system(ns->tdb, ns->tcoll)) {
-		warn0("%s: refused: the target %s.%s is a system collection",
-		    ns->src, ns->tdb, ns->tcoll);
+	if (mongo_ns_reserved(ns->tdb, ns->tcoll)) {
+		warn0("%s: refused: the target %s.%s is a system collection "
+		    "or in the local or config database", ns->src, ns->tdb,
+		    ns->tcoll);
 		return -2;
 	}
 	ns->selected = 1;
@@ -730,7 +731,7 @@ restore_run(struct rs *r, struct bk_status *st)
 	    bk_comp_name(bk_zreader_method(r->zr)));
 	if (!o->dry) {
 		if ((r->pool = mongo_pool_open(o->uri, o->pwfile, "primary",
-		    "bk-restore", &temp, &sv, NULL)) == NULL)
+		    "bk-restore", &temp, &sv)) == NULL)
 			return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
 		r->c = mongoc_client_pool_pop(r->pool);
 	}

@@ -68,10 +68,24 @@ refused longdb 'longer than 63 bytes'
 
 # The guard, after renaming too, however spelled.
 craft good "[$GOOD]"
-for to in 'admin.system.*' 'admin.System.users' 'local.system.*' 'shop.system.views'; do
-	refused good 'refused: the target .* is a system collection' \
-	    --ns-from 'shop.*' --ns-to "$to"
+for to in 'admin.system.*' 'admin.System.users' 'local.x' 'Config.*' 'shop.system.views'; do
+	expect_exit 2 bk-restore --dry-run --ns-from 'shop.*' --ns-to "$to" \
+	    <"$T/good.arch" >/dev/null 2>"$T/err"
+	expect_grep 'the target is a system collection' "$T/err"
 done
+# Targets that only the names in the archive make reserved: exit 1.
+craft tem '[{"db":"shop","collection":"tem.users","docs":[{"_id":1}]}]'
+refused tem 'refused: the target shop.system.users is a system collection' \
+    --ns-from 'shop.*' --ns-to 'shop.sys*'
+refused good 'refused: the target local.orders is a system collection or in the local' \
+    --ns-from 'shop*.*' --ns-to 'local*.*'
+# local and config in the archive are skipped, as system.* are.
+craft local '[{"db":"local","collection":"oplog.rs","docs":[{"_id":1}]},{"db":"shop","collection":"sys","docs":[{"_id":1}]}]'
+bk-restore --uri "$FERRETDB_URI" --ns-from 'shop.sys' --ns-to 'shop.system.x' \
+    <"$T/local.arch" >/dev/null 2>"$T/err" && fail "rename into system.x accepted"
+bk-restore --uri "$FERRETDB_URI" --ns-include 'local.*' <"$T/local.arch" \
+    >/dev/null 2>"$T/err" || fail "local.oplog.rs is skipped, not fatal"
+expect_grep 'local.oplog.rs: skipped' "$T/err"
 nothing shop
 craft sysusers '[{"db":"Admin","collection":"System.Users","docs":[{"_id":"admin.evil","user":"evil"}]}]'
 bk-restore --uri "$FERRETDB_URI" <"$T/sysusers.arch" 2>"$T/err" ||

@@ -351,6 +351,14 @@ test_reader_rejects(void)
 	free(c.p);
 }
 
+/* An archive_out that appends to the struct buf at ctx. */
+static int
+sink_put(void *ctx, const void *p, size_t n)
+{
+	put(ctx, p, n);
+	return 0;
+}
+
 /* A prelude of the namespaces db/colls[i], each closed empty. */
 static void
 prelude_of(struct buf *b, const char *db, const char *const *colls,
@@ -460,6 +468,21 @@ test_reader_hostile(void)
 	}
 	le32(&b, 0xffffffff);
 	CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+	/* The writer refuses to make such a prelude. */
+	{
+		struct archive_ns big5[5];
+		struct archive_header h = { 1, NULL, "", "" };
+		struct buf sk = { 0 };
+		struct archive_out o = { sink_put, &sk };
+
+		for (i = 0; i < 5; i++)
+			big5[i] = (struct archive_ns){ .db = "a", .coll = "c",
+			    .metadata = big, .type = "collection" };
+		CHECK(archive_put_prelude(&o, &h, big5, 5) == -1);
+		CHECK(sk.len == 0);
+		CHECK(archive_put_prelude(&o, &h, big5, 4) == 0);
+		free(sk.p);
+	}
 	free(big);
 	/* Many namespaces, closed in reverse order: every lookup right. */
 	b.len = 0;

@@ -267,10 +267,14 @@ test_ns_check(void)
 	CHECK(mongo_ns_users("admin", "system.users"));
 	CHECK(mongo_ns_users("ADMIN", "System.Roles"));
 	CHECK(!mongo_ns_users("shop", "users"));
-	CHECK(mongo_ns_system("admin", "system.users"));
-	CHECK(mongo_ns_system("local", "SYSTEM.replset"));
-	CHECK(mongo_ns_system("shop", "system.views"));
-	CHECK(!mongo_ns_system("shop", "systems"));
+	CHECK(mongo_ns_reserved("admin", "system.users"));
+	CHECK(mongo_ns_reserved("local", "SYSTEM.replset"));
+	CHECK(mongo_ns_reserved("shop", "system.views"));
+	CHECK(mongo_ns_reserved("local", "oplog.rs"));
+	CHECK(mongo_ns_reserved("Config", "transactions"));
+	CHECK(!mongo_ns_reserved("shop", "systems"));
+	CHECK(!mongo_ns_reserved("localx", "c"));
+	CHECK(mongo_ns_check("a", ".c", "t") == -1);
 }
 
 static void
@@ -293,6 +297,14 @@ test_nspat(void)
 	CHECK(mongo_nspat_check_pair("a.*", "b.") == -1);
 	CHECK(mongo_nspat_check_pair("a.*", ".x") == -1);
 	CHECK(mongo_nspat_check_pair("a.*", "a$.x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b.x$*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b..x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b.System.*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "LOCAL.*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "config.x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "configs.x") == 0);
+	/* The target's database from a capture: checked at run time. */
+	CHECK(mongo_nspat_check_pair("*.*", "*.x") == 0);
 }
 
 /* meta is refused by mongo_meta_check. */
@@ -367,6 +379,20 @@ test_uri_defaults(void)
 }
 
 static void
+test_uri_db(void)
+{
+	char *db;
+
+	CHECK(mongo_uri_db("mongodb://u:p@h:1/shop?authSource=admin", &db) ==
+	    0 && db != NULL && strcmp(db, "shop") == 0);
+	free(db);
+	CHECK(mongo_uri_db("mongodb://h/?authSource=admin", &db) == 0 &&
+	    db == NULL);
+	CHECK(mongo_uri_db("mongodb://h", &db) == 0 && db == NULL);
+	CHECK(mongo_uri_db("not a uri", &db) == -1 && db == NULL);
+}
+
+static void
 test_redact(void)
 {
 	static const char *cases[][2] = {
@@ -402,6 +428,7 @@ main(void)
 	test_nspat();
 	test_meta_check();
 	test_uri_defaults();
+	test_uri_db();
 	test_redact();
 	return unit_exit();
 }
