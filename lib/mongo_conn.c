@@ -111,6 +111,7 @@ mongo_uri_db(const char *uri, char **db)
 	mongoc_uri_t *u;
 	const char *d;
 	char *shown;
+	int rc = 0;
 
 	*db = NULL;
 	if (uri == NULL && (uri = getenv("MONGODB_URI")) == NULL)
@@ -122,10 +123,12 @@ mongo_uri_db(const char *uri, char **db)
 		return -1;
 	}
 	d = mongoc_uri_get_database(u);
-	if (d != NULL && *d != '\0' && (*db = strdup(d)) == NULL)
+	if (d != NULL && *d != '\0' && (*db = strdup(d)) == NULL) {
 		warnp("malloc");
+		rc = -1;
+	}
 	mongoc_uri_destroy(u);
-	return d != NULL && *d != '\0' && *db == NULL ? -1 : 0;
+	return rc;
 }
 
 void
