@@ -27,6 +27,19 @@ struct cap {
 	size_t len;
 };
 
+/*
+ * Where a match stands: the states (position in the pattern, position in
+ * the name) already known to fail, so that many stars against a long name
+ * cost (pattern x name) states, not an exponential number.
+ */
+struct mstate {
+	const char *p0, *s0;
+	size_t slen;
+	unsigned char *failed;	/* (plen + 1) * (slen + 1), or NULL */
+};
+
+#define PATTERN_MAX 512
+
 /* Why db is not a database name, or NULL. */
 static const char *
 db_invalid(const char *db)
@@ -96,19 +109,25 @@ mongo_ns_users(const char *db, const char *coll)
 
 /*
  * Match the pattern [p, pe) against s; on success record what each '*'
- * matched in cap[ncap...].  Backtracking, but names are short and
- * patterns have a few stars.
+ * matched in cap[ncap...], each '*' taking the longest run that lets the
+ * rest match.  A state found failing is remembered in m.
  */
 static int
-match(const char *p, const char *pe, const char *s, size_t ncap,
-    struct cap *cap)
+match_from(struct mstate *m, const char *p, const char *pe, const char *s,
+    size_t ncap, struct cap *cap)
 {
 	const char *t;
+	size_t k;
 
 	for (; p < pe; p++, s++) {
 		if (*p == '*') {
+			k = (size_t)(p - m->p0) * (m->slen + 1) +
+			    (size_t)(s - m->s0);
+			if (m->failed != NULL && m->failed[k])
+				return 0;
 			for (t = s + strlen(s); t >= s; t--) {
-				if (match(p + 1, pe, t, ncap + 1, cap)) {
+				if (match_from(m, p + 1, pe, t, ncap + 1,
+				    cap)) {
 					if (ncap < CAPS_MAX) {
 						cap[ncap].s = s;
 						cap[ncap].len = (size_t)(t - s);
@@ -116,12 +135,35 @@ match(const char *p, const char *pe, const char *s, size_t ncap,
 					return 1;
 				}
 			}
+			if (m->failed != NULL)
+				m->failed[k] = 1;
 			return 0;
 		}
 		if (*s != *p)
 			return 0;
 	}
 	return *s == '\0';
+}
+
+static int
+match(const char *p, const char *pe, const char *s, size_t ncap,
+    struct cap *cap)
+{
+	unsigned char small[4096];
+	struct mstate m = { p, s, strlen(s), NULL };
+	size_t n = ((size_t)(pe - p) + 1) * (m.slen + 1);
+	int rc;
+
+	/* Without memory the answer is the same, only slower. */
+	if (n <= sizeof(small)) {
+		memset(small, 0, n);
+		m.failed = small;
+	} else
+		m.failed = calloc(n, 1);
+	rc = match_from(&m, p, pe, s, ncap, cap);
+	if (m.failed != small)
+		free(m.failed);
+	return rc;
 }
 
 static size_t
@@ -180,6 +222,8 @@ mongo_nspat_check(const char *opt, const char *p)
 		why = "the collection part (after the first dot) is empty";
 	else if (stars(p, p + strlen(p)) > CAPS_MAX)
 		why = "more than 16 '*'";
+	else if (strlen(p) > PATTERN_MAX)
+		why = "longer than 512 bytes";
 	if (why == NULL)
 		return 0;
 	warn0("%s %s: %s", opt, p, why);

@@ -233,6 +233,20 @@ test_ns(void)
 	CHECK(strcmp(db, "other") == 0 && strcmp(coll, "c") == 0);
 	free(db);
 	free(coll);
+	/*
+	 * Many stars against a long name: failing states are remembered,
+	 * so this ends (it would take ages by plain backtracking).
+	 */
+	{
+		char name[251];
+
+		memset(name, 'a', 250);
+		name[250] = '\0';
+		CHECK(!mongo_ns_match("d.*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+		    "d", name));
+		CHECK(mongo_ns_match("d.*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*",
+		    "d", name));
+	}
 	/* A dotted collection: its dots stay in the collection. */
 	CHECK(mongo_ns_rename(dfrom, dto, 1, "shop", "a.b", &db, &coll) == 0);
 	CHECK(strcmp(db, "shop_restored") == 0 && strcmp(coll, "a.b") == 0);
