@@ -30,7 +30,8 @@ struct cap {
 /*
  * Where a match stands: the states (position in the pattern, position in
  * the name) already known to fail, so that many stars against a long name
- * cost (pattern x name) states, not an exponential number.
+ * cost at most (pattern x name) states of (name) steps each, never an
+ * exponential number.
  */
 struct mstate {
 	const char *p0, *s0;
