@@ -16,6 +16,14 @@
 
 #define TERMINATOR 0xffffffffU
 
+/*
+ * Deeper nesting than any server stores (MongoDB: 100 levels, 180 with
+ * internal wrapping).  libbson's bson_validate recurses without a limit
+ * and a 16 MiB document nested a million levels deep overflows the
+ * stack, so depth is checked first, without recursion.
+ */
+#define DOC_DEPTH_MAX 200
+
 /* Reflected polynomial of CRC-64/ECMA-182 (XZ, Go's crc64.ECMA). */
 #define CRC64_POLY 0xc96c5795d7870f42ULL
 
@@ -121,10 +129,21 @@ int
 archive_put_prelude(const struct archive_out *o,
     const struct archive_header *h, const struct archive_ns *ns, size_t n)
 {
+	uint64_t meta = 0;
 	bson_t b;
 	size_t i;
 	int rc;
 
+	/* Never write what the reader would refuse as hostile. */
+	for (i = 0; i < n; i++)
+		meta += ns[i].metadata ? strlen(ns[i].metadata) : 0;
+	if (n > ARCHIVE_NS_MAX || meta > ARCHIVE_META_MAX) {
+		warn0("%zu namespaces with %llu bytes of metadata: more than "
+		    "an archive may hold (%d, %d MiB)", n,
+		    (unsigned long long)meta, ARCHIVE_NS_MAX,
+		    ARCHIVE_META_MAX >> 20);
+		return -1;
+	}
 	if (put_u32(o, ARCHIVE_MAGIC) != 0)
 		return -1;
 	bson_init(&b);
@@ -205,7 +224,10 @@ struct archive_reader {
 	size_t cap;
 	struct archive_header h;
 	struct archive_ns *ns;
-	size_t nns;
+	size_t nns, nalloc;
+	uint64_t metabytes;	/* metadata strings of the prelude so far */
+	size_t *htab;		/* namespace index + 1 by hash, 0 empty */
+	size_t hcap;		/* a power of two >= 2 * nns */
 	size_t cur;		/* namespace of the open segment */
 	int insegment;
 	int ended;
@@ -245,6 +267,7 @@ archive_reader_free(struct archive_reader *r)
 	for (i = 0; i < r->nns; i++)
 		ns_free(&r->ns[i]);
 	free(r->ns);
+	free(r->htab);
 	free(r->h.version);
 	free(r->h.server_version);
 	free(r->h.tool_version);
@@ -350,6 +373,57 @@ rd_doc(struct archive_reader *r, uint32_t len, uint64_t at, const char *what)
 	return 0;
 }
 
+/*
+ * Walk b without recursion: nesting at most DOC_DEPTH_MAX, every string,
+ * code and symbol value valid UTF-8 (a NUL inside is BSON and the server
+ * takes it).  Then libbson's own walk (lengths, types, UTF-8 keys), safe
+ * now that the depth is bounded.  NULL if valid, or why not.
+ */
+static const char *
+doc_invalid(const bson_t *b)
+{
+	/* A struct pads each iterator to libbson's alignment. */
+	struct { bson_iter_t it; } lv[DOC_DEPTH_MAX];
+	const char *v;
+	uint32_t len;
+	int d = 0;
+
+	if (!bson_iter_init(&lv[0].it, b))
+		return "corrupt BSON";
+	while (d >= 0) {
+		if (!bson_iter_next(&lv[d].it)) {
+			d--;
+			continue;
+		}
+		switch (bson_iter_type(&lv[d].it)) {
+		case BSON_TYPE_UTF8:
+			v = bson_iter_utf8(&lv[d].it, &len);
+			break;
+		case BSON_TYPE_CODE:
+			v = bson_iter_code(&lv[d].it, &len);
+			break;
+		case BSON_TYPE_SYMBOL:
+			v = bson_iter_symbol(&lv[d].it, &len);
+			break;
+		case BSON_TYPE_DOCUMENT:
+		case BSON_TYPE_ARRAY:
+			if (d + 1 >= DOC_DEPTH_MAX)
+				return "nested deeper than 200 levels";
+			if (bson_iter_recurse(&lv[d].it, &lv[d + 1].it))
+				d++;
+			continue;
+		default:
+			continue;
+		}
+		if (v != NULL && !bson_utf8_validate(v, len, true))
+			return "a string is not valid UTF-8";
+	}
+	if (!bson_validate(b, BSON_VALIDATE_UTF8 |
+	    BSON_VALIDATE_UTF8_ALLOW_NULL, NULL))
+		return "corrupt BSON";
+	return NULL;
+}
+
 /* Read a length word and the BSON document it starts; as rd_word. */
 static int
 rd_bson(struct archive_reader *r, bson_t *b, const char *what, int term_ok)
@@ -368,8 +442,7 @@ rd_bson(struct archive_reader *r, bson_t *b, const char *what, int term_ok)
 		return 0;
 	if (rd_doc(r, len, at, what) != 0)
 		return -1;
-	if (!bson_init_static(b, r->buf, len) ||
-	    !bson_validate(b, BSON_VALIDATE_NONE, NULL)) {
+	if (!bson_init_static(b, r->buf, len) || doc_invalid(b) != NULL) {
 		warn0("%s: %s at byte %llu is not valid BSON", r->name, what,
 		    (unsigned long long)at);
 		return -1;
@@ -377,11 +450,17 @@ rd_bson(struct archive_reader *r, bson_t *b, const char *what, int term_ok)
 	return 1;
 }
 
-/* A copy of the string field key of b (or "" if absent); NULL on error. */
+/*
+ * A copy of the string field key of b (or "" if absent); NULL on error.
+ * *bad is set if it is not a string or holds a NUL (which would make the
+ * C string name something else than the archive does).
+ */
 static char *
 dup_str(const bson_t *b, const char *key, int *bad)
 {
 	bson_iter_t it;
+	const char *v;
+	uint32_t len;
 	char *s;
 
 	if (!bson_iter_init_find(&it, b, key))
@@ -389,8 +468,12 @@ dup_str(const bson_t *b, const char *key, int *bad)
 	else if (!BSON_ITER_HOLDS_UTF8(&it)) {
 		*bad = 1;
 		s = strdup("");
-	} else
-		s = strdup(bson_iter_utf8(&it, NULL));
+	} else {
+		v = bson_iter_utf8(&it, &len);
+		if (strlen(v) != len)
+			*bad = 1;
+		s = strdup(v);
+	}
 	if (s == NULL)
 		warnp("malloc");
 	return s;
@@ -431,11 +514,16 @@ parse_nsmeta(struct archive_reader *r, const bson_t *b, uint64_t at)
 		    r->name, ARCHIVE_NS_MAX);
 		return -1;
 	}
-	if ((nn = reallocarray(r->ns, r->nns + 1, sizeof(*nn))) == NULL) {
-		warnp("malloc");
-		return -1;
+	if (r->nns == r->nalloc) {
+		/* Doubling: 100k namespaces cost no quadratic copying. */
+		if ((nn = reallocarray(r->ns, r->nalloc ? r->nalloc * 2 : 16,
+		    sizeof(*nn))) == NULL) {
+			warnp("malloc");
+			return -1;
+		}
+		r->ns = nn;
+		r->nalloc = r->nalloc ? r->nalloc * 2 : 16;
 	}
-	r->ns = nn;
 	ns = &r->ns[r->nns];
 	memset(ns, 0, sizeof(*ns));
 	r->nns++;
@@ -455,6 +543,64 @@ parse_nsmeta(struct archive_reader *r, const bson_t *b, uint64_t at)
 		    r->name, (unsigned long long)at);
 		return -1;
 	}
+	r->metabytes += strlen(ns->metadata);
+	if (r->metabytes > ARCHIVE_META_MAX) {
+		warn0("%s: namespace metadata at byte %llu: the prelude's "
+		    "metadata exceeds %d MiB (corrupt or hostile)", r->name,
+		    (unsigned long long)at, ARCHIVE_META_MAX >> 20);
+		return -1;
+	}
+	return 0;
+}
+
+/* FNV-1a of db, a NUL, coll. */
+static uint64_t
+ns_hash(const char *db, const char *coll)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *db != '\0'; db++)
+		h = (h ^ (unsigned char)*db) * 0x100000001b3ULL;
+	h *= 0x100000001b3ULL;
+	for (; *coll != '\0'; coll++)
+		h = (h ^ (unsigned char)*coll) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The slot of db.coll in the hash table: its entry, or the empty one. */
+static size_t
+ns_slot(const struct archive_reader *r, const char *db, const char *coll)
+{
+	size_t i = (size_t)ns_hash(db, coll) & (r->hcap - 1), e;
+
+	while ((e = r->htab[i]) != 0 && (strcmp(r->ns[e - 1].db, db) != 0 ||
+	    strcmp(r->ns[e - 1].coll, coll) != 0))
+		i = (i + 1) & (r->hcap - 1);
+	return i;
+}
+
+/* Index the prelude by name; a namespace listed twice is refused. */
+static int
+ns_index(struct archive_reader *r)
+{
+	size_t i, slot;
+
+	for (r->hcap = 16; r->hcap < 2 * r->nns; r->hcap *= 2)
+		;
+	if ((r->htab = calloc(r->hcap, sizeof(*r->htab))) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	for (i = 0; i < r->nns; i++) {
+		slot = ns_slot(r, r->ns[i].db, r->ns[i].coll);
+		if (r->htab[slot] != 0) {
+			warn0("%s: namespace %s.%s is listed twice in the "
+			    "prelude (corrupt)", r->name, r->ns[i].db,
+			    r->ns[i].coll);
+			return -1;
+		}
+		r->htab[slot] = i + 1;
+	}
 	return 0;
 }
 
@@ -468,10 +614,9 @@ archive_read_prelude(struct archive_reader *r)
 
 	if ((got = rd_word(r, &magic, "the magic number")) < 0)
 		return -1;
-	if (got == 0) {
-		warn0("%s: empty input, not a mongodump archive", r->name);
-		return -1;
-	}
+	/* Not a corrupt archive but no archive at all: the caller says. */
+	if (got == 0)
+		return -2;
 	if (magic != ARCHIVE_MAGIC) {
 		warn0("%s: magic 0x%08lx is not 0x%08x: not a mongodump "
 		    "archive", r->name, (unsigned long)magic, ARCHIVE_MAGIC);
@@ -490,19 +635,16 @@ archive_read_prelude(struct archive_reader *r)
 		if (parse_nsmeta(r, &b, at) != 0)
 			return -1;
 	}
-	return 0;
+	return ns_index(r);
 }
 
+/* The index of db.coll in the prelude, or r->nns.  Constant time. */
 static size_t
 ns_find(const struct archive_reader *r, const char *db, const char *coll)
 {
-	size_t i;
+	size_t e = r->htab[ns_slot(r, db, coll)];
 
-	for (i = 0; i < r->nns; i++)
-		if (strcmp(r->ns[i].db, db) == 0 &&
-		    strcmp(r->ns[i].coll, coll) == 0)
-			return i;
-	return r->nns;
+	return e != 0 ? e - 1 : r->nns;
 }
 
 /* After the stream ended cleanly: every namespace must have been closed. */
@@ -576,8 +718,7 @@ next_header(struct archive_reader *r, struct archive_event *ev)
 	}
 	if (rd_doc(r, len, at, "a namespace header") != 0)
 		return -1;
-	if (!bson_init_static(&b, r->buf, len) ||
-	    !bson_validate(&b, BSON_VALIDATE_NONE, NULL)) {
+	if (!bson_init_static(&b, r->buf, len) || doc_invalid(&b) != NULL) {
 		warn0("%s: namespace header at byte %llu is not valid BSON",
 		    r->name, (unsigned long long)at);
 		return -1;
@@ -643,7 +784,9 @@ next_doc(struct archive_reader *r, struct archive_event *ev)
 {
 	struct archive_ns *ns = &r->ns[r->cur];
 	uint64_t at = r->off;
+	const char *why;
 	char what[512];
+	bson_t b;
 	uint32_t len;
 	int got;
 
@@ -663,6 +806,15 @@ next_doc(struct archive_reader *r, struct archive_event *ev)
 	    ns->db, ns->coll);
 	if (rd_doc(r, len, at, what) != 0)
 		return -1;
+	if (!bson_init_static(&b, r->buf, len))
+		why = "corrupt BSON";
+	else
+		why = doc_invalid(&b);
+	if (why != NULL) {
+		warn0("%s: %s at byte %llu is not valid BSON: %s", r->name,
+		    what, (unsigned long long)at, why);
+		return -1;
+	}
 	ns->crc = crc64_xz(ns->crc, r->buf, len);
 	ns->ndocs++;
 	ns->nbytes += len;

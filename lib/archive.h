@@ -26,6 +26,8 @@
 #define ARCHIVE_DOC_MIN 5
 #define ARCHIVE_DOC_MAX (16 * 1024 * 1024)
 #define ARCHIVE_NS_MAX 100000
+/* The metadata strings of all namespaces of a prelude together. */
+#define ARCHIVE_META_MAX (64 * 1024 * 1024)
 
 /* CRC-64/XZ (Go's crc64.ECMA as used by mongodump): crc = 0 to start. */
 uint64_t crc64_xz(uint64_t crc, const void *buf, size_t len);
@@ -60,7 +62,9 @@ struct archive_out {
 /*
  * Write the magic, the header and one metadata document per namespace
  * (db, coll, metadata, type; size as int32 when it fits, as mongodump's
- * Go encoder does), then the terminator.  0 or -1 (reported).
+ * Go encoder does), then the terminator.  More than ARCHIVE_NS_MAX
+ * namespaces or ARCHIVE_META_MAX bytes of metadata, which the reader
+ * refuses, are refused here.  0 or -1 (reported).
  */
 int archive_put_prelude(const struct archive_out *o,
     const struct archive_header *h, const struct archive_ns *ns, size_t n);
@@ -92,8 +96,11 @@ struct archive_event {
 struct archive_reader *archive_reader_new(archive_readfn *fn, void *ctx,
     const char *name);
 /*
- * Read and check the magic, the header and the metadata documents.  0 or
- * -1 (reported with the byte offset).
+ * Read and check the magic, the header and the metadata documents (at
+ * most ARCHIVE_NS_MAX namespaces, each listed once, with at most
+ * ARCHIVE_META_MAX bytes of metadata together).  0, -1 (reported with the
+ * byte offset), or -2 if the stream is empty (not reported: the caller
+ * knows whether that means an earlier stage failed).
  */
 int archive_read_prelude(struct archive_reader *r);
 /* The header and the namespaces, valid after archive_read_prelude. */
@@ -105,8 +112,9 @@ struct archive_ns *archive_reader_ns(const struct archive_reader *r,
  * The next document or namespace end.  Returns 1 with *ev filled, 0 at a
  * clean end of stream (every namespace of the prelude closed), or -1 on a
  * malformed, truncated or corrupt stream (reported: namespace and byte
- * offset).  A namespace's CRC is checked before its ARCHIVE_NSEOF is
- * returned.
+ * offset).  Every document handed out is valid BSON (walked to the end,
+ * UTF-8 checked).  A namespace's CRC is checked before its ARCHIVE_NSEOF
+ * is returned; lookups of a namespace take constant time.
  */
 int archive_next(struct archive_reader *r, struct archive_event *ev);
 /* Bytes of the (uncompressed) stream consumed so far. */

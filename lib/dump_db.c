@@ -29,9 +29,10 @@
 #define PATTERNS_MAX 64
 
 struct dump_opts {
-	const char *uri, *pwfile, *db, *coll, *query, *readpref, *json;
-	const char *incl[PATTERNS_MAX], *excl[PATTERNS_MAX];
-	size_t nincl, nexcl;
+	const char *uri, *pwfile, *coll, *query, *readpref, *json;
+	const char *dbs[PATTERNS_MAX], *incl[PATTERNS_MAX],
+	    *excl[PATTERNS_MAX];
+	size_t ndbs, nincl, nexcl;
 	enum bk_comp comp;
 	int level, jobs, users, progress, verbose;
 };
@@ -47,7 +48,8 @@ struct dump {
 	mongoc_client_pool_t *pool;
 	bson_t query;
 	struct dump_ns *ns;
-	size_t nns, next;
+	size_t nns, nalloc, next;
+	char *uridb;		/* the database the URI names, or NULL */
 	pthread_mutex_t lock;	/* guards next, out, prog, failed */
 	struct bk_zwriter *zw;
 	struct archive_out out;
@@ -56,10 +58,10 @@ struct dump {
 };
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
-	    "usage: bk-dump [--uri URI] [--password-file FILE] [--db DB] "
+	fprintf(f,
+	    "usage: bk-dump [--uri URI] [--password-file FILE] [--db DB]... "
 	    "[--collection C]\n"
 	    "               [--ns-include PAT] [--ns-exclude PAT] "
 	    "[--query JSON]\n"
@@ -68,6 +70,42 @@ usage(void)
 	    "               [--include-users] [-v] [--progress] "
 	    "[--json[=FILE]]\n"
 	    "       bk-dump --files DIR ...   (see bk-dump(1))\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\nWrite a MongoDB backup (mongodump --archive format) on "
+	    "standard output.\n"
+	    "  --uri URI              connection string (default "
+	    "$MONGODB_URI); a database\n"
+	    "                         in it dumps only that database\n"
+	    "  --password-file FILE   read the password from FILE "
+	    "(mode 0600)\n"
+	    "  -d, --db DB            only database DB; repeat for several\n"
+	    "  -c, --collection C     only collection C (needs one database)\n"
+	    "  --ns-include PAT       only namespaces DB.COLL matching PAT "
+	    "('*' wildcard)\n"
+	    "  --ns-exclude PAT       leave out namespaces matching PAT\n"
+	    "  -q, --query JSON       only documents matching this filter\n"
+	    "  --read-preference MODE primary, primaryPreferred, secondary,\n"
+	    "                         secondaryPreferred (default) or "
+	    "nearest\n"
+	    "  -j, --jobs N           collections dumped at once, 1..16 "
+	    "(default 4)\n"
+	    "  -z, --compress M[:L]   none (default), gzip or zstd, with "
+	    "level L\n"
+	    "  --include-users        also dump admin.system.users and "
+	    "system.roles\n"
+	    "  -v, --verbose          one line per collection on stderr\n"
+	    "  --progress, --no-progress  show the rate on stderr\n"
+	    "  --json[=FILE]          a JSON status line on stderr "
+	    "(or FILE)\n"
+	    "  --help, --version      this text; the version\n"
+	    "The server must answer within 5 s unless the URI sets "
+	    "serverSelectionTimeoutMS.\n"
+	    "See bk-dump(1).\n");
 }
 
 static int
@@ -83,20 +121,16 @@ zwrite(void *ctx, const void *buf, size_t len)
 static int
 wanted(const struct dump_opts *o, const char *db, const char *coll)
 {
-	char *ns;
 	size_t i;
 	int ok;
 
 	if (o->coll != NULL && strcmp(coll, o->coll) != 0)
 		return 0;
-	if ((ns = archive_nsname(db, coll)) == NULL)
-		return 0;
 	ok = o->nincl == 0;
 	for (i = 0; i < o->nincl && !ok; i++)
-		ok = mongo_ns_match(o->incl[i], ns);
+		ok = mongo_ns_match(o->incl[i], db, coll);
 	for (i = 0; i < o->nexcl && ok; i++)
-		ok = !mongo_ns_match(o->excl[i], ns);
-	free(ns);
+		ok = !mongo_ns_match(o->excl[i], db, coll);
 	return ok;
 }
 
@@ -168,12 +202,19 @@ add_collection(struct dump *d, mongoc_client_t *c, const char *db,
 		    name);
 		return -1;
 	}
-	if (d->nns >= ARCHIVE_NS_MAX ||
-	    (nn = reallocarray(d->ns, d->nns + 1, sizeof(*nn))) == NULL) {
-		warnp("too many collections");
+	if (d->nns >= ARCHIVE_NS_MAX) {
+		warn0("more than %d collections", ARCHIVE_NS_MAX);
 		return -1;
 	}
-	d->ns = nn;
+	if (d->nns == d->nalloc) {
+		if ((nn = reallocarray(d->ns, d->nalloc ? d->nalloc * 2 : 16,
+		    sizeof(*nn))) == NULL) {
+			warnp("malloc");
+			return -1;
+		}
+		d->ns = nn;
+		d->nalloc = d->nalloc ? d->nalloc * 2 : 16;
+	}
 	ns = &d->ns[d->nns++];
 	memset(ns, 0, sizeof(*ns));
 	ns->view = strcmp(type, "view") == 0;
@@ -221,16 +262,28 @@ static int
 list_namespaces(struct dump *d)
 {
 	mongoc_client_t *c = mongoc_client_pool_pop(d->pool);
+	const struct dump_opts *o = d->o;
+	const char *const *dbs = o->dbs;
 	bson_error_t err;
 	char **names = NULL;
-	int rc = -1, i;
+	size_t n = o->ndbs, k;
+	int rc = 0, i, admin = 0;
 
-	if (d->o->db != NULL) {
-		rc = list_db(d, c, d->o->db);
-		if (rc == 0 && d->o->users && strcmp(d->o->db, "admin") != 0)
+	/* --db, else the URI's database, else every database. */
+	if (n == 0 && d->uridb != NULL) {
+		dbs = (const char *const *)&d->uridb;
+		n = 1;
+	}
+	if (n > 0) {
+		for (k = 0; rc == 0 && k < n; k++) {
+			admin |= strcmp(dbs[k], "admin") == 0;
+			rc = list_db(d, c, dbs[k]);
+		}
+		if (rc == 0 && o->users && !admin)
 			rc = list_db(d, c, "admin");
 		goto done;
 	}
+	rc = -1;
 	if ((names = mongoc_client_get_database_names_with_opts(c, NULL,
 	    &err)) == NULL) {
 		warn0("listDatabases: %s", err.message);
@@ -435,6 +488,7 @@ parse_opts(int argc, char *argv[], struct dump_opts *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	long n;
+	size_t i;
 	int ch;
 
 	o->readpref = "secondaryPreferred";
@@ -445,7 +499,20 @@ parse_opts(int argc, char *argv[], struct dump_opts *o)
 		switch (ch) {
 		case 'u': o->uri = optarg; break;
 		case 'W': o->pwfile = optarg; break;
-		case 'd': o->db = optarg; break;
+		case 'd':
+			if (o->ndbs >= PATTERNS_MAX) {
+				warn0("too many --db (at most %d)",
+				    PATTERNS_MAX);
+				return -1;
+			}
+			if (mongo_db_check(optarg, "--db") != 0)
+				return -1;
+			for (i = 0; i < o->ndbs; i++)
+				if (strcmp(o->dbs[i], optarg) == 0)
+					break;
+			if (i == o->ndbs)
+				o->dbs[o->ndbs++] = optarg;
+			break;
 		case 'c': o->coll = optarg; break;
 		case 'I':
 		case 'E':
@@ -478,7 +545,7 @@ parse_opts(int argc, char *argv[], struct dump_opts *o)
 		case 'Q': o->progress = 0; break;
 		case 'J': o->json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); return 1;
-		case 'h': usage(); return 1;
+		case 'h': help(); return 1;
 		default: return -1;
 		}
 	}
@@ -486,10 +553,13 @@ parse_opts(int argc, char *argv[], struct dump_opts *o)
 		warn0("unexpected argument: %s", argv[optind]);
 		return -1;
 	}
-	if (o->coll != NULL && o->db == NULL) {
-		warn0("--collection needs --db");
+	if (o->coll != NULL && o->ndbs > 1) {
+		warn0("--collection needs a single --db");
 		return -1;
 	}
+	if (mongo_nspat_check_list("--ns-include", o->incl, o->nincl) != 0 ||
+	    mongo_nspat_check_list("--ns-exclude", o->excl, o->nexcl) != 0)
+		return -1;
 	return 0;
 }
 
@@ -510,6 +580,16 @@ dump_run(struct dump *d, struct bk_status *st)
 		warn0("--query: not valid Extended JSON: %s", err.message);
 		return BK_EXIT_USAGE;
 	}
+	/* Which databases is settled before any connection. */
+	if (mongo_uri_db(o->uri, &d->uridb) != 0)
+		return BK_EXIT_FAIL;
+	if (o->coll != NULL && o->ndbs == 0 && d->uridb == NULL) {
+		warn0("--collection needs --db (or a database in the URI)");
+		return BK_EXIT_USAGE;
+	}
+	if (o->ndbs == 0 && d->uridb != NULL &&
+	    mongo_db_check(d->uridb, "the URI's database") != 0)
+		return BK_EXIT_USAGE;
 	if ((d->pool = mongo_pool_open(o->uri, o->pwfile, o->readpref,
 	    "bk-dump", &temp, &sv)) == NULL)
 		return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
@@ -568,7 +648,7 @@ dump_db_main(int argc, char *argv[])
 
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		if (rc < 0)
-			usage();
+			usage(stderr);
 		return rc < 0 ? BK_EXIT_USAGE : BK_EXIT_OK;
 	}
 	if (isatty(STDOUT_FILENO)) {
@@ -592,6 +672,7 @@ dump_db_main(int argc, char *argv[])
 		free(d.ns[i].a.type);
 	}
 	free(d.ns);
+	free(d.uridb);
 	bson_destroy(&d.query);
 	mongoc_client_pool_destroy(d.pool);
 	mongoc_cleanup();

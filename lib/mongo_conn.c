@@ -13,6 +13,8 @@
 #include "mongo.h"
 
 #define PWFILE_MAX 4096
+/* The driver's default of 30 s leaves an operator staring at nothing. */
+#define SERVER_SELECTION_MS 5000
 
 char *
 mongo_redact_uri(const char *uri)
@@ -103,6 +105,40 @@ set_readpref(mongoc_uri_t *u, const char *mode)
 	return 0;
 }
 
+int
+mongo_uri_db(const char *uri, char **db)
+{
+	mongoc_uri_t *u;
+	const char *d;
+	char *shown;
+	int rc = 0;
+
+	*db = NULL;
+	if (uri == NULL && (uri = getenv("MONGODB_URI")) == NULL)
+		return 0;
+	if ((u = mongoc_uri_new_with_error(uri, NULL)) == NULL) {
+		shown = mongo_redact_uri(uri);
+		warn0("%s: not a usable MongoDB URI", shown);
+		free(shown);
+		return -1;
+	}
+	d = mongoc_uri_get_database(u);
+	if (d != NULL && *d != '\0' && (*db = strdup(d)) == NULL) {
+		warnp("malloc");
+		rc = -1;
+	}
+	mongoc_uri_destroy(u);
+	return rc;
+}
+
+void
+mongo_uri_defaults(mongoc_uri_t *u)
+{
+	if (!mongoc_uri_has_option(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(u,
+		    MONGOC_URI_SERVERSELECTIONTIMEOUTMS, SERVER_SELECTION_MS);
+}
+
 /* Ping and ask the version; 0 or -1 (reported, *temp if unreachable). */
 static int
 ping(mongoc_client_pool_t *pool, const char *shown, int *temp,
@@ -165,6 +201,7 @@ mongo_pool_open(const char *uri, const char *pwfile, const char *readpref,
 	if ((pwfile != NULL && set_password(u, pwfile) != 0) ||
 	    (readpref != NULL && set_readpref(u, readpref) != 0))
 		goto err;
+	mongo_uri_defaults(u);
 	if ((pool = mongoc_client_pool_new(u)) == NULL) {
 		warn0("%s: cannot create a client", shown);
 		goto err;

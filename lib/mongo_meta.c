@@ -11,6 +11,45 @@
 #include "bk.h"
 #include "mongo.h"
 
+/*
+ * What the server documents for the create command (MongoDB 7/8
+ * reference, "create"), less the command-level writeConcern and comment:
+ * the only collection options an archive may carry.  uuid describes the
+ * dumped collection and is dropped.
+ */
+static const char *const create_opts[] = {
+	"capped", "size", "max", "autoIndexId", "timeseries",
+	"expireAfterSeconds", "clusteredIndex",
+	"changeStreamPreAndPostImages", "storageEngine", "validator",
+	"validationLevel", "validationAction", "indexOptionDefaults",
+	"viewOn", "pipeline", "collation", "encryptedFields", NULL
+};
+static const char *const create_dropped[] = { "uuid", NULL };
+
+/*
+ * The fields of an index specification the server documents (the
+ * createIndexes reference); ns and v are dropped (servers since 4.4 and
+ * FerretDB reject ns; every server picks its own v), clustered marks the
+ * index the create command's clusteredIndex makes.
+ */
+static const char *const index_fields[] = {
+	"key", "name", "unique", "sparse", "expireAfterSeconds",
+	"partialFilterExpression", "collation", "weights",
+	"default_language", "language_override", "textIndexVersion",
+	"2dsphereIndexVersion", "bits", "min", "max", "bucketSize",
+	"wildcardProjection", "hidden", "storageEngine", "background", NULL
+};
+static const char *const index_dropped[] = { "ns", "v", "clustered", NULL };
+
+static int
+in_list(const char *const *list, const char *k)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, k) == 0)
+			return 1;
+	return 0;
+}
+
 /* Append the uuid of listCollections' info.uuid as 32 hex digits. */
 static void
 append_uuid(bson_t *meta, const bson_t *collinfo)
@@ -131,41 +170,34 @@ mongo_create_cmd(bson_t *cmd, const char *coll, const bson_t *meta)
 	BSON_APPEND_UTF8(cmd, "create", coll);
 	if (!get_sub(meta, "options", &opts) || !bson_iter_init(&it, &opts))
 		return;
-	while (bson_iter_next(&it)) {
-		/* The uuid belongs to the dumped collection, not this one. */
-		if (strcmp(bson_iter_key(&it), "uuid") == 0 ||
-		    strcmp(bson_iter_key(&it), "create") == 0)
-			continue;
-		bson_append_iter(cmd, NULL, 0, &it);
-	}
+	/* Only documented options (mongo_meta_check refused the rest). */
+	while (bson_iter_next(&it))
+		if (in_list(create_opts, bson_iter_key(&it)))
+			bson_append_iter(cmd, NULL, 0, &it);
 }
 
-/*
- * Copy index spec into out without "ns" (rejected by servers since 4.4
- * and by FerretDB) and "v" (the index format version: the server picks
- * its own, and FerretDB rejects the option).
- */
+/* Copy the documented fields of index spec into out (not ns, v). */
 static void
 copy_spec(bson_t *out, const bson_t *spec)
 {
 	bson_iter_t it;
-	const char *k;
 
 	if (!bson_iter_init(&it, spec))
 		return;
-	while (bson_iter_next(&it)) {
-		k = bson_iter_key(&it);
-		if (strcmp(k, "ns") != 0 && strcmp(k, "v") != 0)
+	while (bson_iter_next(&it))
+		if (in_list(index_fields, bson_iter_key(&it)))
 			bson_append_iter(out, NULL, 0, &it);
-	}
 }
 
-/* 1 if spec is the _id index the server creates by itself. */
+/* 1 if spec is an index the server creates by itself (_id, clustered). */
 static int
 is_id_index(const bson_t *spec)
 {
 	bson_iter_t it;
 
+	if (bson_iter_init_find(&it, spec, "clustered") &&
+	    bson_iter_as_bool(&it))
+		return 1;
 	return bson_iter_init_find(&it, spec, "name") &&
 	    BSON_ITER_HOLDS_UTF8(&it) &&
 	    strcmp(bson_iter_utf8(&it, NULL), "_id_") == 0;
@@ -203,4 +235,86 @@ mongo_indexes_cmd(bson_t *cmd, const char *coll, const bson_t *meta)
 	}
 	bson_append_array_end(cmd, &arr);
 	return n;
+}
+
+/*
+ * Check the top-level keys of doc against allowed (and dropped): a key
+ * starting with '$' (such as $db, which would redirect the command) or
+ * any other unknown key is refused.  0 or -1 (reported).
+ */
+static int
+check_keys(const bson_t *doc, const char *const *allowed,
+    const char *const *dropped, const char *ns, const char *what)
+{
+	bson_iter_t it;
+	const char *k;
+
+	if (!bson_iter_init(&it, doc))
+		return -1;
+	while (bson_iter_next(&it)) {
+		k = bson_iter_key(&it);
+		if (k[0] != '$' && (in_list(allowed, k) ||
+		    in_list(dropped, k)))
+			continue;
+		warn0("namespace %s: %s \"%.80s\" is not one the server "
+		    "documents: refused", ns, what, k);
+		return -1;
+	}
+	return 0;
+}
+
+/* The type of key in meta, or 0 (BSON_TYPE_EOD) if absent. */
+static bson_type_t
+type_of(const bson_t *meta, const char *key)
+{
+	bson_iter_t it;
+
+	return bson_iter_init_find(&it, meta, key) ? bson_iter_type(&it) :
+	    BSON_TYPE_EOD;
+}
+
+int
+mongo_meta_check(const bson_t *meta, const char *ns)
+{
+	bson_iter_t it;
+	bson_t sub, spec;
+	const uint8_t *data;
+	uint32_t len;
+	bson_type_t t;
+
+	if ((t = type_of(meta, "options")) != BSON_TYPE_EOD &&
+	    t != BSON_TYPE_DOCUMENT) {
+		warn0("namespace %s: metadata \"options\" is not a document",
+		    ns);
+		return -1;
+	}
+	if (get_sub(meta, "options", &sub) && check_keys(&sub, create_opts,
+	    create_dropped, ns, "collection option") != 0)
+		return -1;
+	if ((t = type_of(meta, "indexes")) != BSON_TYPE_EOD &&
+	    t != BSON_TYPE_ARRAY) {
+		warn0("namespace %s: metadata \"indexes\" is not an array",
+		    ns);
+		return -1;
+	}
+	if (!get_sub(meta, "indexes", &sub) || !bson_iter_init(&it, &sub))
+		return 0;
+	while (bson_iter_next(&it)) {
+		if (!BSON_ITER_HOLDS_DOCUMENT(&it)) {
+			warn0("namespace %s: an index specification is not a "
+			    "document", ns);
+			return -1;
+		}
+		bson_iter_document(&it, &len, &data);
+		if (!bson_init_static(&spec, data, len) ||
+		    type_of(&spec, "key") != BSON_TYPE_DOCUMENT) {
+			warn0("namespace %s: an index specification has no "
+			    "key document", ns);
+			return -1;
+		}
+		if (check_keys(&spec, index_fields, index_dropped, ns,
+		    "index field") != 0)
+			return -1;
+	}
+	return 0;
 }

@@ -68,9 +68,9 @@ struct rs {
 };
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: bk-restore [--uri URI] [--password-file FILE] [--drop] "
 	    "[--dry-run]\n"
 	    "                  [--ns-include PAT] [--ns-exclude PAT] "
@@ -80,6 +80,43 @@ usage(void)
 	    "                  [--continue-on-error] [--validate] [-v] "
 	    "[--progress] [--json[=FILE]]\n"
 	    "       bk-restore --files DIR ...   (see bk-restore(1))\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\nRestore a mongodump --archive stream (plain, gzip or zstd) "
+	    "from standard input.\n"
+	    "  --uri URI              connection string (default "
+	    "$MONGODB_URI)\n"
+	    "  --password-file FILE   read the password from FILE "
+	    "(mode 0600)\n"
+	    "  --drop                 drop each target collection before "
+	    "restoring it\n"
+	    "  -n, --dry-run          check the whole stream, touch no "
+	    "server\n"
+	    "  --ns-include PAT       only namespaces DB.COLL matching PAT "
+	    "('*' wildcard)\n"
+	    "  --ns-exclude PAT       leave out namespaces matching PAT\n"
+	    "  --ns-from PAT --ns-to PAT  rename: each '*' of --ns-to gets "
+	    "what the\n"
+	    "                         matching '*' of --ns-from matched\n"
+	    "  --batch-size N         documents per insert (default 1000)\n"
+	    "  --batch-bytes SIZE     bytes per insert (default 16M)\n"
+	    "  --no-index-restore     create no indexes\n"
+	    "  --continue-on-error    go on after documents the server "
+	    "refuses (exit 4)\n"
+	    "  --validate             compare counts and digests with the "
+	    "server after\n"
+	    "  -v, --verbose          one line per collection on stderr\n"
+	    "  --progress, --no-progress  show the rate on stderr\n"
+	    "  --json[=FILE]          a JSON status line on stdout "
+	    "(or FILE)\n"
+	    "  --help, --version      this text; the version\n"
+	    "The server must answer within 5 s unless the URI sets "
+	    "serverSelectionTimeoutMS.\n"
+	    "See bk-restore(1).\n");
 }
 
 static ssize_t
@@ -125,27 +162,85 @@ digest_add(unsigned char acc[32], const void *doc, size_t len)
 }
 
 static int
-selected(const struct rs_opts *o, const char *ns)
+selected(const struct rs_opts *o, const char *db, const char *coll)
 {
 	size_t i;
 	int ok = o->nincl == 0;
 
 	for (i = 0; i < o->nincl && !ok; i++)
-		ok = mongo_ns_match(o->incl[i], ns);
+		ok = mongo_ns_match(o->incl[i], db, coll);
 	for (i = 0; i < o->nexcl && ok; i++)
-		ok = !mongo_ns_match(o->excl[i], ns);
+		ok = !mongo_ns_match(o->excl[i], db, coll);
 	return ok;
+}
+
+/*
+ * Check one namespace of the prelude and decide whether and where it
+ * goes: its names (from the archive's separate db and collection
+ * fields), its metadata, the guard against system collections (before
+ * and after renaming), the patterns.  The metadata string is freed here:
+ * only the parsed metadata of selected namespaces is kept.  0, -1
+ * (failed), -2 (the archive is bad, or its namespace cannot go where
+ * asked).
+ */
+static int
+plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
+{
+	const struct rs_opts *o = r->o;
+
+	if ((ns->src = archive_nsname(a->db, a->coll)) == NULL)
+		return -1;
+	if (a->db[0] == '\0') {
+		warn0("%s: skipped: oplog replay is not supported", a->coll);
+		return 0;
+	}
+	if (mongo_ns_check(a->db, a->coll, "archive namespace") != 0)
+		return -2;
+	bson_destroy(&ns->meta);
+	if (mongo_meta_parse(a->metadata, ns->src, &ns->meta) != 0)
+		return -2;
+	free(a->metadata);
+	a->metadata = NULL;
+	ns->view = mongo_meta_is_view(&ns->meta) ||
+	    strcmp(a->type, "view") == 0;
+	if (mongo_ns_users(a->db, a->coll)) {
+		warn0("%s: skipped: users and roles are not restored "
+		    "(see bk-restore(1))", ns->src);
+		goto skip;
+	}
+	if (mongo_ns_reserved(a->db, a->coll)) {
+		warn0("%s: skipped: system collections and the local and "
+		    "config databases are not restored", ns->src);
+		goto skip;
+	}
+	if (!selected(o, a->db, a->coll))
+		goto skip;
+	if (mongo_meta_check(&ns->meta, ns->src) != 0)
+		return -2;
+	if (mongo_ns_rename(o->from, o->to, o->nfrom, a->db, a->coll,
+	    &ns->tdb, &ns->tcoll) != 0)
+		return -1;
+	if (mongo_ns_check(ns->tdb, ns->tcoll, ns->src) != 0)
+		return -2;
+	if (mongo_ns_reserved(ns->tdb, ns->tcoll)) {
+		warn0("%s: refused: the target %s.%s is a system collection "
+		    "or in the local or config database", ns->src, ns->tdb,
+		    ns->tcoll);
+		return -2;
+	}
+	ns->selected = 1;
+	return 0;
+skip:
+	bson_reinit(&ns->meta);
+	return 0;
 }
 
 /* Decide, for every namespace of the prelude, whether and where it goes. */
 static int
 plan(struct rs *r)
 {
-	const struct rs_opts *o = r->o;
-	struct archive_ns *a;
-	struct rs_ns *ns;
-	char *target;
 	size_t i;
+	int rc;
 
 	if (r->n > 0 && (r->ns = calloc(r->n, sizeof(*r->ns))) == NULL) {
 		warnp("malloc");
@@ -153,40 +248,9 @@ plan(struct rs *r)
 	}
 	for (i = 0; i < r->n; i++)
 		bson_init(&r->ns[i].meta);
-	for (i = 0; i < r->n; i++) {
-		a = &r->ans[i];
-		ns = &r->ns[i];
-		if ((ns->src = archive_nsname(a->db, a->coll)) == NULL)
-			return -1;
-		bson_destroy(&ns->meta);
-		if (mongo_meta_parse(a->metadata, ns->src, &ns->meta) != 0)
-			return -1;
-		ns->view = mongo_meta_is_view(&ns->meta) ||
-		    strcmp(a->type, "view") == 0;
-		if (a->db[0] == '\0') {
-			warn0("%s: skipped: oplog replay is not supported",
-			    a->coll);
-			continue;
-		}
-		if (strcmp(a->db, "admin") == 0 &&
-		    (strcmp(a->coll, "system.users") == 0 ||
-		    strcmp(a->coll, "system.roles") == 0)) {
-			warn0("%s: skipped: users and roles are not restored "
-			    "(see bk-restore(1))", ns->src);
-			continue;
-		}
-		if (!selected(o, ns->src))
-			continue;
-		if ((target = mongo_ns_rename(o->from, o->to, o->nfrom,
-		    ns->src)) == NULL)
-			return -1;
-		if (mongo_ns_split(target, &ns->tdb, &ns->tcoll) != 0) {
-			free(target);
-			return -1;
-		}
-		free(target);
-		ns->selected = 1;
-	}
+	for (i = 0; i < r->n; i++)
+		if ((rc = plan_ns(r, &r->ans[i], &r->ns[i])) != 0)
+			return rc;
 	return 0;
 }
 
@@ -304,7 +368,8 @@ static int
 insert_doc(struct rs *r, size_t i, const unsigned char *doc, size_t len)
 {
 	bson_t b, opts;
-	bson_error_t err;
+	bson_error_t err = { 0 };
+	bool ok;
 
 	if (r->bulk != NULL && r->bns != i && bulk_flush(r) != 0)
 		return -1;
@@ -320,9 +385,18 @@ insert_doc(struct rs *r, size_t i, const unsigned char *doc, size_t len)
 		bson_destroy(&opts);
 		r->bns = i;
 	}
-	if (!bson_init_static(&b, doc, len) ||
-	    !mongoc_bulk_operation_insert_with_opts(r->bulk, &b, NULL, &err)) {
-		warn0("%s: insert: %s", r->ns[i].src, "bad document");
+	/*
+	 * The archive reader has checked every document (the check --dry-run
+	 * makes too); the driver's own would refuse field names the server
+	 * accepts (dots, a leading $).
+	 */
+	bson_init(&opts);
+	BSON_APPEND_BOOL(&opts, "validate", false);
+	ok = bson_init_static(&b, doc, len) &&
+	    mongoc_bulk_operation_insert_with_opts(r->bulk, &b, &opts, &err);
+	bson_destroy(&opts);
+	if (!ok) {
+		warn0("%s: insert: %s", r->ns[i].src, err.message);
 		return -1;
 	}
 	r->bdocs++;
@@ -385,6 +459,12 @@ consume(struct rs *r)
 		bk_progress_add(r->prog, in - r->lastin);
 		r->lastin = in;
 		ns = &r->ns[ev.ns];
+		if (ev.type == ARCHIVE_DOC && ns->view) {
+			warn0("<stdin>: namespace %s at byte %llu: a view "
+			    "that carries documents (corrupt or hostile)",
+			    ns->src, (unsigned long long)ev.off);
+			return -2;
+		}
 		if (!ns->selected)
 			continue;
 		if (ev.type == ARCHIVE_DOC) {
@@ -554,6 +634,7 @@ parse_opts(int argc, char *argv[], struct rs_opts *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch, rc = 0;
+	size_t i;
 
 	o->batch_docs = 1000;
 	o->batch_bytes = 16 * 1024 * 1024;
@@ -591,7 +672,7 @@ parse_opts(int argc, char *argv[], struct rs_opts *o)
 		case 'Q': o->progress = 0; break;
 		case 'J': o->json = optarg ? optarg : ""; break;
 		case 'V': bk_print_version(); return 1;
-		case 'h': usage(); return 1;
+		case 'h': help(); return 1;
 		default: return -1;
 		}
 	}
@@ -605,6 +686,13 @@ parse_opts(int argc, char *argv[], struct rs_opts *o)
 		warn0("--ns-from and --ns-to come in pairs");
 		return -1;
 	}
+	/* Every pattern is checked here, before any input is read. */
+	if (mongo_nspat_check_list("--ns-include", o->incl, o->nincl) != 0 ||
+	    mongo_nspat_check_list("--ns-exclude", o->excl, o->nexcl) != 0)
+		return -1;
+	for (i = 0; i < o->nfrom; i++)
+		if (mongo_nspat_check_pair(o->from[i], o->to[i]) != 0)
+			return -1;
 	if (o->dry && o->validate) {
 		warn0("--validate compares with the server; --dry-run does "
 		    "not touch it");
@@ -624,11 +712,21 @@ restore_run(struct rs *r, struct bk_status *st)
 	if ((r->zr = bk_zreader_new(STDIN_FILENO, "<stdin>")) == NULL ||
 	    (r->ar = archive_reader_new(zread, r->zr, "<stdin>")) == NULL)
 		return BK_EXIT_FAIL;
-	if (archive_read_prelude(r->ar) != 0)
+	if ((rc = archive_read_prelude(r->ar)) != 0) {
+		if (rc != -2)
+			return BK_EXIT_NEGATIVE;
+		if (bk_zreader_in(r->zr) == 0) {
+			warn0("<stdin>: empty input: an earlier stage of the "
+			    "pipeline probably failed");
+			return BK_EXIT_FAIL;
+		}
+		warn0("<stdin>: the compressed stream holds nothing: not a "
+		    "mongodump archive");
 		return BK_EXIT_NEGATIVE;
+	}
 	r->ans = archive_reader_ns(r->ar, &r->n);
-	if (plan(r) != 0)
-		return BK_EXIT_FAIL;
+	if ((rc = plan(r)) != 0)
+		return rc == -2 ? BK_EXIT_NEGATIVE : BK_EXIT_FAIL;
 	bk_status_str(st, "compression",
 	    bk_comp_name(bk_zreader_method(r->zr)));
 	if (!o->dry) {
@@ -684,7 +782,7 @@ restore_db_main(int argc, char *argv[])
 
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		if (rc < 0)
-			usage();
+			usage(stderr);
 		return rc < 0 ? BK_EXIT_USAGE : BK_EXIT_OK;
 	}
 	st = bk_status_new(o.json, STDOUT_FILENO);

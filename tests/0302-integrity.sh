@@ -49,6 +49,11 @@ open(sys.argv[2], "wb").write(b)
 PYEOF
 expect_exit 1 bk-restore --dry-run <"$T/crc" 2>"$T/err" >/dev/null
 expect_grep 'namespace shop.orders: CRC mismatch at byte [0-9]+ \(archive says 0x[0-9a-f]{16}, documents give 0x[0-9a-f]{16}\)' "$T/err"
-expect_exit 1 bk-restore --dry-run </dev/null 2>/dev/null
+# Zero bytes is not a corrupt backup: an earlier stage failed (exit 3).
+expect_exit 3 bk-restore --dry-run </dev/null 2>"$T/err"
+expect_grep 'empty input: an earlier stage of the pipeline probably failed' "$T/err"
+# Two bytes of the magic are a truncated archive.
+printf '\x6d\xe2' | { expect_exit 1 bk-restore --dry-run 2>"$T/err"; }
+expect_grep 'truncated at byte 0' "$T/err"
 echo "not an archive" | { expect_exit 1 bk-restore --dry-run 2>/dev/null; }
 echo ok

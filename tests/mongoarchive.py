@@ -10,6 +10,13 @@ and bk-restore against the spec rather than against each other.
                                        write an archive of those databases
                                        on stdout, segments of N documents,
                                        namespaces interleaved round-robin
+  mongoarchive.py craft SPEC.json      write a hand-made (possibly hostile)
+                                       archive on stdout: SPEC is a list of
+                                       {"db", "collection", "metadata" (a
+                                       string, or an object to encode),
+                                       "type", "docs" (Extended JSON
+                                       objects), "rawdocs" (hex strings of
+                                       raw document bytes)}; CRCs are right
 """
 import json
 import struct
@@ -234,6 +241,36 @@ def write(uri, dbs, segment):
     out.flush()
 
 
+def craft(spec):
+    out = sys.stdout.buffer
+    nss = json.load(open(spec))
+    out.write(struct.pack("<I", MAGIC))
+    out.write(enc({"concurrent_collections": 1, "version": "0.1",
+                   "server_version": "", "tool_version": "craft"}))
+    for ns in nss:
+        md = ns.get("metadata", "")
+        if not isinstance(md, str):
+            md = json.dumps(md)
+        out.write(enc({"db": ns["db"], "collection": ns["collection"],
+                       "metadata": md, "size": 0,
+                       "type": ns.get("type", "collection")}))
+    out.write(TERM)
+    for ns in nss:
+        raws = [bson.encode(bson.json_util.loads(json.dumps(d)))
+                for d in ns.get("docs", [])]
+        raws += [bytes.fromhex(h) for h in ns.get("rawdocs", [])]
+        crc = 0
+        if raws:
+            out.write(nsheader(ns["db"], ns["collection"], False, 0))
+            for raw in raws:
+                crc = crc64(crc, raw)
+                out.write(raw)
+            out.write(TERM)
+        out.write(nsheader(ns["db"], ns["collection"], True, crc))
+        out.write(TERM)
+    out.flush()
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "validate":
         f = open(sys.argv[2], "rb") if len(sys.argv) > 2 else sys.stdin.buffer
@@ -242,6 +279,8 @@ def main():
         except Bad as e:
             print("mongoarchive.py: invalid archive: %s" % e, file=sys.stderr)
             sys.exit(1)
+    elif len(sys.argv) == 3 and sys.argv[1] == "craft":
+        craft(sys.argv[2])
     elif len(sys.argv) >= 4 and sys.argv[1] == "write":
         args = sys.argv[3:]
         segment = 100

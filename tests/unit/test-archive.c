@@ -351,6 +351,163 @@ test_reader_rejects(void)
 	free(c.p);
 }
 
+/* An archive_out that appends to the struct buf at ctx. */
+static int
+sink_put(void *ctx, const void *p, size_t n)
+{
+	put(ctx, p, n);
+	return 0;
+}
+
+/* A prelude of the namespaces db/colls[i], each closed empty. */
+static void
+prelude_of(struct buf *b, const char *db, const char *const *colls,
+    size_t n)
+{
+	size_t i;
+
+	le32(b, 0x8199e26d);
+	hand_header(b, "7.0.0", "test");
+	for (i = 0; i < n; i++)
+		hand_meta(b, db, colls[i], "", 0, "collection");
+	le32(b, 0xffffffff);
+}
+
+/* Hostile archives: what a crafted stream must never get through. */
+static void
+test_reader_hostile(void)
+{
+	static const char *const dup[] = { "x", "y", "x" };
+	static const char *const one[] = { "x" };
+	struct buf b = { 0 }, d = { 0 };
+	struct archive_reader *r;
+	struct src s = { (const unsigned char *)"", 0, 0 };
+	char name[32], *big;
+	size_t at, i, n = 20000;
+	int nd, ne, ok;
+
+	/* Empty input: -2, for the caller to name an earlier stage. */
+	r = archive_reader_new(src_read, &s, "test");
+	CHECK(archive_read_prelude(r) == -2);
+	archive_reader_free(r);
+	/* A namespace listed twice. */
+	prelude_of(&b, "a", dup, 3);
+	CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+	/* A NUL inside the db name ("admin\0x" would read as "admin"). */
+	b.len = 0;
+	le32(&b, 0x8199e26d);
+	hand_header(&b, "7.0.0", "test");
+	at = doc_begin(&b);
+	put(&b, "\x02" "db\0", 4);
+	le32(&b, 8);
+	put(&b, "admin\0x", 8);
+	e_str(&b, "collection", "system.users");
+	e_str(&b, "metadata", "");
+	e_i32(&b, "size", 0);
+	e_str(&b, "type", "collection");
+	doc_end(&b, at);
+	le32(&b, 0xffffffff);
+	CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+	/* A document with invalid UTF-8, and one whose inner length lies. */
+	for (i = 0; i < 2; i++) {
+		b.len = 0;
+		prelude_of(&b, "a", one, 1);
+		hand_nshdr(&b, "a", "x", 0, 0);
+		d.len = 0;
+		at = doc_begin(&d);
+		if (i == 0)
+			e_str(&d, "s", "\xff\xfe");
+		else {
+			put(&d, "\x03" "o\0", 3);
+			le32(&d, 200);	/* an embedded document "of 200" */
+			put(&d, "\0", 1);
+		}
+		doc_end(&d, at);
+		put(&b, d.p, d.len);
+		le32(&b, 0xffffffff);
+		hand_nshdr(&b, "a", "x", 1, crc64_xz(0, d.p, d.len));
+		le32(&b, 0xffffffff);
+		CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+	}
+	/* A document nested a million levels deep: refused, no crash. */
+	{
+		size_t lv = 1000000, dl = 8 * lv + 5, k, l;
+		unsigned char *p = calloc(dl, 1);
+
+		for (k = 0; k <= lv; k++) {
+			l = k < lv ? dl - 8 * k : 5;
+			p[7 * k] = l & 0xff;
+			p[7 * k + 1] = (l >> 8) & 0xff;
+			p[7 * k + 2] = (l >> 16) & 0xff;
+			p[7 * k + 3] = (unsigned char)(l >> 24);
+			if (k < lv)
+				memcpy(p + 7 * k + 4, "\x03" "a", 3);
+		}
+		b.len = 0;
+		prelude_of(&b, "a", one, 1);
+		hand_nshdr(&b, "a", "x", 0, 0);
+		put(&b, p, dl);
+		le32(&b, 0xffffffff);
+		hand_nshdr(&b, "a", "x", 1, crc64_xz(0, p, dl));
+		le32(&b, 0xffffffff);
+		CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+		free(p);
+	}
+	/* More than 64 MiB of metadata in the prelude. */
+	big = malloc(15 << 20);
+	memset(big, ' ', (15 << 20) - 1);
+	big[0] = '{';
+	big[(15 << 20) - 2] = '}';
+	big[(15 << 20) - 1] = '\0';
+	b.len = 0;
+	le32(&b, 0x8199e26d);
+	hand_header(&b, "7.0.0", "test");
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "c%zu", i);
+		hand_meta(&b, "a", name, big, 0, "collection");
+	}
+	le32(&b, 0xffffffff);
+	CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+	/* The writer refuses to make such a prelude. */
+	{
+		struct archive_ns big5[5];
+		struct archive_header h = { 1, NULL, "", "" };
+		struct buf sk = { 0 };
+		struct archive_out o = { sink_put, &sk };
+
+		for (i = 0; i < 5; i++)
+			big5[i] = (struct archive_ns){ .db = "a", .coll = "c",
+			    .metadata = big, .type = "collection" };
+		CHECK(archive_put_prelude(&o, &h, big5, 5) == -1);
+		CHECK(sk.len == 0);
+		CHECK(archive_put_prelude(&o, &h, big5, 4) == 0);
+		free(sk.p);
+	}
+	free(big);
+	/* Many namespaces, closed in reverse order: every lookup right. */
+	b.len = 0;
+	le32(&b, 0x8199e26d);
+	hand_header(&b, "7.0.0", "test");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "c%zu", i);
+		hand_meta(&b, i % 2 ? "a" : "b", name, "", 0, "collection");
+	}
+	le32(&b, 0xffffffff);
+	for (i = n; i-- > 0;) {
+		snprintf(name, sizeof(name), "c%zu", i);
+		hand_nshdr(&b, i % 2 ? "a" : "b", name, 1, 0);
+		le32(&b, 0xffffffff);
+	}
+	ok = read_all(b.p, b.len, &nd, &ne) == 0;
+	CHECK(ok && ne == (int)n);
+	/* The same name under the other database is not in the prelude. */
+	hand_nshdr(&b, "a", "c0", 1, 0);
+	le32(&b, 0xffffffff);
+	CHECK(read_all(b.p, b.len, &nd, &ne) < 0);
+	free(b.p);
+	free(d.p);
+}
+
 struct sink {
 	struct buf b;
 };
@@ -461,6 +618,7 @@ main(void)
 	test_crc();
 	test_reader_accepts();
 	test_reader_rejects();
+	test_reader_hostile();
 	test_writer_exact();
 	test_exotic_types();
 	return unit_exit();

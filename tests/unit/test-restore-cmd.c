@@ -205,31 +205,205 @@ static void
 test_ns(void)
 {
 	char *from[] = { "prod.*", "a.*_*" }, *to[] = { "staging.*", "b.*-*" };
-	char *bad_to[] = { "x.*.*" };
-	char *s, *db, *coll;
+	char *dfrom[] = { "*.*" }, *dto[] = { "*_restored.*" };
+	char *db, *coll;
 
-	CHECK(mongo_ns_match("shop.*", "shop.orders"));
-	CHECK(mongo_ns_match("*.orders", "shop.orders"));
-	CHECK(mongo_ns_match("*", "a.b.c"));
-	CHECK(!mongo_ns_match("shop.*", "shopping.orders"));
-	CHECK(!mongo_ns_match("shop.orders", "shop.orders2"));
-	CHECK(mongo_ns_match("s*p.o*s", "shop.orders"));
-	s = mongo_ns_rename(from, to, 2, "prod.users.archive");
-	CHECK(s != NULL && strcmp(s, "staging.users.archive") == 0);
-	free(s);
-	s = mongo_ns_rename(from, to, 2, "a.x_y");
-	CHECK(s != NULL && strcmp(s, "b.x-y") == 0);
-	free(s);
-	s = mongo_ns_rename(from, to, 2, "other.c");
-	CHECK(s != NULL && strcmp(s, "other.c") == 0);
-	free(s);
-	CHECK(mongo_ns_rename(from, bad_to, 1, "prod.c") == NULL);
-	CHECK(mongo_ns_split("db.coll.with.dots", &db, &coll) == 0);
-	CHECK(strcmp(db, "db") == 0 && strcmp(coll, "coll.with.dots") == 0);
+	CHECK(mongo_ns_match("shop.*", "shop", "orders"));
+	CHECK(mongo_ns_match("*.orders", "shop", "orders"));
+	CHECK(mongo_ns_match("*", "a", "b.c"));
+	CHECK(mongo_ns_match("shop", "shop", "b.c"));
+	CHECK(!mongo_ns_match("shop.*", "shopping", "orders"));
+	CHECK(!mongo_ns_match("shop.orders", "shop", "orders2"));
+	CHECK(mongo_ns_match("s*p.o*s", "shop", "orders"));
+	/* The database part never reaches into the collection name. */
+	CHECK(!mongo_ns_match("admin.system.users", "admin.system", "users"));
+	CHECK(mongo_ns_match("a*.*", "a", "b.c"));
+	CHECK(!mongo_ns_match("a.b*", "a.b", "c"));
+	CHECK(mongo_ns_rename(from, to, 2, "prod", "users.archive", &db,
+	    &coll) == 0);
+	CHECK(strcmp(db, "staging") == 0 &&
+	    strcmp(coll, "users.archive") == 0);
 	free(db);
 	free(coll);
-	CHECK(mongo_ns_split("nodot", &db, &coll) == -1);
-	CHECK(mongo_ns_split(".c", &db, &coll) == -1);
+	CHECK(mongo_ns_rename(from, to, 2, "a", "x_y", &db, &coll) == 0);
+	CHECK(strcmp(db, "b") == 0 && strcmp(coll, "x-y") == 0);
+	free(db);
+	free(coll);
+	CHECK(mongo_ns_rename(from, to, 2, "other", "c", &db, &coll) == 0);
+	CHECK(strcmp(db, "other") == 0 && strcmp(coll, "c") == 0);
+	free(db);
+	free(coll);
+	/*
+	 * Many stars against a long name: failing states are remembered,
+	 * so this ends (it would take ages by plain backtracking).
+	 */
+	{
+		char name[251];
+
+		memset(name, 'a', 250);
+		name[250] = '\0';
+		CHECK(!mongo_ns_match("d.*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+		    "d", name));
+		CHECK(mongo_ns_match("d.*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*",
+		    "d", name));
+	}
+	/* A dotted collection: its dots stay in the collection. */
+	CHECK(mongo_ns_rename(dfrom, dto, 1, "shop", "a.b", &db, &coll) == 0);
+	CHECK(strcmp(db, "shop_restored") == 0 && strcmp(coll, "a.b") == 0);
+	free(db);
+	free(coll);
+}
+
+static void
+test_ns_check(void)
+{
+	char long_db[80], long_coll[300];
+
+	memset(long_db, 'd', sizeof(long_db) - 1);
+	long_db[sizeof(long_db) - 1] = '\0';
+	memset(long_coll, 'c', sizeof(long_coll) - 1);
+	long_coll[sizeof(long_coll) - 1] = '\0';
+	CHECK(mongo_ns_check("shop", "orders.2024", "t") == 0);
+	CHECK(mongo_ns_check("admin.system", "users", "t") == -1);
+	CHECK(mongo_ns_check("a/b", "c", "t") == -1);
+	CHECK(mongo_ns_check("a\\b", "c", "t") == -1);
+	CHECK(mongo_ns_check("a b", "c", "t") == -1);
+	CHECK(mongo_ns_check("a\"b", "c", "t") == -1);
+	CHECK(mongo_ns_check("$a", "c", "t") == -1);
+	CHECK(mongo_ns_check("", "c", "t") == -1);
+	CHECK(mongo_ns_check("a", "", "t") == -1);
+	CHECK(mongo_ns_check("a", "c$d", "t") == -1);
+	CHECK(mongo_ns_check(long_db, "c", "t") == -1);
+	CHECK(mongo_ns_check("a", long_coll, "t") == -1);
+	CHECK(mongo_db_check("shop", "t") == 0);
+	CHECK(mongo_db_check("sh.op", "t") == -1);
+	/* The guard: however spelled, in any database. */
+	CHECK(mongo_ns_users("admin", "system.users"));
+	CHECK(mongo_ns_users("ADMIN", "System.Roles"));
+	CHECK(!mongo_ns_users("shop", "users"));
+	CHECK(mongo_ns_reserved("admin", "system.users"));
+	CHECK(mongo_ns_reserved("local", "SYSTEM.replset"));
+	CHECK(mongo_ns_reserved("shop", "system.views"));
+	CHECK(mongo_ns_reserved("local", "oplog.rs"));
+	CHECK(mongo_ns_reserved("Config", "transactions"));
+	CHECK(!mongo_ns_reserved("shop", "systems"));
+	CHECK(!mongo_ns_reserved("localx", "c"));
+	CHECK(mongo_ns_check("a", ".c", "t") == -1);
+}
+
+static void
+test_nspat(void)
+{
+	CHECK(mongo_nspat_check("--ns-include", "shop.*") == 0);
+	CHECK(mongo_nspat_check("--ns-include", "*") == 0);
+	CHECK(mongo_nspat_check("--ns-include", ".x") == -1);
+	CHECK(mongo_nspat_check("--ns-include", "shop.") == -1);
+	CHECK(mongo_nspat_check("--ns-include", "a b.c") == -1);
+	CHECK(mongo_nspat_check("--ns-include", "$x.c") == -1);
+	CHECK(mongo_nspat_check_pair("prod.*", "staging.*") == 0);
+	CHECK(mongo_nspat_check_pair("*.*", "*_r.*") == 0);
+	CHECK(mongo_nspat_check_pair("a", "*") == -1);
+	CHECK(mongo_nspat_check_pair("a.b", "*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "x.*.*") == -1);
+	/* A collection capture into the target database: refused. */
+	CHECK(mongo_nspat_check_pair("a.*", "*.x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b.") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", ".x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "a$.x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b.x$*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b..x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "b.System.*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "LOCAL.*") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "config.x") == -1);
+	CHECK(mongo_nspat_check_pair("a.*", "configs.x") == 0);
+	/* The target's database from a capture: checked at run time. */
+	CHECK(mongo_nspat_check_pair("*.*", "*.x") == 0);
+}
+
+/* meta is refused by mongo_meta_check. */
+static int
+refused(const char *json)
+{
+	bson_t meta;
+	int rc;
+
+	if (mongo_meta_parse(json, "t.c", &meta) != 0)
+		return 0;
+	rc = mongo_meta_check(&meta, "t.c");
+	bson_destroy(&meta);
+	return rc == -1;
+}
+
+static void
+test_meta_check(void)
+{
+	bson_t meta, cmd;
+
+	CHECK(!refused("{\"options\":{\"capped\":true,\"size\":{"
+	    "\"$numberInt\":\"4096\"},\"uuid\":\"x\",\"validator\":{\"$expr\":"
+	    "{\"$gt\":[\"$a\",1]}}},\"indexes\":[{\"v\":{\"$numberInt\":\"2\"},"
+	    "\"key\":{\"$**\":{\"$numberInt\":\"1\"}},\"name\":\"w\","
+	    "\"ns\":\"t.c\",\"partialFilterExpression\":{\"a\":{\"$gt\":"
+	    "{\"$numberInt\":\"1\"}}}}]}"));
+	CHECK(refused("{\"options\":{\"$db\":\"admin\"}}"));
+	CHECK(refused("{\"options\":{\"capped\":true,\"$db\":\"admin\"}}"));
+	CHECK(refused("{\"options\":{\"create\":\"other\"}}"));
+	CHECK(refused("{\"options\":{\"writeConcern\":{}}}"));
+	CHECK(refused("{\"options\":{\"bogus\":1}}"));
+	CHECK(refused("{\"options\":[1]}"));
+	CHECK(refused("{\"indexes\":{}}"));
+	CHECK(refused("{\"indexes\":[1]}"));
+	CHECK(refused("{\"indexes\":[{\"name\":\"x\"}]}"));
+	CHECK(refused("{\"indexes\":[{\"key\":{\"a\":1},\"name\":\"a\","
+	    "\"$db\":\"admin\"}]}"));
+	CHECK(refused("{\"indexes\":[{\"key\":{\"a\":1},\"name\":\"a\","
+	    "\"unknownField\":1}]}"));
+	/* Even unchecked, the commands never carry a '$' key. */
+	CHECK(mongo_meta_parse("{\"options\":{\"$db\":\"admin\",\"capped\":"
+	    "true},\"indexes\":[{\"key\":{\"a\":{\"$numberInt\":\"1\"}},"
+	    "\"name\":\"a\",\"$db\":\"admin\",\"ns\":\"x.y\"},{\"key\":{"
+	    "\"_id\":{\"$numberInt\":\"1\"}},\"name\":\"pk\",\"clustered\":"
+	    "true}]}", "t.c", &meta) == 0);
+	mongo_create_cmd(&cmd, "c", &meta);
+	CHECK(same_json(&cmd, "{\"create\":\"c\",\"capped\":true}"));
+	bson_destroy(&cmd);
+	CHECK(mongo_indexes_cmd(&cmd, "c", &meta) == 1);
+	CHECK(same_json(&cmd, "{\"createIndexes\":\"c\",\"indexes\":[{"
+	    "\"key\":{\"a\":{\"$numberInt\":\"1\"}},\"name\":\"a\"}]}"));
+	bson_destroy(&cmd);
+	bson_destroy(&meta);
+}
+
+static void
+test_uri_defaults(void)
+{
+	mongoc_uri_t *u;
+
+	u = mongoc_uri_new("mongodb://h/");
+	mongo_uri_defaults(u);
+	CHECK(mongoc_uri_get_option_as_int32(u,
+	    MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 5000);
+	mongoc_uri_destroy(u);
+	u = mongoc_uri_new("mongodb://h/?serverSelectionTimeoutMS=60000");
+	mongo_uri_defaults(u);
+	CHECK(mongoc_uri_get_option_as_int32(u,
+	    MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 60000);
+	mongoc_uri_destroy(u);
+}
+
+static void
+test_uri_db(void)
+{
+	char *db;
+
+	CHECK(mongo_uri_db("mongodb://u:p@h:1/shop?authSource=admin", &db) ==
+	    0 && db != NULL && strcmp(db, "shop") == 0);
+	free(db);
+	CHECK(mongo_uri_db("mongodb://h/?authSource=admin", &db) == 0 &&
+	    db == NULL);
+	CHECK(mongo_uri_db("mongodb://h", &db) == 0 && db == NULL);
+	CHECK(mongo_uri_db("not a uri", &db) == -1 && db == NULL);
 }
 
 static void
@@ -264,6 +438,11 @@ main(void)
 	test_indexes();
 	test_meta_json();
 	test_ns();
+	test_ns_check();
+	test_nspat();
+	test_meta_check();
+	test_uri_defaults();
+	test_uri_db();
 	test_redact();
 	return unit_exit();
 }
