@@ -194,21 +194,46 @@ put_nsheader(const struct archive_out *o, const char *db, const char *coll,
 	return rc;
 }
 
-int
-archive_put_segment(const struct archive_out *o, const char *db,
-    const char *coll, const void *docs, size_t len)
+/* Close the open segment, if any, with its terminator. */
+static int
+close_open(struct archive_out *o)
 {
-	if (put_nsheader(o, db, coll, 0, 0) != 0 ||
-	    o->write(o->ctx, docs, len) != 0)
-		return -1;
+	if (o->open_db == NULL)
+		return 0;
+	free(o->open_db);
+	free(o->open_coll);
+	o->open_db = o->open_coll = NULL;
 	return put_u32(o, TERMINATOR);
 }
 
+/*
+ * As mongodump's multiplexer: a namespace header only when the namespace
+ * changes (the previous segment's terminator is written then), so that
+ * consecutive buffers of one namespace make one segment; len may be 0
+ * (mongodump writes an empty segment for an empty namespace or a view).
+ */
 int
-archive_put_eof(const struct archive_out *o, const char *db,
+archive_put_segment(struct archive_out *o, const char *db,
+    const char *coll, const void *docs, size_t len)
+{
+	if (o->open_db == NULL || strcmp(o->open_db, db) != 0 ||
+	    strcmp(o->open_coll, coll) != 0) {
+		if (close_open(o) != 0 || put_nsheader(o, db, coll, 0, 0) != 0)
+			return -1;
+		if ((o->open_db = strdup(db)) == NULL ||
+		    (o->open_coll = strdup(coll)) == NULL) {
+			warnp("malloc");
+			return -1;
+		}
+	}
+	return len == 0 ? 0 : o->write(o->ctx, docs, len);
+}
+
+int
+archive_put_eof(struct archive_out *o, const char *db,
     const char *coll, uint64_t crc)
 {
-	if (put_nsheader(o, db, coll, 1, crc) != 0)
+	if (close_open(o) != 0 || put_nsheader(o, db, coll, 1, crc) != 0)
 		return -1;
 	return put_u32(o, TERMINATOR);
 }

@@ -57,6 +57,11 @@ struct archive_header {
 struct archive_out {
 	int (*write)(void *ctx, const void *buf, size_t len);
 	void *ctx;
+	/*
+	 * The namespace whose segment is open (its terminator not yet
+	 * written), as mongodump's multiplexer keeps it: NULL if none.
+	 */
+	char *open_db, *open_coll;
 };
 
 /*
@@ -72,10 +77,10 @@ int archive_put_prelude(const struct archive_out *o,
  * Write one segment: the namespace header, len bytes of whole documents
  * (the caller has checked them), the terminator.  0 or -1.
  */
-int archive_put_segment(const struct archive_out *o, const char *db,
+int archive_put_segment(struct archive_out *o, const char *db,
     const char *coll, const void *docs, size_t len);
 /* Write the EOF block of a namespace with the CRC of its documents. */
-int archive_put_eof(const struct archive_out *o, const char *db,
+int archive_put_eof(struct archive_out *o, const char *db,
     const char *coll, uint64_t crc);
 
 /* Reader. */

@@ -322,6 +322,23 @@ flush_segment(struct dump *d, struct dump_ns *ns, const unsigned char *buf,
 }
 
 /* Stream one collection's documents into segments, then its EOF block. */
+/* "X.Y.Z..." with three dot-separated numbers first. */
+static int
+version_ok(const char *v)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		while (*v >= '0' && *v <= '9')
+			v++;
+		if (i < 2 && *v++ != '.')
+			return 0;
+	}
+	return 1;
+}
+
 static int
 dump_collection(struct dump *d, mongoc_client_t *c, struct dump_ns *ns,
     unsigned char *buf)
@@ -334,7 +351,7 @@ dump_collection(struct dump *d, mongoc_client_t *c, struct dump_ns *ns,
 	int rc = -1;
 
 	if (ns->view)
-		goto eof;
+		goto flush;
 	col = mongoc_client_get_collection(c, ns->a.db, ns->a.coll);
 	cur = mongoc_collection_find_with_opts(col, &d->query, NULL, NULL);
 	mongoc_collection_destroy(col);
@@ -360,9 +377,11 @@ dump_collection(struct dump *d, mongoc_client_t *c, struct dump_ns *ns,
 		warn0("%s.%s: find: %s", ns->a.db, ns->a.coll, err.message);
 		goto done;
 	}
-	if (used > 0 && flush_segment(d, ns, buf, used) != 0)
+flush:
+	/* Like mongodump, flush even an empty buffer: an empty namespace
+	 * (or a view) gets an empty segment before its EOF block. */
+	if (flush_segment(d, ns, buf, used) != 0)
 		goto done;
-eof:
 	pthread_mutex_lock(&d->lock);
 	rc = d->failed ? -1 : archive_put_eof(&d->out, ns->a.db, ns->a.coll,
 	    ns->crc);
@@ -603,6 +622,13 @@ dump_run(struct dump *d, struct bk_status *st)
 	}
 	for (i = 0; i < d->nns; i++)
 		prelude[i] = d->ns[i].a;
+	/* mongorestore refuses a prelude whose server_version is not X.Y.Z
+	 * ("parse version from prelude: invalid version string"). */
+	if (!version_ok(sv)) {
+		warn0("the server did not report its version (buildInfo "
+		    "gave \"%s\"): mongorestore would refuse the archive", sv);
+		goto done;
+	}
 	h.concurrent = o->jobs;
 	h.server_version = sv;
 	h.tool_version = "bk-dump " BK_VERSION;
@@ -672,6 +698,8 @@ dump_db_main(int argc, char *argv[])
 		free(d.ns[i].a.type);
 	}
 	free(d.ns);
+	free(d.out.open_db);	/* set only if the dump stopped mid-segment */
+	free(d.out.open_coll);
 	free(d.uridb);
 	bson_destroy(&d.query);
 	mongoc_client_pool_destroy(d.pool);

@@ -71,6 +71,34 @@ append_uuid(bson_t *meta, const bson_t *collinfo)
 	BSON_APPEND_UTF8(meta, "uuid", hex);
 }
 
+/*
+ * libbson writes { "k" : v, ... }; mongodump (Go) writes {"k":v,...}.
+ * Drop the spaces outside string literals, in place.
+ */
+static void
+json_compact(char *s)
+{
+	char *w = s;
+	int instr = 0, esc = 0;
+
+	for (; *s != '\0'; s++) {
+		if (instr) {
+			*w++ = *s;
+			if (esc)
+				esc = 0;
+			else if (*s == '\\')
+				esc = 1;
+			else if (*s == '"')
+				instr = 0;
+		} else if (*s != ' ') {
+			if (*s == '"')
+				instr = 1;
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
 char *
 mongo_meta_json(const bson_t *collinfo, const bson_t *indexes)
 {
@@ -104,6 +132,8 @@ mongo_meta_json(const bson_t *collinfo, const bson_t *indexes)
 	if (json == NULL)
 		warn0("collection %s: cannot format its metadata as JSON",
 		    name);
+	else
+		json_compact(json);
 	bson_destroy(&meta);
 	return json;
 }

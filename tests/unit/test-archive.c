@@ -536,7 +536,7 @@ test_writer_exact(void)
 	};
 	struct archive_header h = { 4, NULL, "7.0.0", "test" };
 	struct sink s = { { 0 } };
-	struct archive_out o = { sink_write, &s };
+	struct archive_out o = { .write = sink_write, .ctx = &s };
 	struct buf want = { 0 }, x = { 0 }, y = { 0 }, seg = { 0 };
 	uint64_t cx, cy;
 
@@ -572,7 +572,7 @@ test_exotic_types(void)
 	    .type = "collection" };
 	struct archive_header h = { 1, NULL, "", "" };
 	struct sink s = { { 0 } };
-	struct archive_out o = { sink_write, &s };
+	struct archive_out o = { .write = sink_write, .ctx = &s };
 	struct archive_reader *r;
 	struct archive_event ev;
 	bson_decimal128_t dec;
