@@ -609,6 +609,12 @@ dump_run(struct dump *d, struct bk_status *st)
 	if (o->ndbs == 0 && d->uridb != NULL &&
 	    mongo_db_check(d->uridb, "the URI's database") != 0)
 		return BK_EXIT_USAGE;
+	/* The classic "authenticate against admin" URI now limits the dump:
+	 * say so, since the backup would silently lack the application. */
+	if (o->ndbs == 0 && d->uridb != NULL && strcmp(d->uridb, "admin") == 0)
+		warn0("the URI names database admin, so only admin is dumped "
+		    "(as mongodump does); to authenticate against admin and "
+		    "dump every database use ...host/?authSource=admin");
 	if ((d->pool = mongo_pool_open(o->uri, o->pwfile, o->readpref,
 	    "bk-dump", &temp, &sv)) == NULL)
 		return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;

@@ -43,3 +43,7 @@ bk-restore --dry-run <"$T/c.arch" >"$T/plan"
 expect_exit 2 bk-dump --uri "$FERRETDB_URI" --collection orders >/dev/null 2>&1
 expect_exit 2 bk-dump --uri "$FERRETDB_URI" --db a --db b --collection c >/dev/null 2>&1
 echo ok
+# The "authenticate against admin" URI limits the dump to admin, loudly.
+bk-dump --uri "$base/admin" >"$T/admin.arch" 2>"$T/admin.err" ||
+    fail "bk-dump --uri .../admin failed"
+expect_grep 'only admin is dumped .*authSource=admin' "$T/admin.err"
