@@ -57,6 +57,14 @@ put("archive", "empty-ns", archive([("a", "e", "collection")], 0, 1))
 put("archive", "view", archive([("a", "v", "view")], 0, 1))
 
 
+for n, (db, coll, md) in enumerate((
+        ("shop", "orders", '{"indexes":[{"v":{"$numberInt":"2"},"key":{"_id":{"$numberInt":"1"}},"name":"_id_"},{"v":{"$numberInt":"2"},"key":{"sku":{"$numberInt":"1"},"qty":{"$numberInt":"-1"}},"name":"sku_qty","unique":true,"partialFilterExpression":{"qty":{"$gt":{"$numberInt":"0"}}}}],"uuid":"0123456789abcdef0123456789abcdef","collectionName":"orders","type":"collection"}'),
+        ("a", "xv", '{"options":{"viewOn":"x","pipeline":[{"$match":{"a":{"$numberInt":"1"}}}],"collation":{"locale":"fr"}},"indexes":[],"collectionName":"xv","type":"view"}'),
+        ("b", "capped", '{"options":{"capped":true,"size":{"$numberLong":"4096"},"validator":{"$jsonSchema":{"required":["a"]}}},"indexes":[{"v":2,"key":{"t":1},"name":"t_1","expireAfterSeconds":60,"ns":"b.capped"}],"collectionName":"capped"}'),
+        ("admin", "system.users", '{"options":{"$db":"admin"},"indexes":[]}'))):
+    put("meta", "ns%d" % n, (db + "\0" + coll + "\0" + md).encode())
+
+
 def tar(fmt, members):
     f = io.BytesIO()
     with tarfile.open(fileobj=f, mode="w", format=fmt) as t:
