@@ -184,7 +184,12 @@ alive() {
 # Stop every stage still running: SIGTERM (and SIGCONT, should one be
 # stopped), then SIGKILL to what is left after 30 s, and reap them all.
 stop_children() {
-	local p n=0
+	local p n=0 more
+	# Also a child forked just before a signal came, not yet in pids.
+	more=$(jobs -p)
+	for p in $more; do
+		pids+=("$p")
+	done
 	[ ${#pids[@]} -gt 0 ] || return 0
 	for p in "${pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
