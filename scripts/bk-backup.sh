@@ -19,6 +19,7 @@ committed=()
 pids=()
 tmp=
 finishing=
+interrupted=
 phase=setup
 
 usage_text() {
@@ -140,6 +141,10 @@ finish() {
 	set +e
 	finishing=1
 	stop_children
+	if [ -n "$interrupted" ] && [ -n "$tmp" ]; then
+		# What the stopped stages said (bk-put: the aborted uploads).
+		cat "$tmp"/*.err >&2 2>/dev/null
+	fi
 	# The configuration may have stopped half-way.
 	record_defaults
 	if [ -z "$result" ]; then
@@ -185,10 +190,11 @@ alive() {
 # stopped), then SIGKILL to what is left after 30 s, and reap them all.
 stop_children() {
 	local p n=0 more
-	# Also a child forked just before a signal came, not yet in pids.
+	# Also a child forked just before a signal came, not yet in pids; each
+	# only once: a second signal ends bk-put before it aborts its uploads.
 	more=$(jobs -p)
 	for p in $more; do
-		pids+=("$p")
+		case " ${pids[*]} " in *" $p "*) ;; *) pids+=("$p") ;; esac
 	done
 	[ ${#pids[@]} -gt 0 ] || return 0
 	for p in "${pids[@]}"; do
@@ -228,6 +234,7 @@ on_signal() {
 		done
 		return 0
 	fi
+	interrupted=$sig
 	case $phase in
 	pipeline) finish $((128 + num)) "interrupted by SIG$sig; the pipeline was stopped and nothing was committed" ;;
 	commit) finish $((128 + num)) "interrupted by SIG$sig during the commit; some destinations may hold a manifest" ;;

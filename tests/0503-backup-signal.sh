@@ -1,6 +1,6 @@
 #!/bin/bash
-# bk-backup.sh stopped by SIGTERM or SIGINT in the middle of the pipeline
-# (the cron daemon or systemd stopping it, an operator's Ctrl-C) stops every
+# bk-backup.sh stopped by SIGTERM, SIGINT or SIGHUP in the middle of the
+# pipeline (cron or systemd stopping it, an operator's Ctrl-C) stops every
 # stage, records the run as failed (audit, metrics with 128 + the signal,
 # alert), leaves no manifest and no multipart upload, removes its
 # temporary directory, and frees the lock: the next run succeeds.
@@ -146,3 +146,7 @@ aws s3 rm --recursive --quiet s3://bk-sig/prod/
 
 interrupt INT 130
 bash "$backup" -c direct.conf db 2>ok2.err || fail "the run after SIGINT: $(cat ok2.err)"
+rm -rf nas/db
+aws s3 rm --recursive --quiet s3://bk-sig/prod/
+
+interrupt HUP 129
