@@ -36,12 +36,14 @@ an alert unless it is a plain success.
               fragment owned by this user or root that nobody else can
               write, in directories nobody else can write
   -h, --help  this text
-  db          dump the database of BK_MONGODB_URI_FILE (or BK_DB_NAMES)
+  db          dump the databases of BK_DB_NAMES, else the one the
+              connection string (BK_MONGODB_URI_FILE) names, else all
   files       archive BK_UPLOADS_DIR
 
 Exit status: 0 committed everywhere; 2 usage; 3 configuration or stage
-failure; 4 committed, but degraded (fewer destinations, or files changed
-while read); 75 retry later; 128+N stopped by signal N.  See bk-backup(8).
+failure, or fewer than BK_MIN_DESTINATIONS stored it; 4 committed, but
+degraded (not at every destination) or files changed while read; 75
+retry later; 128+N stopped by signal N.  See bk-backup(8).
 EOU
 }
 
@@ -459,6 +461,7 @@ run_bg enc "$tmp/dump.out" "$tmp/enc.out" bk-encrypt --no-progress --json="$tmp/
 run_bg hash "$tmp/enc.out" "$tmp/hash.out" bk-hash --no-progress -o "$tmp/sum" -n "$name"
 run_bg put "$tmp/hash.out" /dev/null bk-put --no-progress --json="$tmp/put.json" "${dests[@]}"
 wait_all
+pst=("${st[@]}")
 cat "$tmp"/dump.err "$tmp"/enc.err "$tmp"/hash.err "$tmp"/put.err >&2
 
 # The last stage that failed names the failure: a stage that dies makes
@@ -470,9 +473,9 @@ cat "$tmp"/dump.err "$tmp"/enc.err "$tmp"/hash.err "$tmp"/put.err >&2
 stages=(bk-dump bk-encrypt bk-hash bk-put)
 errs=(dump enc hash put)
 for i in 2 1 0; do
-	s=${st[$i]}
+	s=${pst[$i]}
 	if [ "$s" -ne 0 ] && { [ "$i" -ne 0 ] || [ "$s" -ne 4 ]; }; then
-		[ "${st[3]}" -eq 0 ] || i=3 s=${st[3]}
+		[ "${pst[3]}" -eq 0 ] || i=3 s=${pst[3]}
 		finish "$s" "${stages[$i]} exited $s: $(tail -n 1 "$tmp/${errs[$i]}.err")"
 	fi
 done
@@ -481,9 +484,9 @@ done
 # (--json), and it read every byte bk-encrypt wrote.
 stored=()
 put_errors=
-if [ "${st[3]}" -eq 0 ]; then
+if [ "${pst[3]}" -eq 0 ]; then
 	stored=("${dests[@]}")
-elif [ "${st[3]}" -eq 3 ] || [ "${st[3]}" -eq 75 ]; then
+elif [ "${pst[3]}" -eq 3 ] || [ "${pst[3]}" -eq 75 ]; then
 	enc_bytes=$(jq -r '.bytes_out' "$tmp/enc.json" 2>/dev/null) || enc_bytes=
 	if jq -e --argjson n ${#dests[@]} --arg b "$enc_bytes" \
 	    '(.destinations | length) == $n and (.bytes | tostring) == $b' \
@@ -499,7 +502,7 @@ elif [ "${st[3]}" -eq 3 ] || [ "${st[3]}" -eq 75 ]; then
 	[ -n "$put_errors" ] || put_errors=$(tail -n 1 "$tmp/put.err")
 fi
 if [ ${#stored[@]} -lt "$BK_MIN_DESTINATIONS" ]; then
-	finish "${st[3]}" "bk-put exited ${st[3]}: ${#stored[@]} of ${#dests[@]} destination(s) stored the backup, fewer than BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS; nothing was committed: $put_errors"
+	finish "${pst[3]}" "bk-put exited ${pst[3]}: ${#stored[@]} of ${#dests[@]} destination(s) stored the backup, fewer than BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS; nothing was committed: $put_errors"
 fi
 
 # The manifest records the dump's counts object, for both kinds.
@@ -528,7 +531,7 @@ if [ ${#committed[@]} -lt "$BK_MIN_DESTINATIONS" ]; then
 	finish "$s" "bk-put --commit exited $s: committed at ${#committed[@]} of ${#dests[@]} destination(s), fewer than BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS: $(tail -n 1 "$tmp/commit.err")"
 fi
 changed=
-if [ "${st[0]}" -eq 4 ]; then
+if [ "${pst[0]}" -eq 4 ]; then
 	changed="the directory changed while it was read: $(grep -c . "$tmp/dump.err") warning(s), first: $(head -n 1 "$tmp/dump.err")"
 fi
 if [ ${#committed[@]} -lt ${#dests[@]} ]; then

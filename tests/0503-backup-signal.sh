@@ -23,22 +23,25 @@ for i in range(16):
     c.insert_many([{"_id": i * 16 + j, "b": os.urandom(256 << 10)} for j in range(16)])' "$FERRETDB_URI"
 
 cat >pauseproxy.py <<'EOP'
-# pauseproxy.py PORT UPSTREAM LIMIT MARKER: forward TCP to UPSTREAM; once
-# LIMIT bytes of answers have been forwarded, create MARKER and forward
-# nothing more from the server (requests still go through).
-import os, socket, sys, threading
+# pauseproxy.py PORT UPSTREAM LIMIT MARKER answers|requests [GO]: forward
+# TCP to UPSTREAM; once LIMIT bytes have been forwarded in the direction
+# named, create MARKER and forward nothing more that way until the file GO
+# exists (never, without GO).  The other direction goes through.
+import os, socket, sys, threading, time
 port, upstream, limit, marker = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-lock, sent, stop = threading.Lock(), [0], threading.Event()
+held, go = sys.argv[5] == "answers", (sys.argv[6] if len(sys.argv) > 6 else None)
+lock, sent = threading.Lock(), [0]
 def pump(src, dst, answers):
     while True:
         data = src.recv(65536)
         if not data:
             break
-        if answers:
+        if answers == held:
             with lock:
-                if sent[0] >= limit:
+                if sent[0] >= limit and not (go and os.path.exists(go)):
                     open(marker, "w").close()
-                    stop.wait()
+                    while not (go and os.path.exists(go)):
+                        time.sleep(0.1)
                 sent[0] += len(data)
         dst.sendall(data)
     try:
@@ -84,7 +87,7 @@ interrupt() {
 	local sig=$1 want=$2 pport bpid got=0 kids p n=0
 	pport=$(free_port)
 	rm -f paused alerts
-	"$PY" pauseproxy.py "$pport" "$FERRETDB_PORT" $((40 << 20)) "$T/paused" &
+	"$PY" pauseproxy.py "$pport" "$FERRETDB_PORT" $((40 << 20)) "$T/paused" answers &
 	BK_PIDS="$BK_PIDS $!"
 	wait_port "$pport" 30 || fail "the proxy did not start"
 	mkconf proxy.conf "mongodb://127.0.0.1:$pport/"
@@ -150,3 +153,45 @@ rm -rf nas/db
 aws s3 rm --recursive --quiet s3://bk-sig/prod/
 
 interrupt HUP 129
+
+# A directory that changes while it is read is committed and flagged (exit
+# 4, committed-incomplete).  Held the same way, at the store: the uploads
+# to S3 stop after 8 MiB, so bk-dump waits in the middle of an 80 MiB file
+# while it shrinks, then the uploads go on.
+mkdir uploads
+gen_bytes big $((80 << 20)) >uploads/big
+echo small >uploads/small
+pport=$(free_port)
+rm -f paused go alerts
+"$PY" pauseproxy.py "$pport" "$VGW_PORT" $((8 << 20)) "$T/paused" requests "$T/go" &
+BK_PIDS="$BK_PIDS $!"
+wait_port "$pport" 30 || fail "the proxy did not start"
+cat >files.conf <<EOC
+BK_UPLOADS_DIR=$T/uploads
+BK_KEYRING=$T/keyring
+BK_DESTS="s3://bk-sig/changing?endpoint=http://127.0.0.1:$pport file://$T/nas"
+BK_STATE_DIR=$T/state
+BK_ALERT_CMD="env T=$T $T/alert"
+EOC
+chmod 600 files.conf
+bash "$backup" -c files.conf files 2>changed.err &
+bpid=$!
+n=0
+until [ -e paused ]; do
+	n=$((n + 1))
+	[ "$n" -lt 600 ] || fail "the upload never stopped: $(cat changed.err)"
+	kill -0 "$bpid" 2>/dev/null || fail "the backup ended early: $(cat changed.err)"
+	sleep 0.2
+done
+truncate -s 1000000 uploads/big
+touch go
+got=0
+wait "$bpid" || got=$?
+[ "$got" -eq 4 ] || fail "changing directory: exit $got, expected 4: $(cat changed.err)"
+expect_grep 'committed-incomplete: the directory changed while it was read: .*uploads/big: file shrank' changed.err
+[ "$(find nas/files -name '*.manifest.json' | wc -l)" -eq 1 ] || fail "nas: $(find nas)"
+[ "$(bk-get --list --json s3://bk-sig/changing/files/ | jq -s 'map(select(.committed)) | length')" -eq 1 ] ||
+	fail "s3: not committed"
+jq -se 'last | .result == "committed-incomplete" and .exit == 4' state/audit.log >/dev/null ||
+	fail "audit: $(tail -n 1 state/audit.log)"
+expect_grep '^SUBJECT: bk: files backup committed-incomplete on ' alerts
