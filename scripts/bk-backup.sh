@@ -495,9 +495,11 @@ elif [ "${pst[3]}" -eq 3 ] || [ "${pst[3]}" -eq 75 ]; then
 			stored+=("${dests[$i]}")
 		done < <(jq -r '.destinations | to_entries[] | select(.value.ok == true) | .key' "$tmp/put.json")
 	fi
-	# Each failed destination's own message names it.
-	put_errors=$(jq -r '[.destinations[] | select(.ok != true) |
-	    .error // ((.url | sub("\\?.*"; "")) + ": failed")] | join("; ")' \
+	# Each failed destination's own message names it; bk-put gives
+	# none for some, but its last message is theirs when only one failed.
+	put_errors=$(jq -r '.error as $last | [.destinations[] | select(.ok != true)] as $f |
+	    [$f[] | .error // (if ($f | length) == 1 then $last else null end) //
+	    ((.url | sub("\\?.*"; "")) + ": failed")] | join("; ")' \
 	    "$tmp/put.json" 2>/dev/null) || put_errors=
 	[ -n "$put_errors" ] || put_errors=$(tail -n 1 "$tmp/put.err")
 fi

@@ -3,7 +3,8 @@
 # pipeline (cron or systemd stopping it, an operator's Ctrl-C) stops every
 # stage, records the run as failed (audit, metrics with 128 + the signal,
 # alert), leaves no manifest and no multipart upload, removes its
-# temporary directory, and frees the lock: the next run succeeds.
+# temporary directory, and frees the lock: the next run succeeds.  And a
+# directory that changes while it is read is committed and flagged (4).
 #
 # The pipeline is held in the middle without any timing: FerretDB is
 # reached through a proxy that forwards the first 40 MiB of its answers and
