@@ -403,6 +403,10 @@ name=$kind-$(date -u -d "@$started" +%Y%m%dT%H%M%SZ).bk
 # One destination URL per configured prefix: PREFIX/KIND/NAME, keeping a
 # ?query (per-destination profile) at the end.
 for d in $BK_DESTS; do
+	case $d in
+	s3://?* | file:///*) ;;
+	*) conf_fail "BK_DESTS: $d: not an s3:// or file:/// URL" ;;
+	esac
 	base=${d%%\?*}
 	dests+=("${base%/}/$kind/$name${d#"$base"}")
 done

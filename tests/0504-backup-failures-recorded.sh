@@ -61,6 +61,8 @@ failed 3 db "BK_KEYRING $T/no-keyring: no such readable file" "BK_MONGODB_URI_FI
     "BK_KEYRING=$T/no-keyring"
 failed 3 files 'BK_KEYRING is not set' "BK_UPLOADS_DIR=$T/uploads" "BK_KEYRING="
 failed 3 files 'BK_DESTS is not set' "BK_UPLOADS_DIR=$T/uploads" "BK_DESTS="
+failed 3 files 'BK_DESTS: ftp://nas/bk: not an s3:// or file:/// URL' "BK_UPLOADS_DIR=$T/uploads" \
+    "BK_DESTS=\"file://$T/store ftp://nas/bk\""
 failed 3 files 'BK_MIN_DESTINATIONS=2, but BK_DESTS has 1 destination' \
     "BK_UPLOADS_DIR=$T/uploads" BK_MIN_DESTINATIONS=2
 failed 3 files 'BK_MIN_DESTINATIONS=some: want a number' "BK_UPLOADS_DIR=$T/uploads" \
