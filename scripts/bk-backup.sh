@@ -2,52 +2,84 @@
 # bk-backup.sh [-c CONF] db|files
 #
 # One backup, as cron runs it: bk-dump | bk-encrypt | bk-hash | bk-put to
-# every destination of the configuration, then, only if every stage exited
-# 0, bk-put --commit writes the sidecar and the manifest, last.  Every run
-# appends a line to the audit log, rewrites the Prometheus metrics file and,
-# when it fails, runs the alert command.  See bk(7) and examples/bk.conf.
-#
-# Exit status: 0 committed; 4 committed, but the directory changed while it
-# was read; otherwise the first failing stage's status (75 = retry later).
+# every destination of the configuration, then bk-put --commit writes the
+# sidecar and the manifest, last, at every destination that stored the
+# whole stream.  Every run that ends, however it ends (a usage or
+# configuration error, a failing stage, a signal), appends a line to the
+# audit log, rewrites the Prometheus metrics file and, unless it is a plain
+# success, runs the alert command.  See bk-backup(8), bk(7), examples/bk.conf.
 set -euo pipefail
 
 prog=bk-backup
 conf=/etc/bk/bk.conf
-usage() { echo "usage: $prog [-c conf] db|files" >&2; exit 2; }
-while getopts c:h opt; do
-	case $opt in
-	c) conf=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 1 ] || usage
-kind=$1
-case $kind in db|files) ;; *) echo "$prog: $kind: expected db or files" >&2; exit 2 ;; esac
+kind=
+name=
+dests=()
+committed=()
+pids=()
+tmp=
+finishing=
+interrupted=
+phase=setup
 
-die() { echo "$prog: $*" >&2; exit 3; }
-[ -r "$conf" ] || die "$conf: cannot read the configuration"
-# The configuration is shell code run as the backup user: refuse one that
-# others could have written.
-perm=$(stat -L -c '%a' "$conf")
-case $perm in *[2367]? | *[2367]) die "$conf: writable by group or other (mode $perm)" ;; esac
-# shellcheck source=/dev/null
-. "$conf"
+usage_text() {
+	cat <<'EOU'
+usage: bk-backup.sh [-c conf] db|files
+       bk-backup.sh --help
 
-: "${BK_DESTS:?$conf: BK_DESTS is not set}"
-: "${BK_KEYRING:?$conf: BK_KEYRING is not set}"
-BK_COMPRESS=${BK_COMPRESS:-zstd}
-BK_STATE_DIR=${BK_STATE_DIR:-/var/lib/bk}
-BK_METRICS_DIR=${BK_METRICS_DIR:-$BK_STATE_DIR/metrics}
-BK_ALERT_CMD=${BK_ALERT_CMD:-}
-export BK_KEYRING
+One backup of the database (db) or of the uploads directory (files),
+stored at every destination of the configuration and committed at each
+one that stored it whole.  Every run is audited, gets metrics, and raises
+an alert unless it is a plain success.
 
-mkdir -p "$BK_STATE_DIR" "$BK_METRICS_DIR"
+  -c conf     the configuration (default /etc/bk/bk.conf), a shell
+              fragment owned by this user or root that nobody else can
+              write, in directories nobody else can write
+  -h, --help  this text
+  db          dump the databases of BK_DB_NAMES, else the one the
+              connection string (BK_MONGODB_URI_FILE) names, else all
+  files       archive BK_UPLOADS_DIR
+
+Exit status: 0 committed everywhere; 2 usage; 3 configuration or stage
+failure, or fewer than BK_MIN_DESTINATIONS stored it; 4 committed, but
+degraded (not at every destination) or files changed while read; 75
+retry later; 128+N stopped by signal N.  See bk-backup(8).
+EOU
+}
+
+# --- recording: audit, metrics, alert ---------------------------------------
+
+# Settings for recording, from the environment until the configuration has
+# been read (a refused configuration is never sourced, so its run is
+# recorded where the environment, or the default, says).
+record_defaults() {
+	BK_STATE_DIR=${BK_STATE_DIR:-/var/lib/bk}
+	BK_METRICS_DIR=${BK_METRICS_DIR:-$BK_STATE_DIR/metrics}
+	BK_ALERT_CMD=${BK_ALERT_CMD:-}
+}
+
 host=$(hostname)
 started=$(date -u +%s)
-name=$kind-$(date -u -d "@$started" +%Y%m%dT%H%M%SZ).bk
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bk-backup.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+
+# The kind as a metrics label and file name: what was asked if it is a
+# plain word, else "invalid".
+kind_label() {
+	case $kind in
+	'' | *[!a-z0-9_]* ) echo invalid ;;
+	*) printf '%.32s\n' "$kind" ;;
+	esac
+}
+
+# A URL without its ?settings (profiles and endpoints are not secrets, but
+# they are noise in an alert).
+strip_query() { printf '%s\n' "${1%%\?*}"; }
+
+json_array() {
+	local u
+	for u in "$@"; do
+		strip_query "$u"
+	done | jq -R . | jq -sc .
+}
 
 # audit RESULT STATUS DETAIL: one JSON line per run, also to syslog.
 audit() {
@@ -55,94 +87,357 @@ audit() {
 	line=$(jq -cn --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	    --arg host "$host" --arg user "$(id -un)" --arg kind "$kind" \
 	    --arg name "$name" --arg result "$1" --argjson exit "$2" \
-	    --arg detail "$3" --argjson dests "$(printf '%s\n' "${dests[@]}" |
-	    sed 's/?.*//' | jq -R . | jq -sc .)" \
+	    --arg detail "$3" --argjson dests "$(json_array "${dests[@]}")" \
+	    --argjson committed "$(json_array "${committed[@]}")" \
 	    '{time: $time, action: "backup", host: $host, user: $user,
 	      kind: $kind, name: $name, result: $result, exit: $exit,
-	      destinations: $dests, detail: $detail}')
-	printf '%s\n' "$line" >>"$BK_STATE_DIR/audit.log"
+	      destinations: $dests, committed_destinations: $committed,
+	      detail: $detail}') || return 1
 	logger -t bk -- "$line" 2>/dev/null || true
+	mkdir -p "$BK_STATE_DIR" && printf '%s\n' "$line" >>"$BK_STATE_DIR/audit.log"
 }
 
 # metrics STATUS BYTES: the node_exporter textfile, replaced atomically.
 metrics() {
-	local f=$BK_METRICS_DIR/bk_backup_$kind.prom now last_ok=0
+	local label f now last_ok=0 t
+	label=$(kind_label)
+	f=$BK_METRICS_DIR/bk_backup_$label.prom
 	now=$(date -u +%s)
+	mkdir -p "$BK_METRICS_DIR" || return 1
 	if [ -f "$f" ]; then
 		last_ok=$(awk '/^bk_backup_last_success_timestamp_seconds/ { print $2 }' "$f")
 	fi
 	if [ "$1" -eq 0 ] || [ "$1" -eq 4 ]; then
 		last_ok=$now
 	fi
-	cat >"$f.tmp" <<EOM
+	t=$(mktemp "$f.XXXXXX") || return 1
+	cat >"$t" <<EOM || { rm -f "$t"; return 1; }
 # HELP bk_backup_last_run_timestamp_seconds When the last backup run ended.
 # TYPE bk_backup_last_run_timestamp_seconds gauge
-bk_backup_last_run_timestamp_seconds{kind="$kind"} $now
+bk_backup_last_run_timestamp_seconds{kind="$label"} $now
 # HELP bk_backup_last_success_timestamp_seconds When the last committed backup ended.
 # TYPE bk_backup_last_success_timestamp_seconds gauge
-bk_backup_last_success_timestamp_seconds{kind="$kind"} ${last_ok:-0}
-# HELP bk_backup_last_exit_status Exit status of the last run (0 ok, 4 incomplete).
+bk_backup_last_success_timestamp_seconds{kind="$label"} ${last_ok:-0}
+# HELP bk_backup_last_exit_status Exit status of the last run (0 ok, 4 degraded or incomplete).
 # TYPE bk_backup_last_exit_status gauge
-bk_backup_last_exit_status{kind="$kind"} $1
+bk_backup_last_exit_status{kind="$label"} $1
 # HELP bk_backup_last_bytes Size of the last stored backup object.
 # TYPE bk_backup_last_bytes gauge
-bk_backup_last_bytes{kind="$kind"} $2
+bk_backup_last_bytes{kind="$label"} $2
+# HELP bk_backup_last_destinations_committed Destinations the last run committed to.
+# TYPE bk_backup_last_destinations_committed gauge
+bk_backup_last_destinations_committed{kind="$label"} ${#committed[@]}
 # HELP bk_backup_last_duration_seconds Duration of the last run.
 # TYPE bk_backup_last_duration_seconds gauge
-bk_backup_last_duration_seconds{kind="$kind"} $((now - started))
+bk_backup_last_duration_seconds{kind="$label"} $((now - started))
 EOM
-	mv "$f.tmp" "$f"
+	chmod 644 "$t" && mv "$t" "$f"
 }
 
-# finish STATUS DETAIL: record the outcome, alert if it is not a success.
+# finish STATUS DETAIL [RESULT]: record the outcome, alert unless it is a
+# plain success, clean up, exit STATUS.  Recording never stops the exit:
+# what cannot be recorded is said on stderr.
 finish() {
-	local status=$1 detail=$2 bytes=0 result=committed
-	[ -s "$tmp/put.json" ] && bytes=$(jq -r '.bytes // 0' "$tmp/put.json" 2>/dev/null || echo 0)
-	case $status in
-	0) ;;
-	4) result=committed-incomplete ;;
-	*) result=failed ;;
-	esac
-	audit "$result" "$status" "$detail"
-	metrics "$status" "$bytes"
+	local status=$1 detail=$2 result=${3:-} bytes=0
+	# Nothing here may end the run early: it must be recorded.
+	set +e
+	finishing=1
+	stop_children
+	if [ -n "$interrupted" ] && [ -n "$tmp" ]; then
+		# What the stopped stages said (bk-put: the aborted uploads).
+		cat "$tmp"/*.err >&2 2>/dev/null
+	fi
+	# The configuration may have stopped half-way.
+	record_defaults
+	if [ -z "$result" ]; then
+		case $status in
+		0) result=committed ;;
+		4) result="committed-incomplete" ;;
+		*) result=failed ;;
+		esac
+	fi
+	if [ -n "$tmp" ] && [ -s "$tmp/put.json" ]; then
+		bytes=$(jq -r '.bytes // 0' "$tmp/put.json" 2>/dev/null) || bytes=0
+	fi
+	audit "$result" "$status" "$detail" 8>&- ||
+	    echo "$prog: cannot append to the audit log $BK_STATE_DIR/audit.log" >&2
+	metrics "$status" "${bytes:-0}" 8>&- ||
+	    echo "$prog: cannot write the metrics in $BK_METRICS_DIR" >&2
 	if [ "$status" -ne 0 ]; then
-		echo "$prog: $kind backup $name: $result: $detail" >&2
+		echo "$prog: ${kind:-?} backup${name:+ $name}: $result: $detail" >&2
 		if [ -n "$BK_ALERT_CMD" ]; then
-			printf '%s\n' "$detail" "host: $host" "backup: $name" \
-			    "destinations: ${dests[*]%%\?*}" |
-			    $BK_ALERT_CMD "bk: $kind backup $result on $host" ||
+			# shellcheck disable=SC2086 # a command line, split on purpose
+			printf '%s\n' "$detail" "host: $host" "backup: ${name:-none}" \
+			    "destinations: $(for d in "${dests[@]}"; do strip_query "$d"; done | tr '\n' ' ')" |
+			    $BK_ALERT_CMD "bk: ${kind:-?} backup $result on $host" 8>&- ||
 			    echo "$prog: the alert command failed" >&2
 		fi
 	fi
+	cleanup
+	trap - EXIT
 	exit "$status"
 }
 
+# --- children, signals, clean-up --------------------------------------------
+
+alive() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# Stop every stage still running: SIGTERM (and SIGCONT, should one be
+# stopped), then SIGKILL to what is left after 30 s, and reap them all.
+stop_children() {
+	local p n=0 more
+	# Also a child forked just before a signal came, not yet in pids; each
+	# only once: a second signal ends bk-put before it aborts its uploads.
+	more=$(jobs -p)
+	for p in $more; do
+		case " ${pids[*]} " in *" $p "*) ;; *) pids+=("$p") ;; esac
+	done
+	[ ${#pids[@]} -gt 0 ] || return 0
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+		kill -CONT "$p" 2>/dev/null || true
+	done
+	while alive && [ "$n" -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	for p in "${pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	pids=()
+}
+
+# The temporary directory goes only when no child can write into it.
+cleanup() {
+	stop_children
+	if [ -n "$tmp" ]; then
+		rm -rf "$tmp"
+	fi
+	tmp=
+}
+
+# shellcheck disable=SC2317 # run by the traps below
+on_signal() {
+	local sig=$1 num=$2
+	if [ -n "$finishing" ]; then
+		# Recording is under way: a second signal hurries the stages.
+		local p
+		for p in "${pids[@]}"; do
+			kill -KILL "$p" 2>/dev/null || true
+		done
+		return 0
+	fi
+	interrupted=$sig
+	case $phase in
+	pipeline) finish $((128 + num)) "interrupted by SIG$sig; the pipeline was stopped and nothing was committed" ;;
+	commit) finish $((128 + num)) "interrupted by SIG$sig during the commit; some destinations may hold a manifest" ;;
+	*) finish $((128 + num)) "interrupted by SIG$sig before the backup began" ;;
+	esac
+}
+
+# Any other way out (a command that failed under set -e, an unset
+# variable, a configuration that calls exit) is recorded as a failure.
+# shellcheck disable=SC2317 # run by the trap below
+on_exit() {
+	local rc=$1
+	if [ -z "$finishing" ]; then
+		[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] || rc=3
+		finish "$rc" "unexpected exit (status $1)${err_line:+ after line $err_line: $err_cmd}"
+	fi
+	cleanup
+}
+
+err_line=
+err_cmd=
+trap 'err_line=$LINENO err_cmd=$BASH_COMMAND' ERR
+trap 'on_exit $?' EXIT
+trap 'on_signal INT 2' INT
+trap 'on_signal TERM 15' TERM
+trap 'on_signal HUP 1' HUP
+
+# run_bg NAME IN OUT CMD...: start CMD in the background, reading IN and
+# writing OUT (opened by the child: they may be FIFOs), its standard error
+# in $tmp/NAME.err, not holding the lock; its PID is appended to pids.
+run_bg() {
+	local n=$1 in=$2 out=$3
+	shift 3
+	"$@" <"$in" >"$out" 2>"$tmp/$n.err" 8>&- &
+	pids+=($!)
+}
+
+# wait_all: the exit status of each child in st, in the order of pids.  A
+# signal to this shell interrupts the wait and runs its trap.
+wait_all() {
+	local p s
+	st=()
+	for p in "${pids[@]}"; do
+		s=0
+		wait "$p" || s=$?
+		st+=("$s")
+	done
+	pids=()
+}
+
+# --- the command line ---------------------------------------------------------
+
+# The environment's settings, before the configuration may change them.
+env_state=${BK_STATE_DIR-} env_metrics=${BK_METRICS_DIR-} env_alert=${BK_ALERT_CMD-}
+record_defaults
+help() {
+	usage_text
+	trap - EXIT
+	exit 0
+}
+[ "${1:-}" != --help ] || help
+usage_error() {
+	usage_text | head -n 2 >&2
+	finish 2 "usage: $*"
+}
+while getopts :c:h opt; do
+	case $opt in
+	c) conf=$OPTARG ;;
+	h) help ;;
+	:) usage_error "-$OPTARG needs an argument" ;;
+	*) usage_error "illegal option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || usage_error "expected one kind, db or files"
+kind=$1
+
+# --- the configuration ------------------------------------------------------
+
+# path_owner_ok PATH: owned by us or root, and writable by nobody else,
+# except a sticky directory (like /tmp), where others cannot rename or
+# remove what is ours.  Prints why not.
+path_owner_ok() {
+	local uid mode me
+	me=$(id -u)
+	read -r uid mode < <(stat -c '%u %f' -- "$1") || { echo "cannot stat it"; return 1; }
+	mode=$((16#$mode))
+	if [ "$uid" -ne 0 ] && [ "$uid" -ne "$me" ]; then
+		echo "owned by uid $uid, neither root nor uid $me"
+		return 1
+	fi
+	if [ $((mode & 8#022)) -ne 0 ]; then
+		if [ -d "$1" ] && [ $((mode & 8#1000)) -ne 0 ]; then
+			return 0
+		fi
+		printf 'writable by group or other (mode %o)\n' $((mode & 8#7777))
+		return 1
+	fi
+}
+
+# secure_conf PATH: the file and every directory and symbolic link met on
+# the way from / to it, following each link as the kernel does, pass
+# path_owner_ok; the file is a regular file.  Prints the reason if not.
+secure_conf() {
+	local rest=$1 done_ comp cur target why links=0
+	case $rest in /*) ;; *) rest=$(pwd -P)/$rest ;; esac
+	done_=
+	why=$(path_owner_ok /) || { echo "/: $why"; return 1; }
+	while [ -n "$rest" ]; do
+		rest=${rest#/}
+		comp=${rest%%/*}
+		if [ "$comp" = "$rest" ]; then rest=; else rest=${rest#*/}; fi
+		case $comp in
+		'' | .) continue ;;
+		..) done_=${done_%/*}; continue ;;
+		esac
+		cur=$done_/$comp
+		if [ -L "$cur" ]; then
+			links=$((links + 1))
+			[ "$links" -le 40 ] || { echo "$cur: too many symbolic links"; return 1; }
+			target=$(readlink -- "$cur") || { echo "$cur: unreadable symbolic link"; return 1; }
+			case $target in /*) done_= ;; esac
+			rest=$target${rest:+/$rest}
+			continue
+		fi
+		if [ ! -e "$cur" ]; then
+			echo "$cur: no such file or directory"
+			return 1
+		fi
+		why=$(path_owner_ok "$cur") || { echo "$cur: $why"; return 1; }
+		done_=$cur
+	done
+	if [ ! -f "$done_" ]; then
+		echo "$done_: not a regular file"
+		return 1
+	fi
+}
+
+conf_fail() { finish 3 "$conf: $*"; }
+
+why=$(secure_conf "$conf") || conf_fail "refused: $why"
+[ -r "$conf" ] || conf_fail "cannot read the configuration"
+# Everything set before this line came from the environment; the
+# configuration may override it.
+BK_STATE_DIR=$env_state BK_METRICS_DIR=$env_metrics BK_ALERT_CMD=$env_alert
+# shellcheck source=/dev/null
+. "$conf" || conf_fail "the configuration failed (status $?)"
+record_defaults
+case $kind in
+db | files) ;;
+*) usage_error "$kind: expected db or files" ;;
+esac
+BK_COMPRESS=${BK_COMPRESS:-zstd}
+BK_MIN_DESTINATIONS=${BK_MIN_DESTINATIONS:-1}
+
+[ -n "${BK_DESTS:-}" ] || conf_fail "BK_DESTS is not set"
+[ -n "${BK_KEYRING:-}" ] || conf_fail "BK_KEYRING is not set"
+if [ ! -f "$BK_KEYRING" ] || [ ! -r "$BK_KEYRING" ]; then
+	conf_fail "BK_KEYRING $BK_KEYRING: no such readable file"
+fi
+export BK_KEYRING
+
+name=$kind-$(date -u -d "@$started" +%Y%m%dT%H%M%SZ).bk
 # One destination URL per configured prefix: PREFIX/KIND/NAME, keeping a
 # ?query (per-destination profile) at the end.
-dests=()
 for d in $BK_DESTS; do
+	case $d in
+	s3://?* | file:///*) ;;
+	*) conf_fail "BK_DESTS: $d: not an s3:// or file:/// URL" ;;
+	esac
 	base=${d%%\?*}
 	dests+=("${base%/}/$kind/$name${d#"$base"}")
 done
-
-# One backup of a kind at a time: a run that overlaps the last is an alert.
-exec 8>"$BK_STATE_DIR/$kind.lock"
-flock -n 8 || finish 75 "the previous $kind backup is still running"
+case $BK_MIN_DESTINATIONS in
+all) BK_MIN_DESTINATIONS=${#dests[@]} ;;
+[1-9] | [1-9][0-9]) ;;
+*) conf_fail "BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS: want a number from 1 or all" ;;
+esac
+[ "$BK_MIN_DESTINATIONS" -le ${#dests[@]} ] ||
+    conf_fail "BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS, but BK_DESTS has ${#dests[@]} destination(s)"
 
 case $kind in
 db)
 	if [ -n "${BK_MONGODB_URI_FILE:-}" ]; then
-		MONGODB_URI=$(cat "$BK_MONGODB_URI_FILE") ||
-		    finish 3 "cannot read $BK_MONGODB_URI_FILE"
+		MONGODB_URI=$(cat -- "$BK_MONGODB_URI_FILE") ||
+		    conf_fail "cannot read BK_MONGODB_URI_FILE $BK_MONGODB_URI_FILE"
 	fi
-	: "${MONGODB_URI:?neither BK_MONGODB_URI_FILE nor MONGODB_URI is set}"
+	[ -n "${MONGODB_URI:-}" ] ||
+	    conf_fail "neither BK_MONGODB_URI_FILE nor MONGODB_URI gives a database"
 	export MONGODB_URI
 	# The source names the server without its credentials.
 	source=$(printf '%s' "$MONGODB_URI" | sed -E 's#^(mongodb(\+srv)?://)[^@/]*@#\1#; s#\?.*##')
 	dump=(bk-dump -z "$BK_COMPRESS")
+	# Without names bk-dump takes the URI's database (all of them if the
+	# URI names none).
+	for x in ${BK_DB_NAMES:-}; do
+		dump+=(--db "$x")
+	done
 	;;
 files)
-	: "${BK_UPLOADS_DIR:?$conf: BK_UPLOADS_DIR is not set}"
+	[ -n "${BK_UPLOADS_DIR:-}" ] || conf_fail "BK_UPLOADS_DIR is not set"
 	source=$host:$BK_UPLOADS_DIR
 	dump=(bk-dump --files "$BK_UPLOADS_DIR" -z "$BK_COMPRESS")
 	for x in ${BK_FILES_EXCLUDE:-}; do
@@ -151,40 +446,102 @@ files)
 	;;
 esac
 
-set +e
-"${dump[@]}" --no-progress --json="$tmp/dump.json" 2>"$tmp/dump.err" |
-	bk-encrypt --no-progress --json="$tmp/enc.json" 2>"$tmp/enc.err" |
-	bk-hash --no-progress -o "$tmp/sum" -n "$name" 2>"$tmp/hash.err" |
-	bk-put --no-progress --json="$tmp/put.json" "${dests[@]}" 2>"$tmp/put.err"
-st=("${PIPESTATUS[@]}")
-set -e
+mkdir -p "$BK_STATE_DIR" || conf_fail "cannot create BK_STATE_DIR $BK_STATE_DIR"
+# One backup of a kind at a time: a run that overlaps the last is an alert.
+# The lock is fd 8, which no child inherits.
+exec 8>"$BK_STATE_DIR/$kind.lock"
+flock -n 8 || finish 75 "the previous $kind backup is still running"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bk-backup.XXXXXX")
+
+# --- the pipeline -------------------------------------------------------------
+
+# Each stage is a child of this shell, joined to the next by a FIFO, so a
+# signal reaches this shell at once (wait is interruptible, a foreground
+# pipeline is not) and every stage can be stopped by its PID.
+mkfifo "$tmp/dump.out" "$tmp/enc.out" "$tmp/hash.out"
+phase=pipeline
+run_bg dump /dev/null "$tmp/dump.out" "${dump[@]}" --no-progress --json="$tmp/dump.json"
+run_bg enc "$tmp/dump.out" "$tmp/enc.out" bk-encrypt --no-progress --json="$tmp/enc.json"
+run_bg hash "$tmp/enc.out" "$tmp/hash.out" bk-hash --no-progress -o "$tmp/sum" -n "$name"
+run_bg put "$tmp/hash.out" /dev/null bk-put --no-progress --json="$tmp/put.json" "${dests[@]}"
+wait_all
+pst=("${st[@]}")
 cat "$tmp"/dump.err "$tmp"/enc.err "$tmp"/hash.err "$tmp"/put.err >&2
 
 # The last stage that failed names the failure: a stage that dies makes
 # those before it fail on a broken pipe, while those after it only see the
 # stream end early (and exit 0).  4 from bk-dump --files (a changing
-# directory) still gives a valid stream, committed and flagged.
+# directory) still gives a valid stream, committed and flagged.  bk-put
+# failing alone means that some destination failed; the others may hold
+# the whole stream.
 stages=(bk-dump bk-encrypt bk-hash bk-put)
 errs=(dump enc hash put)
-for i in 3 2 1 0; do
-	s=${st[$i]}
+for i in 2 1 0; do
+	s=${pst[$i]}
 	if [ "$s" -ne 0 ] && { [ "$i" -ne 0 ] || [ "$s" -ne 4 ]; }; then
+		[ "${pst[3]}" -eq 0 ] || i=3 s=${pst[3]}
 		finish "$s" "${stages[$i]} exited $s: $(tail -n 1 "$tmp/${errs[$i]}.err")"
 	fi
 done
 
+# The destinations that stored the whole stream: bk-put says so for each
+# (--json), and it read every byte bk-encrypt wrote.
+stored=()
+put_errors=
+if [ "${pst[3]}" -eq 0 ]; then
+	stored=("${dests[@]}")
+elif [ "${pst[3]}" -eq 3 ] || [ "${pst[3]}" -eq 75 ]; then
+	enc_bytes=$(jq -r '.bytes_out' "$tmp/enc.json" 2>/dev/null) || enc_bytes=
+	if jq -e --argjson n ${#dests[@]} --arg b "$enc_bytes" \
+	    '(.destinations | length) == $n and (.bytes | tostring) == $b' \
+	    "$tmp/put.json" >/dev/null 2>&1; then
+		while read -r i; do
+			stored+=("${dests[$i]}")
+		done < <(jq -r '.destinations | to_entries[] | select(.value.ok == true) | .key' "$tmp/put.json")
+	fi
+	# Each failed destination's own message names it; bk-put gives
+	# none for some, but its last message is theirs when only one failed.
+	put_errors=$(jq -r '.error as $last | [.destinations[] | select(.ok != true)] as $f |
+	    [$f[] | .error // (if ($f | length) == 1 then $last else null end) //
+	    ((.url | sub("\\?.*"; "")) + ": failed")] | join("; ")' \
+	    "$tmp/put.json" 2>/dev/null) || put_errors=
+	[ -n "$put_errors" ] || put_errors=$(tail -n 1 "$tmp/put.err")
+fi
+if [ ${#stored[@]} -lt "$BK_MIN_DESTINATIONS" ]; then
+	finish "${pst[3]}" "bk-put exited ${pst[3]}: ${#stored[@]} of ${#dests[@]} destination(s) stored the backup, fewer than BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS; nothing was committed: $put_errors"
+fi
+
+# The manifest records the dump's counts object, for both kinds.
+jq -c '.counts // ({files, directories, symlinks, hardlinks, other, bytes}
+    | with_entries(select(.value != null)))' "$tmp/dump.json" >"$tmp/counts.json" 2>/dev/null ||
+    echo '{}' >"$tmp/counts.json"
 key_id=$(jq -r '.key_id' "$tmp/enc.json")
-set +e
-bk-put --commit --sum "$tmp/sum" --kind "$kind" --key-id "$key_id" \
-    --compression "$BK_COMPRESS" --source "$source" --counts "$tmp/dump.json" \
-    "${dests[@]}" 2>"$tmp/commit.err"
-s=$?
-set -e
-if [ "$s" -ne 0 ]; then
-	cat "$tmp/commit.err" >&2
-	finish "$s" "bk-put --commit exited $s: $(tail -n 1 "$tmp/commit.err")"
+phase=commit
+run_bg commit /dev/null /dev/null bk-put --commit --json="$tmp/commit.json" \
+    --sum "$tmp/sum" --kind "$kind" --key-id "$key_id" \
+    --compression "$BK_COMPRESS" --source "$source" \
+    --counts "$tmp/counts.json" "${stored[@]}"
+wait_all
+s=${st[0]}
+cat "$tmp/commit.err" >&2
+if [ "$s" -eq 0 ]; then
+	committed=("${stored[@]}")
+else
+	while read -r i; do
+		committed+=("${stored[$i]}")
+	done < <(jq -r '.destinations | to_entries[] | select(.value.ok == true) | .key' \
+	    "$tmp/commit.json" 2>/dev/null)
+	put_errors="${put_errors:+$put_errors; }commit: $(tail -n 1 "$tmp/commit.err")"
 fi
-if [ "${st[0]}" -eq 4 ]; then
-	finish 4 "the directory changed while it was read: $(grep -c . "$tmp/dump.err") warning(s), first: $(head -n 1 "$tmp/dump.err")"
+if [ ${#committed[@]} -lt "$BK_MIN_DESTINATIONS" ]; then
+	finish "$s" "bk-put --commit exited $s: committed at ${#committed[@]} of ${#dests[@]} destination(s), fewer than BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS: $(tail -n 1 "$tmp/commit.err")"
 fi
+changed=
+if [ "${pst[0]}" -eq 4 ]; then
+	changed="the directory changed while it was read: $(grep -c . "$tmp/dump.err") warning(s), first: $(head -n 1 "$tmp/dump.err")"
+fi
+if [ ${#committed[@]} -lt ${#dests[@]} ]; then
+	finish 4 "degraded: ${#committed[@]} of ${#dests[@]} destinations: $put_errors${changed:+; $changed}" committed-degraded
+fi
+[ -z "$changed" ] || finish 4 "$changed"
 finish 0 "$(jq -r '.bytes' "$tmp/put.json") bytes to ${#dests[@]} destination(s)"

@@ -94,11 +94,14 @@ expect_grep 'backup:\*\*\*@' pw.err
 if grep -rl s3cretPW pw.err alerts state; then fail "the password leaked"; fi
 mv uri.good uri
 
-# Failure at the store: bad credentials.  The local copy of the data may be
-# there, but it is never committed: the listing flags it as incomplete.
+# Failure at the store: bad credentials, and a configuration that wants
+# every destination.  The local copy of the data may be there, but it is
+# never committed: the listing flags it as incomplete.
 rm -f alerts
-AWS_SECRET_ACCESS_KEY=wrong expect_exit 3 bash "$backup" -c bk.conf files 2>fail2.err
-expect_grep 'bk-put exited 3' fail2.err
+{ cat bk.conf; echo BK_MIN_DESTINATIONS=all; } >bk-all.conf
+chmod 600 bk-all.conf
+AWS_SECRET_ACCESS_KEY=wrong expect_exit 3 bash "$backup" -c bk-all.conf files 2>fail2.err
+expect_grep 'bk-put exited 3: 1 of 2 destination\(s\) stored the backup, fewer than BK_MIN_DESTINATIONS=2; nothing was committed' fail2.err
 [ "$(bk-get --list --json "file://$T/nas/files/" | jq -s 'map(select(.committed)) | length')" -eq 1 ] ||
 	fail "files: a failed run committed something"
 expect_grep 'files backup failed' alerts
@@ -106,10 +109,12 @@ expect_grep 'files backup failed' alerts
 # A directory store that is not there (an unmounted NAS) fails the run and
 # names bk-put, not the stages that then hit a broken pipe.
 rm -f alerts
-sed "s#file://$T/nas#file://$T/unmounted/nas#" bk.conf >bk2.conf
+sed "s#file://$T/nas#file://$T/unmounted/nas#" bk-all.conf >bk2.conf
 chmod 600 bk2.conf
 expect_exit 3 bash "$backup" -c bk2.conf db 2>fail3.err
 expect_grep 'bk-put exited 3: .*is the store mounted' fail3.err
+[ "$(bk-get --list --json s3://bk-prod/prod/db/ | jq -s 'map(select(.committed)) | length')" -eq 1 ] ||
+	fail "a run short of BK_MIN_DESTINATIONS committed something"
 [ ! -e unmounted ] || fail "created directories for an unmounted store"
 
 # A configuration that others can write is refused before anything runs.
