@@ -68,6 +68,33 @@ s3_key_check(const char *key)
 	}
 }
 
+static volatile sig_atomic_t *stop_flag;
+
+void
+s3_set_stop(volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+static int
+stopped(void)
+{
+	return stop_flag != NULL && *stop_flag != 0;
+}
+
+/* curl calls this at least once a second: a non-zero answer aborts. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return stopped();
+}
+
 int
 s3_global_init(void)
 {
@@ -475,6 +502,8 @@ attempt(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
 	/* A stalled connection (not a slow one) counts as dropped. */
@@ -585,10 +614,13 @@ backoff(int n)
 		ms = BACKOFF_CAP_MS;
 	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
 	ms = ms / 2 + (long)(rnd % (unsigned int)(ms / 2 + 1));
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	/* In steps of at most 100 ms, so a stop is seen promptly. */
+	for (; ms > 0 && !stopped(); ms -= 100) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = (ms < 100 ? ms : 100) * 1000000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
 }
 
 /*
@@ -616,6 +648,11 @@ call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
 			return S3_OK;
 		if (rq->sinkfailed || rq->reported)
 			return S3_PERM;
+		if (stopped()) {
+			where(c, rq, at, sizeof(at));
+			warn0("%s: cancelled (stopping)", at);
+			return S3_PERM;
+		}
 		temp = (cc != CURLE_OK) ? curl_temporary(cc) :
 		    http_temporary(r);
 		where(c, rq, at, sizeof(at));

@@ -6,6 +6,7 @@
 #ifndef S3_H
 #define S3_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,12 @@ int s3_key_check(const char *key);
 
 /* Once, before any thread starts: libcurl's global state. 0 or -1. */
 int s3_global_init(void);
+/*
+ * While *flag is non-zero (a signal handler sets it), every transfer in
+ * flight is cancelled, backoff sleeps end and nothing is retried: the
+ * requests fail at once (S3_PERM, "cancelled").  NULL: never.
+ */
+void s3_set_stop(volatile sig_atomic_t *flag);
 
 /*
  * Fill t for bucket with the settings of profile (NULL for the usual

@@ -67,11 +67,18 @@ struct pipe {
 
 /* The signal that asked us to stop, or 0. */
 static volatile sig_atomic_t interrupted;
+/*
+ * Set with interrupted: the S3 driver cancels transfers and retries in
+ * flight (s3_set_stop), so a stalled store cannot hold the stop for
+ * minutes.  Cleared once the workers are gone, so the aborts go out.
+ */
+static volatile sig_atomic_t cancel;
 
 static void
 on_signal(int sig)
 {
 	interrupted = sig;
+	cancel = 1;
 	/* A second signal ends the process at once. */
 	signal(sig, SIG_DFL);
 }
@@ -291,15 +298,33 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Wait for slot i to be free; 0, or -1 when every destination failed. */
+/*
+ * Wait for slot i to be free; 0, or -1 when every destination failed or a
+ * signal asked us to stop (checked every 200 ms: the signal interrupts
+ * only read(), not this wait).
+ */
 static int
 wait_slot(struct pipe *p, struct slot *s)
 {
+	struct timespec ts;
 	int i, alive = 0;
 
 	pthread_mutex_lock(&p->mu);
-	while (s->refs > 0)
-		pthread_cond_wait(&p->cv, &p->mu);
+	while (s->refs > 0 && !interrupted) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+	}
+	if (interrupted) {
+		pthread_mutex_unlock(&p->mu);
+		warn0("interrupted by signal %d; aborting the uploads",
+		    (int)interrupted);
+		return -1;
+	}
 	for (i = 0; i < p->nd; i++)
 		alive += !p->d[i].failed;
 	pthread_mutex_unlock(&p->mu);
@@ -417,8 +442,11 @@ dest_open(struct pipe *p, struct dest *d, const char *url, int jobs)
 		d->nworkers = 1;	/* a file is written in order */
 		if (bk_mkdir_parent(d->st->u.key, 0750) != 0 ||
 		    (d->af = bk_afile_open(d->st->u.key, 0640,
-		    !p->overwrite)) == NULL)
+		    !p->overwrite)) == NULL) {
 			d->failed = BK_EXIT_FAIL;
+			snprintf(d->error, sizeof(d->error), "%s",
+			    bk_last_error());
+		}
 		return 0;
 	}
 	d->nworkers = jobs;
@@ -533,7 +561,15 @@ run_put(struct pipe *p, char **urls, int n, const struct putcfg *cfg)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	/* A destination after a bad URL is never opened: it still has a
+	 * name and a status for --json and the cleanup. */
 	for (i = 0; i < n; i++) {
+		p->d[i].arg = urls[i];
+		p->d[i].failed = BK_EXIT_USAGE;
+		pthread_mutex_init(&p->d[i].mu, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_mutex_destroy(&p->d[i].mu);
 		if ((ex = dest_open(p, &p->d[i], urls[i], cfg->jobs)) != 0)
 			goto out;
 		if (p->d[i].st->u.kind == STORE_S3)
@@ -560,6 +596,7 @@ run_put(struct pipe *p, char **urls, int n, const struct putcfg *cfg)
 	for (i = 0; i < n; i++)
 		for (w = 0; w < p->d[i].nworkers; w++)
 			pthread_join(p->d[i].th[w], NULL);
+	cancel = 0;	/* the aborts below must go out */
 	for (i = 0; i < n; i++)
 		dest_finish(p, &p->d[i], nparts);
 out:
@@ -900,6 +937,7 @@ main(int argc, char *argv[])
 	p.opts.tagging = tags;
 	p.opts.noclobber = !p.overwrite;
 	bk_ignore_sigpipe();
+	s3_set_stop(&cancel);
 	if (s3_global_init() != 0)
 		return BK_EXIT_FAIL;
 	if (commit)
