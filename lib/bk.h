@@ -88,6 +88,12 @@ int bk_open_regular(const char *path, int flags, const char *what);
  */
 char *bk_read_small_file(const char *path, size_t max, size_t *lenp,
     const char *what);
+/*
+ * The reading half of bk_read_small_file, on a descriptor already open on
+ * path (closed here, whatever happens).
+ */
+char *bk_read_text_fd(int fd, const char *path, size_t max, size_t *lenp,
+    const char *what);
 
 /* afile.c: a file written under a temporary name, made visible by rename. */
 struct bk_afile;
@@ -160,9 +166,10 @@ void bk_wipe(void *p, size_t len);
  */
 int bk_check_private(int fd, const char *name);
 /*
- * Read the whole of a private (mode 0600 or stricter) file of at most
- * max bytes into a new buffer; *lenp gets its length.  The caller wipes
- * and frees it.  NULL on error (reported).
+ * Read the whole of a private (mode 0600 or stricter) regular text file
+ * (no symlink, no NUL byte) of at most max bytes into a new buffer; *lenp
+ * gets its length.  The caller wipes and frees it.  NULL on error
+ * (reported).
  */
 char *bk_read_secret_file(const char *path, size_t max, size_t *lenp);
 

@@ -125,15 +125,12 @@ err:
 }
 
 char *
-bk_read_small_file(const char *path, size_t max, size_t *lenp,
+bk_read_text_fd(int fd, const char *path, size_t max, size_t *lenp,
     const char *what)
 {
 	char *buf;
 	ssize_t n;
-	int fd;
 
-	if ((fd = bk_open_regular(path, 0, what)) == -1)
-		return NULL;
 	if ((buf = malloc(max + 1)) == NULL) {
 		warnp("malloc");
 		goto err0;
@@ -160,4 +157,15 @@ err1:
 err0:
 	close(fd);
 	return NULL;
+}
+
+char *
+bk_read_small_file(const char *path, size_t max, size_t *lenp,
+    const char *what)
+{
+	int fd;
+
+	if ((fd = bk_open_regular(path, 0, what)) == -1)
+		return NULL;
+	return bk_read_text_fd(fd, path, max, lenp, what);
 }

@@ -43,34 +43,13 @@ bk_check_private(int fd, const char *name)
 char *
 bk_read_secret_file(const char *path, size_t max, size_t *lenp)
 {
-	char *buf;
-	ssize_t n;
 	int fd;
 
 	if ((fd = bk_open_regular(path, O_NOFOLLOW, "secret file")) == -1)
 		return NULL;
-	if (bk_check_private(fd, path) != 0)
-		goto err0;
-	if ((buf = malloc(max + 1)) == NULL) {
-		warnp("malloc");
-		goto err0;
+	if (bk_check_private(fd, path) != 0) {
+		close(fd);
+		return NULL;
 	}
-	/* Read one byte more than allowed to tell "too large" from "full". */
-	if ((n = bk_read_full(fd, buf, max + 1, path)) < 0)
-		goto err1;
-	if ((size_t)n > max) {
-		warn0("%s: larger than %zu bytes", path, max);
-		goto err1;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*lenp = (size_t)n;
-	return buf;
-
-err1:
-	bk_wipe(buf, max + 1);
-	free(buf);
-err0:
-	close(fd);
-	return NULL;
+	return bk_read_text_fd(fd, path, max, lenp, "secret file");
 }
