@@ -15,7 +15,7 @@ enum bk_comp { BK_COMP_NONE, BK_COMP_GZIP, BK_COMP_ZSTD };
 /*
  * Levels for a method named without one.  zstd 7 stores as much as gzip
  * -6 (0.2% more) on text from a tiny vocabulary, where level 3 stored 12%
- * more, and 4-12% less on make bench's other archives, at 1.5 to 3.4
+ * more, and 4-12% less on make bench's other archives, at 2 to 3.4
  * times less CPU; level 8 would store 1% less there for 20-30% more CPU.
  * bk-dump(1), -z, and docs/BENCHMARKS.md give the measurements.
  */
