@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "bk.h"
 #include "compress.h"
@@ -105,7 +106,7 @@ bk_zwriter_new(int fd, enum bk_comp method, int level, const char *name)
 		/*
 		 * Compress in zstd's own thread, beside the one producing
 		 * the data.  A libzstd without threads refuses: compress
-		 * inline then; the bytes are the same either way.
+		 * inline then; either stream reads back the same.
 		 */
 		if (BK_ZSTD_WORKERS > 0)
 			(void)ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers,
@@ -390,6 +391,14 @@ zreader_zstd(struct bk_zreader *r, unsigned char *buf, size_t len)
 		in = (ZSTD_inBuffer){ r->in, r->inlen, r->inpos };
 		rc = ZSTD_decompressStream(r->zd, &out, &in);
 		r->inpos = in.pos;
+		if (ZSTD_isError(rc) && ZSTD_getErrorCode(rc) ==
+		    ZSTD_error_frameParameter_windowTooLarge) {
+			warn0("%s: zstd frame at byte %ju needs a window "
+			    "over %d MiB: refused, to bound memory", r->name,
+			    (uintmax_t)bk_zreader_in(r),
+			    1 << (BK_ZSTD_WINDOWLOG_MAX - 20));
+			return -1;
+		}
 		if (ZSTD_isError(rc)) {
 			warn0("%s: corrupt zstd stream near byte %ju: %s",
 			    r->name, (uintmax_t)bk_zreader_in(r),

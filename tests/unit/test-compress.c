@@ -220,6 +220,14 @@ short_inputs(void)
 	CHECK(read_raw(zhdr, 3, &m, &made) == -1 && !made);
 	CHECK(read_raw(zhdr, 1, &m, &made) == -1 && !made);
 	CHECK(read_raw(ghdr, 1, &m, &made) == -1 && !made);
+	/* A frame may use a 128 MiB window, not more (reader memory). */
+	{
+		unsigned char fr[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x88,
+		    0x09, 0x00, 0x00, 'A' };	/* window 2^27, raw "A" */
+		CHECK(read_raw(fr, sizeof(fr), &m, &made) == 1);
+		fr[5] = 0x90;			/* window 2^28 */
+		CHECK(read_raw(fr, sizeof(fr), &m, &made) == -1 && made);
+	}
 	/* Short plain data is still plain. */
 	CHECK(read_raw("ab", 2, &m, &made) == 2 && made && m == BK_COMP_NONE);
 }
