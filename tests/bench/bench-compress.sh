@@ -28,11 +28,12 @@ cc -D_GNU_SOURCE -std=c11 -O2 -pthread -I"$BK_TOP/lib" -o "$zpipe" \
     -lz -lzstd -lcrypto
 default=$("$zpipe" --default-zstd)
 
+# The FerretDB data and the archives are made together, kept together.
+[ -d "$C/fdb/data" ] || rm -f "$C"/*.arch
 start_ferretdb "$C/fdb"
 U=$FERRETDB_URI
 for k in $kinds; do
-	# The FerretDB data and the archive are made together, kept together.
-	[ -f "$C/$k.arch" ] && [ -d "$C/fdb/data" ] && continue
+	[ -f "$C/$k.arch" ] && continue
 	echo "bench-compress: seeding $ndocs $k documents (minutes, once)" >&2
 	"$PY" "$gen" "$k" "$U" "cz_$k" "$ndocs" >/dev/null
 	bk-dump --uri "$U" --db "cz_$k" >"$C/$k.tmp"
