@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "bk.h"
 #include "compress.h"
@@ -28,10 +29,10 @@ bk_comp_parse(const char *spec, enum bk_comp *method, int *level)
 		*level = 0;
 	} else if (n == 4 && strncmp(spec, "gzip", 4) == 0) {
 		*method = BK_COMP_GZIP;
-		*level = 6;
+		*level = BK_GZIP_DEFAULT_LEVEL;
 	} else if (n == 4 && strncmp(spec, "zstd", 4) == 0) {
 		*method = BK_COMP_ZSTD;
-		*level = 3;
+		*level = BK_ZSTD_DEFAULT_LEVEL;
 	} else {
 		warn0("compression %s: expected none, gzip or zstd[:LEVEL]",
 		    spec);
@@ -102,6 +103,14 @@ bk_zwriter_new(int fd, enum bk_comp method, int level, const char *name)
 			warn0("%s: cannot start zstd", name);
 			goto err;
 		}
+		/*
+		 * Compress in zstd's own thread, beside the one producing
+		 * the data.  A libzstd without threads refuses: compress
+		 * inline then; either stream reads back the same.
+		 */
+		if (BK_ZSTD_WORKERS > 0)
+			(void)ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers,
+			    BK_ZSTD_WORKERS);
 	}
 	return w;
 err:
@@ -248,6 +257,14 @@ zreader_fill(struct bk_zreader *r)
 	return n;
 }
 
+/* 1 if all n bytes of p (the whole input) begin magic but are too few. */
+static int
+magic_prefix(const unsigned char *p, size_t n, const unsigned char *magic,
+    size_t mlen)
+{
+	return n < mlen && memcmp(p, magic, n) == 0;
+}
+
 struct bk_zreader *
 bk_zreader_new(int fd, const char *name)
 {
@@ -272,11 +289,21 @@ bk_zreader_new(int fd, const char *name)
 		}
 	} else if (n >= 4 && memcmp(r->in, zstd_magic, 4) == 0) {
 		r->method = BK_COMP_ZSTD;
-		if ((r->zd = ZSTD_createDCtx()) == NULL) {
+		if ((r->zd = ZSTD_createDCtx()) == NULL ||
+		    ZSTD_isError(ZSTD_DCtx_setParameter(r->zd,
+		    ZSTD_d_windowLogMax, BK_ZSTD_WINDOWLOG_MAX))) {
 			warn0("%s: cannot start zstd", name);
 			goto err;
 		}
+	} else if (n > 0 && (magic_prefix(r->in, (size_t)n, gzip_magic, 2) ||
+	    magic_prefix(r->in, (size_t)n, zstd_magic, 4))) {
+		/* Nothing else can be this short and start so. */
+		warn0("%s: truncated %s stream: ends at byte %zd inside its "
+		    "magic number", name, r->in[0] == gzip_magic[0] ?
+		    "gzip" : "zstd", n);
+		goto err;
 	}
+	/* Empty input stays NONE: the next stage says what that means. */
 	return r;
 err:
 	bk_zreader_free(r);
@@ -364,6 +391,14 @@ zreader_zstd(struct bk_zreader *r, unsigned char *buf, size_t len)
 		in = (ZSTD_inBuffer){ r->in, r->inlen, r->inpos };
 		rc = ZSTD_decompressStream(r->zd, &out, &in);
 		r->inpos = in.pos;
+		if (ZSTD_isError(rc) && ZSTD_getErrorCode(rc) ==
+		    ZSTD_error_frameParameter_windowTooLarge) {
+			warn0("%s: zstd frame at byte %ju needs a window "
+			    "over %d MiB: refused, to bound memory", r->name,
+			    (uintmax_t)bk_zreader_in(r),
+			    1 << (BK_ZSTD_WINDOWLOG_MAX - 20));
+			return -1;
+		}
 		if (ZSTD_isError(rc)) {
 			warn0("%s: corrupt zstd stream near byte %ju: %s",
 			    r->name, (uintmax_t)bk_zreader_in(r),

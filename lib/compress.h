@@ -13,6 +13,27 @@
 enum bk_comp { BK_COMP_NONE, BK_COMP_GZIP, BK_COMP_ZSTD };
 
 /*
+ * Levels for a method named without one.  zstd 7 stores as much as gzip
+ * -6 (0.2% more) on text from a tiny vocabulary, where level 3 stored 12%
+ * more, and 4-12% less on make bench's other archives, at 2 to 3.4
+ * times less CPU; level 8 would store 1% less there for 20-30% more CPU.
+ * bk-dump(1), -z, and docs/BENCHMARKS.md give the measurements.
+ */
+#define BK_GZIP_DEFAULT_LEVEL 6
+#define BK_ZSTD_DEFAULT_LEVEL 7
+/*
+ * zstd compression threads besides the caller's: one, so the thread that
+ * reads documents hands them over and goes on reading.
+ */
+#define BK_ZSTD_WORKERS 1
+
+/*
+ * The largest zstd window a reader accepts (2^27 = 128 MiB, what zstd
+ * -22 and --long use): bounds a reader's memory whatever the input says.
+ */
+#define BK_ZSTD_WINDOWLOG_MAX 27
+
+/*
  * Parse "none", "gzip", "zstd", optionally ":LEVEL" ("zstd:19", "gzip:9").
  * level gets the default for the method when none is given.  -1 on a bad
  * spec (reported).

@@ -10,14 +10,15 @@
 
 /* Compress n bytes of data with method into a temporary file; its fd. */
 static int
-pack(enum bk_comp m, const unsigned char *data, size_t n, size_t *outlen)
+pack_level(enum bk_comp m, int level, const unsigned char *data, size_t n,
+    size_t *outlen)
 {
 	char path[] = "/tmp/bk-unit-z.XXXXXX";
 	struct bk_zwriter *w;
 	int fd = mkstemp(path);
 
 	unlink(path);
-	w = bk_zwriter_new(fd, m, m == BK_COMP_GZIP ? 6 : 3, "tmp");
+	w = bk_zwriter_new(fd, m, level, "tmp");
 	CHECK(w != NULL);
 	/* Two writes, one of them large, to cross buffer boundaries. */
 	CHECK(bk_zwriter_write(w, data, n / 3) == 0);
@@ -27,6 +28,14 @@ pack(enum bk_comp m, const unsigned char *data, size_t n, size_t *outlen)
 	*outlen = (size_t)lseek(fd, 0, SEEK_END);
 	lseek(fd, 0, SEEK_SET);
 	return fd;
+}
+
+/* As pack_level at the method's default level. */
+static int
+pack(enum bk_comp m, const unsigned char *data, size_t n, size_t *outlen)
+{
+	return pack_level(m, m == BK_COMP_GZIP ? BK_GZIP_DEFAULT_LEVEL :
+	    m == BK_COMP_ZSTD ? BK_ZSTD_DEFAULT_LEVEL : 0, data, n, outlen);
 }
 
 /* Read everything back; returns bytes read or -1 on a reader error. */
@@ -114,6 +123,115 @@ concatenated(enum bk_comp m)
 	close(fd);
 }
 
+/* The spec given to -z round-trips n bytes and stores them in *zlen. */
+static void
+roundtrip_spec(const char *spec, const unsigned char *data, size_t n,
+    size_t *zlen)
+{
+	unsigned char *back = malloc(n + 1);
+	enum bk_comp m, seen;
+	int lv, fd;
+
+	CHECK(bk_comp_parse(spec, &m, &lv) == 0);
+	fd = pack_level(m, lv, data, n, zlen);
+	CHECK(unpack(fd, back, n + 1, &seen) == (ssize_t)n && seen == m &&
+	    memcmp(back, data, n) == 0);
+	close(fd);
+	free(back);
+}
+
+/*
+ * What "-z zstd" means is what bk-dump(1) says: "zstd (levels 1 to 22,
+ * default N" in the -z paragraph.
+ */
+static void
+default_documented(void)
+{
+	const char *top = getenv("BK_TOP"), *key = "zstd (levels 1 to 22, "
+	    "default ";
+	char path[4096], line[512], *p;
+	enum bk_comp m;
+	int lv, doc = -1;
+	FILE *f;
+
+	CHECK(bk_comp_parse("zstd", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
+	    lv == BK_ZSTD_DEFAULT_LEVEL);
+	CHECK(bk_comp_parse("gzip", &m, &lv) == 0 && m == BK_COMP_GZIP &&
+	    lv == 6);
+	snprintf(path, sizeof(path), "%s/man/bk-dump.1", top ? top : ".");
+	CHECK((f = fopen(path, "r")) != NULL);
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if ((p = strstr(line, key)) != NULL)
+			doc = atoi(p + strlen(key));
+	fclose(f);
+	CHECK(doc == BK_ZSTD_DEFAULT_LEVEL);
+}
+
+/* A reader over the given raw bytes; its first read's result. */
+static ssize_t
+read_raw(const void *raw, size_t n, enum bk_comp *m, int *made)
+{
+	char path[] = "/tmp/bk-unit-z.XXXXXX";
+	unsigned char buf[64];
+	struct bk_zreader *r;
+	ssize_t got = -1;
+	int fd = mkstemp(path);
+
+	unlink(path);
+	CHECK(write(fd, raw, n) == (ssize_t)n);
+	lseek(fd, 0, SEEK_SET);
+	*made = (r = bk_zreader_new(fd, "tmp")) != NULL;
+	if (r != NULL) {
+		*m = bk_zreader_method(r);
+		got = bk_zreader_read(r, buf, sizeof(buf));
+	}
+	bk_zreader_free(r);
+	close(fd);
+	return got;
+}
+
+/*
+ * Empty input is passed on as empty (the archive or tar reader then says
+ * an earlier stage probably failed); a stream cut inside its magic number
+ * or right after its header is a truncated stream, not something else.
+ */
+static void
+short_inputs(void)
+{
+	static const unsigned char zhdr[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x04,
+	    0x58 };	/* magic, frame header: checksum, 2 MiB window */
+	static const unsigned char ghdr[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0,
+	    0, 3 };
+	enum bk_comp m = BK_COMP_GZIP;
+	int made;
+
+	CHECK(read_raw("", 0, &m, &made) == 0 && made && m == BK_COMP_NONE);
+	CHECK(read_raw(zhdr, 6, &m, &made) == -1 && made &&
+	    m == BK_COMP_ZSTD);
+	CHECK(read_raw(zhdr, 4, &m, &made) == -1 && made &&
+	    m == BK_COMP_ZSTD);
+	CHECK(read_raw(ghdr, 10, &m, &made) == -1 && made &&
+	    m == BK_COMP_GZIP);
+	CHECK(read_raw(ghdr, 2, &m, &made) == -1 && made &&
+	    m == BK_COMP_GZIP);
+	/* Cut inside the magic number itself. */
+	CHECK(read_raw(zhdr, 3, &m, &made) == -1 && !made);
+	CHECK(read_raw(zhdr, 1, &m, &made) == -1 && !made);
+	CHECK(read_raw(ghdr, 1, &m, &made) == -1 && !made);
+	/* A frame may use a 128 MiB window, not more (reader memory). */
+	{
+		unsigned char fr[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x88,
+		    0x09, 0x00, 0x00, 'A' };	/* window 2^27, raw "A" */
+		CHECK(read_raw(fr, sizeof(fr), &m, &made) == 1);
+		fr[5] = 0x90;			/* window 2^28 */
+		CHECK(read_raw(fr, sizeof(fr), &m, &made) == -1 && made);
+	}
+	/* Short plain data is still plain. */
+	CHECK(read_raw("ab", 2, &m, &made) == 2 && made && m == BK_COMP_NONE);
+}
+
 int
 main(void)
 {
@@ -134,8 +252,22 @@ main(void)
 	garbage_after(BK_COMP_ZSTD);
 	concatenated(BK_COMP_GZIP);
 	concatenated(BK_COMP_ZSTD);
+	short_inputs();
+	default_documented();
+	{
+		/* Explicit levels and the default decode; higher stores less. */
+		size_t z1, zd, z19;
+		roundtrip_spec("zstd:1", data, n, &z1);
+		roundtrip_spec("zstd", data, n, &zd);
+		roundtrip_spec("zstd:19", data, n, &z19);
+		roundtrip_spec("gzip:1", data, 100000, &z1);
+		roundtrip_spec("gzip", data, 100000, &zd);
+		roundtrip_spec("zstd:22", data, 100000, &z19);
+	}
 
 	CHECK(bk_comp_parse("zstd", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
+	    lv == 7);
+	CHECK(bk_comp_parse("zstd:3", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
 	    lv == 3);
 	CHECK(bk_comp_parse("gzip:9", &m, &lv) == 0 && m == BK_COMP_GZIP &&
 	    lv == 9);
