@@ -43,7 +43,9 @@ struct rs_opts {
 struct rs_ns {
 	char *src;		/* db.coll in the archive */
 	char *tdb, *tcoll;	/* where it goes */
-	bson_t meta;
+	/* A pointer (bson_new): a bson_t needs 128-byte alignment, which an
+	 * element of a calloc'ed array does not have. */
+	bson_t *meta;
 	int selected, view, prepared, nindexes;
 	uint64_t inserted, failed;
 	unsigned char digest[32];	/* of the archive's documents */
@@ -187,6 +189,7 @@ static int
 plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 {
 	const struct rs_opts *o = r->o;
+	bson_t meta;
 
 	if ((ns->src = archive_nsname(a->db, a->coll)) == NULL)
 		return -1;
@@ -196,12 +199,14 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 	}
 	if (mongo_ns_check(a->db, a->coll, "archive namespace") != 0)
 		return -2;
-	bson_destroy(&ns->meta);
-	if (mongo_meta_parse(a->metadata, ns->src, &ns->meta) != 0)
+	if (mongo_meta_parse(a->metadata, ns->src, &meta) != 0)
 		return -2;
+	bson_destroy(ns->meta);
+	ns->meta = bson_copy(&meta);
+	bson_destroy(&meta);
 	free(a->metadata);
 	a->metadata = NULL;
-	ns->view = mongo_meta_is_view(&ns->meta) ||
+	ns->view = mongo_meta_is_view(ns->meta) ||
 	    strcmp(a->type, "view") == 0;
 	if (mongo_ns_users(a->db, a->coll)) {
 		warn0("%s: skipped: users and roles are not restored "
@@ -215,7 +220,7 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 	}
 	if (!selected(o, a->db, a->coll))
 		goto skip;
-	if (mongo_meta_check(&ns->meta, ns->src) != 0)
+	if (mongo_meta_check(ns->meta, ns->src) != 0)
 		return -2;
 	if (mongo_ns_rename(o->from, o->to, o->nfrom, a->db, a->coll,
 	    &ns->tdb, &ns->tcoll) != 0)
@@ -231,7 +236,7 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 	ns->selected = 1;
 	return 0;
 skip:
-	bson_reinit(&ns->meta);
+	bson_reinit(ns->meta);
 	return 0;
 }
 
@@ -247,7 +252,7 @@ plan(struct rs *r)
 		return -1;
 	}
 	for (i = 0; i < r->n; i++)
-		bson_init(&r->ns[i].meta);
+		r->ns[i].meta = bson_new();
 	for (i = 0; i < r->n; i++)
 		if ((rc = plan_ns(r, &r->ans[i], &r->ns[i])) != 0)
 			return rc;
@@ -292,7 +297,7 @@ prepare(struct rs *r, size_t i)
 	/* Views are made at the end, when what they read is there. */
 	if (rc != 0 || ns->view)
 		return rc;
-	mongo_create_cmd(&cmd, ns->tcoll, &ns->meta);
+	mongo_create_cmd(&cmd, ns->tcoll, ns->meta);
 	/* Without --drop an existing collection is added to, not replaced. */
 	rc = run_cmd(r, ns->tdb, &cmd, "create", ns->src,
 	    SERVER_NAMESPACE_EXISTS);
@@ -420,7 +425,7 @@ finish_ns(struct rs *r, size_t i)
 		return -1;
 	if (ns->view || r->o->noindex)
 		return 0;
-	ns->nindexes = mongo_indexes_cmd(&cmd, ns->tcoll, &ns->meta);
+	ns->nindexes = mongo_indexes_cmd(&cmd, ns->tcoll, ns->meta);
 	rc = ns->nindexes == 0 ? 0 : run_cmd(r, ns->tdb, &cmd,
 	    "createIndexes", ns->src, 0);
 	bson_destroy(&cmd);
@@ -437,7 +442,7 @@ create_views(struct rs *r)
 	for (i = 0; i < r->n && rc == 0; i++) {
 		if (!r->ns[i].selected || !r->ns[i].view)
 			continue;
-		mongo_create_cmd(&cmd, r->ns[i].tcoll, &r->ns[i].meta);
+		mongo_create_cmd(&cmd, r->ns[i].tcoll, r->ns[i].meta);
 		rc = run_cmd(r, r->ns[i].tdb, &cmd, "create view",
 		    r->ns[i].src, r->o->drop ? 0 : SERVER_NAMESPACE_EXISTS);
 		bson_destroy(&cmd);
@@ -795,7 +800,7 @@ restore_db_main(int argc, char *argv[])
 		free(r.ns[i].src);
 		free(r.ns[i].tdb);
 		free(r.ns[i].tcoll);
-		bson_destroy(&r.ns[i].meta);
+		bson_destroy(r.ns[i].meta);
 	}
 	free(r.ns);
 	if (r.c != NULL)
