@@ -32,7 +32,7 @@ bk_comp_parse(const char *spec, enum bk_comp *method, int *level)
 		*level = BK_GZIP_DEFAULT_LEVEL;
 	} else if (n == 4 && strncmp(spec, "zstd", 4) == 0) {
 		*method = BK_COMP_ZSTD;
-		*level = BK_ZSTD_DEFAULT_LEVEL;
+		*level = BK_ZSTD_DEFAULT;
 	} else {
 		warn0("compression %s: expected none, gzip or zstd[:LEVEL]",
 		    spec);
@@ -97,7 +97,11 @@ bk_zwriter_new(int fd, enum bk_comp method, int level, const char *name)
 	} else if (method == BK_COMP_ZSTD) {
 		if ((w->zc = ZSTD_createCCtx()) == NULL ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zc,
-		    ZSTD_c_compressionLevel, level)) ||
+		    ZSTD_c_compressionLevel, level == BK_ZSTD_DEFAULT ?
+		    BK_ZSTD_DEFAULT_LEVEL : level)) ||
+		    (level == BK_ZSTD_DEFAULT && ZSTD_isError(
+		    ZSTD_CCtx_setParameter(w->zc, ZSTD_c_searchLog,
+		    BK_ZSTD_DEFAULT_SEARCHLOG))) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zc,
 		    ZSTD_c_checksumFlag, 1))) {
 			warn0("%s: cannot start zstd", name);

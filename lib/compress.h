@@ -13,14 +13,18 @@
 enum bk_comp { BK_COMP_NONE, BK_COMP_GZIP, BK_COMP_ZSTD };
 
 /*
- * Levels for a method named without one.  zstd 7 stores as much as gzip
- * -6 (0.2% more) on text from a tiny vocabulary, where level 3 stored 12%
- * more, and 4-12% less on make bench's other archives, at 2 to 3.4
- * times less CPU; level 8 would store 1% less there for 20-30% more CPU.
- * bk-dump(1), -z, and docs/BENCHMARKS.md give the measurements.
+ * Levels for a method named without one.  For zstd, bk_comp_parse gives
+ * BK_ZSTD_DEFAULT, which the writer turns into level 5 with a deeper
+ * match search (searchLog 5 where level 5 has 3): it stores 3.5% less
+ * than gzip -6 on text from a tiny vocabulary (where level 3 stored 12%
+ * more, and level 7 0.2% more), 2.6-10% less on make bench's other
+ * archives, at 2.5 to 3.9 times less CPU than gzip -6 (level 7: 1.8 to
+ * 2.4).  bk-dump(1), -z, and docs/BENCHMARKS.md give the measurements.
  */
 #define BK_GZIP_DEFAULT_LEVEL 6
-#define BK_ZSTD_DEFAULT_LEVEL 7
+#define BK_ZSTD_DEFAULT 0
+#define BK_ZSTD_DEFAULT_LEVEL 5
+#define BK_ZSTD_DEFAULT_SEARCHLOG 5
 /*
  * zstd compression threads besides the caller's: one, so the thread that
  * reads documents hands them over and goes on reading.

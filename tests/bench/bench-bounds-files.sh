@@ -16,9 +16,9 @@ tar=$BENCH_DIR/long-names.tar
 zstd -q -dc "$stream" >"$tar"
 
 bench_group "100k members with 4 KB names ($(( $(stat -c %s "$stream") / 1000 )) KB zstd, $((bytes / 1000000)) MB tar): extract"
-bench "bk-restore --files out < stream.zst" "$bytes" "rm -rf $out && bk-restore --files $out <$stream"
-bench "tar -xf - -C out < stream.tar" "$bytes" "rm -rf $out && mkdir $out && tar -xf - -C $out <$tar"
-bench "bsdtar -xf - -C out < stream.tar" "$bytes" "rm -rf $out && mkdir $out && bsdtar -xf - -C $out <$tar"
+bench "bk-restore --files out < stream.zst" "$bytes" "bk-restore --files $out <$stream" "rm -rf $out"
+bench "tar -xf - -C out < stream.tar" "$bytes" "tar -xf - -C $out <$tar" "rm -rf $out && mkdir $out"
+bench "bsdtar -xf - -C out < stream.tar" "$bytes" "bsdtar -xf - -C $out <$tar" "rm -rf $out && mkdir $out"
 rm -rf "$out"
 bk-restore --files "$out" <"$stream"
 bench_group "100k members with 4 KB names: compare with the tree"

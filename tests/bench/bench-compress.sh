@@ -85,6 +85,7 @@ for k in $kinds; do
 	crow "bk-dump -z gzip (zlib 6)" "$a" "$zpipe gzip"
 	crow "bk-dump -z zstd:3 (the old default)" "$a" "$zpipe zstd:3"
 	crow "bk-dump -z zstd (default: $default)" "$a" "$zpipe zstd"
+	crow "bk-dump -z zstd:7" "$a" "$zpipe zstd:7"
 	echo "  - ratios are to the gzip -6 row; MB/s are of the plain archive" >>"$BENCH_OUT"
 done
 

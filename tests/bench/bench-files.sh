@@ -42,9 +42,9 @@ bench "bk-dump --files tree -z zstd > /dev/null" "$small_bytes" "bk-dump --files
 
 bk-dump --files "$tree" >"$BENCH_DIR/small.tar"
 bench_group "100k small files: extract into an empty directory"
-bench "bk-restore --files out < small.tar" "$small_bytes" "rm -rf $out && bk-restore --files $out <$BENCH_DIR/small.tar"
-bench "tar -xf - -C out < small.tar" "$small_bytes" "rm -rf $out && mkdir $out && tar -xf - -C $out <$BENCH_DIR/small.tar"
-bench "bsdtar -xf - -C out < small.tar" "$small_bytes" "rm -rf $out && mkdir $out && bsdtar -xf - -C $out <$BENCH_DIR/small.tar"
+bench "bk-restore --files out < small.tar" "$small_bytes" "bk-restore --files $out <$BENCH_DIR/small.tar" "rm -rf $out"
+bench "tar -xf - -C out < small.tar" "$small_bytes" "tar -xf - -C $out <$BENCH_DIR/small.tar" "rm -rf $out && mkdir $out"
+bench "bsdtar -xf - -C out < small.tar" "$small_bytes" "bsdtar -xf - -C $out <$BENCH_DIR/small.tar" "rm -rf $out && mkdir $out"
 
 bench_group "3 large files (3 x 300 MB): archive to /dev/null"
 bench "bk-dump --files large > /dev/null" "$big_bytes" "bk-dump --files $big >/dev/null"
@@ -52,8 +52,8 @@ bench "tar -cf - -C large . > /dev/null" "$big_bytes" "tar -cf - -C $big . | cat
 
 bk-dump --files "$big" >"$BENCH_DIR/large.tar"
 bench_group "3 large files: extract into an empty directory"
-bench "bk-restore --files out < large.tar" "$big_bytes" "rm -rf $out && bk-restore --files $out <$BENCH_DIR/large.tar"
-bench "tar -xf - -C out < large.tar" "$big_bytes" "rm -rf $out && mkdir $out && tar -xf - -C $out <$BENCH_DIR/large.tar"
+bench "bk-restore --files out < large.tar" "$big_bytes" "bk-restore --files $out <$BENCH_DIR/large.tar" "rm -rf $out"
+bench "tar -xf - -C out < large.tar" "$big_bytes" "tar -xf - -C $out <$BENCH_DIR/large.tar" "rm -rf $out && mkdir $out"
 rm -rf "$out" "$BENCH_DIR/small.tar" "$BENCH_DIR/large.tar"
 {
 	echo

@@ -32,11 +32,15 @@ bench_group() {
 	} >>"$BENCH_OUT"
 }
 
-# bench LABEL BYTES 'SHELL COMMAND': time the command BENCH_ROUNDS times
-# (bash -c, under /usr/bin/time); BYTES is what one run processes.
+# bench LABEL BYTES 'SHELL COMMAND' ['SETUP']: time the command
+# BENCH_ROUNDS times (bash -c, under /usr/bin/time); BYTES is what one run
+# processes.  SETUP runs before each round, untimed and unmeasured (an
+# "rm -rf" of a big tree would otherwise be the peak RSS).
 bench() {
-	local label=$1 bytes=$2 cmd=$3 i t rss secs=() maxrss=0 med rate ratio
+	local label=$1 bytes=$2 cmd=$3 setup=${4:-} i t rss secs=() maxrss=0
+	local med rate ratio
 	for ((i = 0; i < BENCH_ROUNDS; i++)); do
+		[ -z "$setup" ] || bash -c "$setup"
 		/usr/bin/time -f '%e %M' -o "$BENCH_DIR/time" bash -c "$cmd" ||
 		    { echo "bench: '$label' failed" >&2; return 1; }
 		read -r t rss <"$BENCH_DIR/time"

@@ -31,7 +31,11 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--default-zstd") == 0) {
 		if (bk_comp_parse("zstd", &m, &level) != 0)
 			return BK_EXIT_FAIL;
-		printf("zstd:%d\n", level);
+		if (level == BK_ZSTD_DEFAULT)
+			printf("zstd:%d,searchLog=%d\n", BK_ZSTD_DEFAULT_LEVEL,
+			    BK_ZSTD_DEFAULT_SEARCHLOG);
+		else
+			printf("zstd:%d\n", level);
 		return BK_EXIT_OK;
 	}
 	if (bk_comp_parse(argv[1], &m, &level) != 0)

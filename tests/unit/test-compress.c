@@ -155,7 +155,7 @@ default_documented(void)
 	FILE *f;
 
 	CHECK(bk_comp_parse("zstd", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
-	    lv == BK_ZSTD_DEFAULT_LEVEL);
+	    lv == BK_ZSTD_DEFAULT);
 	CHECK(bk_comp_parse("gzip", &m, &lv) == 0 && m == BK_COMP_GZIP &&
 	    lv == 6);
 	snprintf(path, sizeof(path), "%s/man/bk-dump.1", top ? top : ".");
@@ -266,7 +266,7 @@ main(void)
 	}
 
 	CHECK(bk_comp_parse("zstd", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
-	    lv == 7);
+	    lv == BK_ZSTD_DEFAULT);
 	CHECK(bk_comp_parse("zstd:3", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
 	    lv == 3);
 	CHECK(bk_comp_parse("gzip:9", &m, &lv) == 0 && m == BK_COMP_GZIP &&
