@@ -20,11 +20,7 @@ for i in 1 2 3; do gen_bytes "u$i" $((i * 70000)) >"uploads/a/f$i"; done
 bk-encrypt --genkey -k keyring >keyid
 printf '%s?serverSelectionTimeoutMS=3000\n' "$FERRETDB_URI" >uri
 chmod 600 uri
-cat >alert <<'EOA'
-#!/bin/sh
-{ echo "SUBJECT: $1"; cat; } >>"$T/alerts"
-EOA
-chmod +x alert
+make_alert_recorder
 cat >bk.conf <<EOC
 BK_MONGODB_URI_FILE=$T/uri
 BK_UPLOADS_DIR=$T/uploads

@@ -8,11 +8,7 @@
 . "$BK_TOP/tests/lib.sh"
 backup=$BK_TOP/scripts/bk-backup.sh
 
-cat >alert <<'EOA'
-#!/bin/sh
-{ echo "SUBJECT: $1"; cat; } >>"$T/alerts"
-EOA
-chmod +x alert
+make_alert_recorder
 export BK_STATE_DIR=$T/state BK_ALERT_CMD="env T=$T $T/alert"
 
 # A configuration that leaves a mark when it is sourced, and then fails

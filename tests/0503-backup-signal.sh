@@ -62,11 +62,7 @@ EOP
 
 bk-encrypt --genkey -k keyring >/dev/null
 mkdir nas tmp
-cat >alert <<'EOA'
-#!/bin/sh
-{ echo "SUBJECT: $1"; cat; } >>"$T/alerts"
-EOA
-chmod +x alert
+make_alert_recorder
 # mkconf FILE URI
 mkconf() {
 	printf '%s?serverSelectionTimeoutMS=5000\n' "$2" >"$1.uri"

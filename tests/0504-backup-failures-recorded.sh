@@ -6,11 +6,7 @@
 . "$BK_TOP/tests/lib.sh"
 backup=$BK_TOP/scripts/bk-backup.sh
 
-cat >alert <<'EOA'
-#!/bin/sh
-{ echo "SUBJECT: $1"; cat; } >>"$T/alerts"
-EOA
-chmod +x alert
+make_alert_recorder
 bk-encrypt --genkey -k keyring >/dev/null
 mkdir store uploads
 echo hello >uploads/a

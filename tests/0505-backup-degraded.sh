@@ -12,11 +12,7 @@ aws s3api create-bucket --bucket bk-good >/dev/null
 mkdir -p uploads/d nas
 for i in 1 2 3; do gen_bytes "d$i" $((i * 300000)) >"uploads/d/f$i"; done
 bk-encrypt --genkey -k keyring >/dev/null
-cat >alert <<'EOA'
-#!/bin/sh
-{ echo "SUBJECT: $1"; cat; } >>"$T/alerts"
-EOA
-chmod +x alert
+make_alert_recorder
 # mkconf FILE PREFIX [LINES...]: three destinations under PREFIX, the
 # middle one a bucket that does not exist.
 mkconf() {

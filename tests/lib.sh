@@ -169,3 +169,14 @@ expect_flat() {
 	[ $((large - small)) -le "$allow" ] ||
 	    fail "$what: memory grew from ${small} to ${large} KiB when the input grew from $((sbytes >> 10)) to $((lbytes >> 10)) KiB"
 }
+
+# make_alert_recorder: ./alert, an alert command for bk-backup.sh that
+# appends "SUBJECT: $1" and the message to $T/alerts (set BK_ALERT_CMD to
+# "env T=$T $T/alert").
+make_alert_recorder() {
+	cat >"$T/alert" <<'EOA'
+#!/bin/sh
+{ echo "SUBJECT: $1"; cat; } >>"$T/alerts"
+EOA
+	chmod +x "$T/alert"
+}
