@@ -108,9 +108,9 @@ bk_zwriter_new(int fd, enum bk_comp method, int level, const char *name)
 			goto err;
 		}
 		/*
-		 * Compress in zstd's own thread, beside the one producing
-		 * the data.  A libzstd without threads refuses: compress
-		 * inline then; either stream reads back the same.
+		 * With BK_ZSTD_WORKERS, compress in zstd's own threads.  A
+		 * libzstd without threads refuses: compress inline then;
+		 * either stream reads back the same.
 		 */
 		if (BK_ZSTD_WORKERS > 0)
 			(void)ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers,
