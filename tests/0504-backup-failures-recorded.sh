@@ -85,7 +85,11 @@ BK_STATE_DIR=$T/env-state BK_ALERT_CMD="env T=$T $T/alert" \
     expect_exit 2 bash "$backup" -c 2>opt2.err
 check 2 '' '-c needs an argument' env-state opt2.err
 
-# After all that, a good configuration still backs up.
+# After all that, a good configuration still backs up.  Backup names have
+# one-second resolution and a failed run above may have left its
+# uncommitted data object under this second's name (never overwritten):
+# start in the next second.
+sleep 1
 { base; echo "BK_UPLOADS_DIR=$T/uploads"; } >good.conf
 chmod 600 good.conf
 bash "$backup" -c good.conf files 2>good.err || fail "backup: $(cat good.err)"
