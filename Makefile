@@ -29,8 +29,8 @@ LDFLAGS += $(SANFLAGS)
 endif
 ALL_CFLAGS = $(CPPFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
 
-LIBSRC := $(sort $(wildcard lib/*.c))
-LIBHDR := $(sort $(wildcard lib/*.h))
+LIBSRC := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIBHDR := $(sort $(wildcard lib/*.h lib/*/*.h))
 LIBOBJ := $(LIBSRC:%.c=$(O)/%.o)
 TOOLSRC := $(sort $(wildcard tools/bk-*.c))
 TOOLS := $(TOOLSRC:tools/%.c=$(O)/bin/%)

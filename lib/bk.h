@@ -28,6 +28,21 @@ enum bk_exit {
 };
 
 /*
+ * One result type for what an operation can come to, where the difference
+ * matters to the caller.  BK_FAIL is -1, so a function of the plain
+ * 0/-1 convention already speaks it.  Every failure is reported (warn*)
+ * where it is found; the value only says what kind it was.
+ */
+enum bk_result {
+	BK_OK = 0,
+	BK_FAIL = -1,		/* failed; trying again will not help */
+	BK_NEGATIVE = -2,	/* a negative answer: mismatch, tampered, refused */
+	BK_RETRY = -3		/* failed for now; may work later */
+};
+/* The exit status (enum bk_exit) for a result: the one mapping. */
+int bk_exit_status(int result);
+
+/*
  * What a reader says of a stream of zero bytes: in a pipeline that is an
  * earlier stage that failed (its own message is above), not bad data, so
  * the readers exit BK_EXIT_FAIL with this, never BK_EXIT_NEGATIVE.
@@ -49,9 +64,6 @@ const char *bk_progname(void);
 void warnp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: MSG" on stderr. */
 void warn0(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "prog: MSG" on stderr and exit with status; only for main(). */
-void bk_die(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
 /* Print the --version line on stdout. */
 void bk_print_version(void);
 

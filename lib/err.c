@@ -85,15 +85,15 @@ warn0(const char *fmt, ...)
 	errno = saved;
 }
 
-void
-bk_die(int status, const char *fmt, ...)
+int
+bk_exit_status(int result)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(fmt, ap, NULL);
-	va_end(ap);
-	exit(status);
+	switch (result) {
+	case BK_OK: return BK_EXIT_OK;
+	case BK_NEGATIVE: return BK_EXIT_NEGATIVE;
+	case BK_RETRY: return BK_EXIT_TEMP;
+	default: return BK_EXIT_FAIL;
+	}
 }
 
 void

@@ -9,12 +9,21 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
 pass=0 failn=0 skipn=0
+recap=$(mktemp)	# every failure, repeated just above the last line
+
+keep_failures() {	# keep_failures OUTPUT_FILE: copy [FAIL] blocks to the recap
+	awk '/^\[FAIL\]/ { n = 0; p = 1; print; next }
+	    /^    / { if (p && n++ < 12) print; next }
+	    { p = 0 }' "$1" >>"$recap"
+}
 
 tally() {	# tally OUTPUT_FILE: add a run.sh summary line to the totals
 	local line p f s
 	line=$(grep -E '^(asan: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
 	line=${line#asan: }
+	keep_failures "$1"
 	if [ -z "$line" ]; then
+		echo "[FAIL] $1: the suite printed no summary line" >>"$recap"
 		failn=$((failn + 1))
 		return
 	fi
@@ -34,6 +43,8 @@ gate() {	# gate NAME CMD...: one pass/fail line for a whole command
 	else
 		echo "[FAIL] $name"
 		sed 's/^/    | /' "$out" | tail -n 40
+		{ echo "[FAIL] $name"; sed 's/^/    | /' "$out" | tail -n 12; } \
+		    >>"$recap"
 		failn=$((failn + 1))
 	fi
 	rm -f "$out"
@@ -53,6 +64,7 @@ tally "$out"
 gate "build (libFuzzer targets, clang)" make -j"$jobs" O=build-fuzz CC=clang \
     FUZZ=1 fuzzers
 bash tests/fuzz/run.sh build-fuzz | tee "$out"
+keep_failures "$out"
 pass=$((pass + $(grep -c '^\[PASS\]' "$out")))
 failn=$((failn + $(grep -c '^\[FAIL\]' "$out")))
 
@@ -66,5 +78,12 @@ for s in scripts/*.sh tests/*.sh tests/servers/*.sh tests/bench/*.sh \
 done
 
 rm -f "$out"
+# A CI log is often read from its end: say again what failed, right
+# above the summary line.
+if [ -s "$recap" ]; then
+	echo "--- what failed (repeated from above) ---"
+	cat "$recap"
+fi
+rm -f "$recap"
 echo "${pass} passed, ${failn} failed, ${skipn} skipped"
 [ "$failn" -eq 0 ]

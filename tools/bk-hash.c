@@ -4,7 +4,6 @@
  * it against one.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,40 +12,59 @@
 #include <openssl/evp.h>
 
 #include "bk.h"
+#include "cli.h"
 
 #define BUFSIZE (256 * 1024)
 #define SUMFILE_MAX (1024 * 1024)
 
-/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
-static _Noreturn void
-usage(int help)
+static const char synopsis[] =
+    "usage: bk-hash [-o sumfile | --fd n] [-n name] [--progress] "
+    "[--json[=file]]\n"
+    "       bk-hash -c sumfile [-n name] [--progress] [--json[=file]]\n";
+static const char help[] =
+    "Copy standard input to standard output unchanged and compute its "
+    "SHA-256.\n\n"
+    "  -o, --output FILE  write the sha256sum line to FILE (atomically)\n"
+    "      --fd N         write it to descriptor N (default: stderr)\n"
+    "  -c, --check FILE   check the stream against FILE (sha256sum "
+    "format);\n"
+    "                     exit 1 on a mismatch\n"
+    "  -n, --name NAME    the file name on the line (default \"-\"); "
+    "with -c, the\n"
+    "                     line to check in a file of several\n"
+    "      --progress     show bytes, rate and ETA on stderr "
+    "(--no-progress: off)\n"
+    "      --json[=FILE]  a JSON status line at the end (default: "
+    "stderr)\n"
+    "  -h, --help         this text;  --version  the version\n"
+    "\nExit: 0 ok, 1 mismatch, 2 usage, 3 failure.  See bk-hash(1).\n";
+
+struct opts {
+	const char *check, *outfile, *name;
+	int outfd;
+};
+
+static int
+opt(void *ctx, int ch, const char *arg)
 {
-	fprintf(help ? stdout : stderr,
-	    "usage: bk-hash [-o sumfile | --fd n] [-n name] [--progress] "
-	    "[--json[=file]]\n"
-	    "       bk-hash -c sumfile [-n name] [--progress] "
-	    "[--json[=file]]\n");
-	if (help)
-		fputs("\nCopy standard input to standard output unchanged and "
-		    "compute its SHA-256.\n\n"
-		    "  -o, --output FILE  write the sha256sum line to FILE "
-		    "(atomically)\n"
-		    "      --fd N         write it to descriptor N "
-		    "(default: stderr)\n"
-		    "  -c, --check FILE   check the stream against FILE "
-		    "(sha256sum format);\n"
-		    "                     exit 1 on a mismatch\n"
-		    "  -n, --name NAME    the file name on the line "
-		    "(default \"-\"); with -c, the\n"
-		    "                     line to check in a file of several\n"
-		    "      --progress     show bytes, rate and ETA on stderr "
-		    "(--no-progress: off)\n"
-		    "      --json[=FILE]  a JSON status line at the end "
-		    "(default: stderr)\n"
-		    "  -h, --help         this text;  --version  the version\n"
-		    "\nExit: 0 ok, 1 mismatch, 2 usage, 3 failure.  "
-		    "See bk-hash(1).\n", stdout);
-	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
+	struct opts *o = ctx;
+	long fd;
+
+	switch (ch) {
+	case 'c': o->check = arg; return 0;
+	case 'o': o->outfile = arg; return 0;
+	case 'n': o->name = arg; return 0;
+	case 'F':
+		if (bk_parse_long(arg, 2, 1024, &fd) != 0 ||
+		    fd == STDOUT_FILENO) {
+			warn0("--fd %s: not a usable descriptor "
+			    "(2 or 3..1024)", arg);
+			return -1;
+		}
+		o->outfd = (int)fd;
+		return 0;
+	}
+	return -1;
 }
 
 /* Copy stdin to stdout, hashing; 0, or -1 on error (reported). */
@@ -130,67 +148,44 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "fd", required_argument, NULL, 'F' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "json", optional_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	/* The data stream owns stdout, so the status line goes to stderr. */
+	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
+	    STDERR_FILENO, 0, NULL, 0, 0 };
+	struct opts o = { NULL, NULL, NULL, STDERR_FILENO };
 	unsigned char digest[BK_SHA256_LEN], expected[BK_SHA256_LEN];
 	char hex[2 * BK_SHA256_LEN + 1], ehex[2 * BK_SHA256_LEN + 1];
-	const char *check = NULL, *outfile = NULL, *name = NULL;
-	const char *json = NULL;
+	const char *check, *name;
 	struct bk_progress *prog;
 	struct bk_status *st;
-	int outfd = STDERR_FILENO, progress = bk_progress_default();
-	int ch, ex = BK_EXIT_FAIL;
+	int ex = BK_EXIT_FAIL;
 	uint64_t total = 0;
 	char *line = NULL;
-	long fd;
 
 	bk_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:o:n:h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c': check = optarg; break;
-		case 'o': outfile = optarg; break;
-		case 'n': name = optarg; break;
-		case 'F':
-			if (bk_parse_long(optarg, 2, 1024, &fd) != 0 ||
-			    fd == STDOUT_FILENO) {
-				warn0("--fd %s: not a usable descriptor "
-				    "(2 or 3..1024)", optarg);
-				usage(0);
-			}
-			outfd = (int)fd;
-			break;
-		case 'P': progress = 1; break;
-		case 'Q': progress = 0; break;
-		case 'J': json = optarg ? optarg : ""; break;
-		case 'V': bk_print_version(); return 0;
-		case 'h': usage(1);
-		default: usage(0);
-		}
-	}
-	if (optind != argc) {
-		warn0("unexpected argument: %s", argv[optind]);
-		usage(0);
-	}
-	if (check != NULL && (outfile != NULL || outfd != STDERR_FILENO)) {
-		warn0("-c checks a sum; it does not write one (-o, --fd)");
-		usage(0);
-	}
+	if ((ex = bk_cli_parse(&cli, argc, argv, "c:o:n:", longopts, opt,
+	    &o)) != BK_CLI_GO)
+		return ex;
+	ex = BK_EXIT_FAIL;
+	check = o.check;
+	name = o.name;
+	if (cli.argi != argc)
+		return bk_cli_usage(&cli, "unexpected argument: %s",
+		    argv[cli.argi]);
+	if (check != NULL && (o.outfile != NULL || o.outfd != STDERR_FILENO))
+		return bk_cli_usage(&cli, "-c checks a sum; it does not "
+		    "write one (-o, --fd)");
 	bk_ignore_sigpipe();
 	/* The data stream owns stdout, so the status line goes to stderr. */
-	st = bk_status_new(json, STDERR_FILENO);
-	if (json != NULL && st == NULL)
+	st = bk_cli_status(&cli);
+	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
 
 	if (check != NULL && load_expected(check, name, expected) != 0)
 		goto out;
 	prog = bk_progress_new(check ? "checking" : "hashing",
-	    bk_fd_size(STDIN_FILENO), progress);
+	    bk_fd_size(STDIN_FILENO), cli.progress);
 	if (hash_stream(digest, &total, prog) != 0) {
 		bk_progress_done(prog);
 		goto out;
@@ -220,7 +215,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if ((line = bk_sumline(digest, name ? name : "-")) == NULL ||
-	    write_sum(line, outfile, outfd) != 0)
+	    write_sum(line, o.outfile, o.outfd) != 0)
 		goto out;
 	ex = BK_EXIT_OK;
 out:
