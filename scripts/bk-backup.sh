@@ -399,7 +399,27 @@ if [ ! -f "$BK_KEYRING" ] || [ ! -r "$BK_KEYRING" ]; then
 fi
 export BK_KEYRING
 
-name=$kind-$(date -u -d "@$started" +%Y%m%dT%H%M%SZ).bk
+mkdir -p "$BK_STATE_DIR" || conf_fail "cannot create BK_STATE_DIR $BK_STATE_DIR"
+# One backup of a kind at a time: a run that overlaps the last is an alert.
+# The lock is fd 8, which no child inherits.
+exec 8>"$BK_STATE_DIR/$kind.lock"
+flock -n 8 || finish 75 "the previous $kind backup is still running"
+
+# Names have one-second resolution and are never reused: a run that starts
+# in the second the last run of this kind was named in (it may have failed
+# and left an uncommitted object under that name, which nothing
+# overwrites) waits for the next second.  The lock above makes this safe.
+named=$BK_STATE_DIR/$kind.last-name-second
+last=$(cat -- "$named" 2>/dev/null) || last=0
+case $last in '' | *[!0-9]*) last=0 ;; esac
+sec=$(date -u +%s)
+while [ "$sec" -eq "$last" ]; do
+	sleep 0.1
+	sec=$(date -u +%s)
+done
+{ printf '%s\n' "$sec" >"$named.tmp" && mv -f -- "$named.tmp" "$named"; } ||
+    conf_fail "cannot write $named"
+name=$kind-$(date -u -d "@$sec" +%Y%m%dT%H%M%SZ).bk
 # One destination URL per configured prefix: PREFIX/KIND/NAME, keeping a
 # ?query (per-destination profile) at the end.
 for d in $BK_DESTS; do
@@ -446,11 +466,6 @@ files)
 	;;
 esac
 
-mkdir -p "$BK_STATE_DIR" || conf_fail "cannot create BK_STATE_DIR $BK_STATE_DIR"
-# One backup of a kind at a time: a run that overlaps the last is an alert.
-# The lock is fd 8, which no child inherits.
-exec 8>"$BK_STATE_DIR/$kind.lock"
-flock -n 8 || finish 75 "the previous $kind backup is still running"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bk-backup.XXXXXX")
 
 # --- the pipeline -------------------------------------------------------------
