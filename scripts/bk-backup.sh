@@ -60,6 +60,9 @@ record_defaults() {
 
 host=$(hostname)
 started=$(date -u +%s)
+# The database URI may hold a password: it goes to bk-dump alone (with_uri),
+# never to the other stages or the alert command, whoever exported it.
+export -n MONGODB_URI
 
 # The kind as a metrics label and file name: what was asked if it is a
 # plain word, else "invalid".
@@ -267,6 +270,12 @@ trap 'on_signal HUP 1' HUP
 # run_bg NAME IN OUT CMD...: start CMD in the background, reading IN and
 # writing OUT (opened by the child: they may be FIFOs), its standard error
 # in $tmp/NAME.err, not holding the lock; its PID is appended to pids.
+# with_uri CMD...: run CMD with MONGODB_URI in its environment (only its).
+# shellcheck disable=SC2317 # called through the dump array
+with_uri() {
+	MONGODB_URI=$MONGODB_URI "$@"
+}
+
 run_bg() {
 	local n=$1 in=$2 out=$3
 	shift 3
@@ -446,10 +455,9 @@ db)
 	fi
 	[ -n "${MONGODB_URI:-}" ] ||
 	    conf_fail "neither BK_MONGODB_URI_FILE nor MONGODB_URI gives a database"
-	export MONGODB_URI
 	# The source names the server without its credentials.
 	source=$(printf '%s' "$MONGODB_URI" | sed -E 's#^(mongodb(\+srv)?://)[^@/]*@#\1#; s#\?.*##')
-	dump=(bk-dump -z "$BK_COMPRESS")
+	dump=(with_uri bk-dump -z "$BK_COMPRESS")
 	# Without names bk-dump takes the URI's database (all of them if the
 	# URI names none).
 	for x in ${BK_DB_NAMES:-}; do
