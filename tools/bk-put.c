@@ -14,8 +14,8 @@
 
 #include "bk.h"
 #include "cli.h"
-#include "manifest.h"
 #include "store/catalog.h"
+#include "store/manifest.h"
 #include "store/store.h"
 #include "store/upload.h"
 

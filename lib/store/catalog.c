@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "bk.h"
-#include "manifest.h"
 #include "store/catalog.h"
 #include "store/driver.h"
+#include "store/manifest.h"
 
 #define LIST_MAX 1000000	/* objects under one prefix */
 

@@ -1,8 +1,9 @@
 /*
  * store/driver.h - what a store driver provides (inside lib/store only).
  *
- * A driver is one file defining one `const struct store_driver`; adding
- * one (Azure, GCS) is that file plus its line in store.c's table.  The
+ * A driver is one file defining one `const struct store_driver
+ * store_driver_NAME'; adding one (Azure, GCS) is that file plus its name
+ * in store.c's STORE_DRIVERS.  The
  * generic code (store.c, upload.c, download.c, catalog.c) calls only
  * these operations.  Operations a driver has no use for may be NULL
  * where marked.  Results are enum bk_result values.
@@ -27,6 +28,7 @@ struct store_wpart {
 
 struct store_driver {
 	const char *scheme;	/* "s3": URLs start "s3://" */
+	const char *form;	/* how its URLs start, for messages */
 	int parallel;		/* parts may go in parallel, any order */
 	int part_sums;		/* wants each part's SHA-256 */
 	int versions;		/* reads a version id */
@@ -82,9 +84,6 @@ struct store_driver {
 	int (*w_commit)(void *w, int nparts);
 	void (*w_abort)(void *w);
 };
-
-extern const struct store_driver store_driver_file;
-extern const struct store_driver store_driver_s3;
 
 /* Decode %XX in place; -1 on a malformed escape or a NUL. */
 int store_pct_decode(char *s);

@@ -321,6 +321,7 @@ file_w_abort(void *w)
 
 const struct store_driver store_driver_file = {
 	.scheme = "file",
+	.form = "file:///",
 	.parallel = 0,		/* a file is written in order */
 	.part_sums = 0,		/* nothing checks a part on the way */
 	.versions = 0,

@@ -1,5 +1,5 @@
 /*
- * s3.c - S3 requests over libcurl, signed with SigV4, retried with
+ * store/s3.c - S3 requests over libcurl, signed with SigV4, retried with
  * exponential backoff and jitter on 5xx, 429/SlowDown, timeouts and
  * dropped connections.  Bodies to send are always in memory, so a retry
  * never needs the caller's stream again.
@@ -18,8 +18,8 @@
 
 #include "bk.h"
 #include "store/s3.h"
-#include "sigv4.h"
-#include "xml.h"
+#include "store/sigv4.h"
+#include "store/xml.h"
 
 #define BODY_MAX (16u << 20)	/* a ListObjectsV2 page is well below */
 #define MAX_EXTRA 16

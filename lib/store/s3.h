@@ -1,6 +1,6 @@
 /*
- * s3.h - a small S3 client over libcurl: SigV4-signed requests with
- * retries, and the handful of operations bk-put and bk-get need.  One
+ * store/s3.h - a small S3 client over libcurl: SigV4-signed requests with
+ * retries, and the handful of operations the s3 driver needs.  One
  * s3_client per thread; the s3_target it points at is shared read-only.
  */
 #ifndef S3_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "awsconf.h"
+#include "store/awsconf.h"
 #include "bk.h"
 #include "store/store.h"
 

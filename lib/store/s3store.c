@@ -456,6 +456,7 @@ s3d_w_commit(void *wp, int nparts)
 
 const struct store_driver store_driver_s3 = {
 	.scheme = "s3",
+	.form = "s3://",
 	.parallel = 1,
 	.part_sums = 1,		/* x-amz-checksum-sha256 on every part */
 	.versions = 1,

@@ -13,11 +13,15 @@
 #include "bk.h"
 #include "store/driver.h"
 
-/* Every driver, once: a new one adds its line here. */
-static const struct store_driver *const drivers[] = {
-	&store_driver_file,
-	&store_driver_s3,
-};
+/* Every driver, once: a new one adds its name here (and nowhere else). */
+#define STORE_DRIVERS X(s3) X(file)
+
+#define X(name) extern const struct store_driver store_driver_##name;
+STORE_DRIVERS
+#undef X
+#define X(name) &store_driver_##name,
+static const struct store_driver *const drivers[] = { STORE_DRIVERS };
+#undef X
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 
 /* The streaming writer's part size: within every driver's limits. */
@@ -111,6 +115,19 @@ find_driver(const char *url, size_t *skip)
 	return NULL;
 }
 
+/* Say that url is none of the known kinds ("not an s3:// or ... URL"). */
+static void
+unknown_scheme(const char *url)
+{
+	char known[256] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < NDRIVERS && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+		    i ? " or " : "", drivers[i]->form);
+	warn0("%s: not an %s URL", url, known);
+}
+
 int
 store_url_parse(const char *url, struct store_url *u, int need_key)
 {
@@ -132,7 +149,7 @@ store_url_parse(const char *url, struct store_url *u, int need_key)
 		goto out;
 	}
 	if ((drv = find_driver(copy, &skip)) == NULL) {
-		warn0("%s: not an s3:// or file:/// URL", url);
+		unknown_scheme(url);
 		goto out;
 	}
 	u->drv = drv;

@@ -1,15 +1,15 @@
 /*
- * Unit tests for lib/store.c URLs, lib/awsconf.c (AWS CLI files and
- * precedence) and lib/manifest.c (build, then read back).
+ * Unit tests for lib/store/store.c URLs, lib/store/awsconf.c (AWS CLI
+ * files and precedence) and lib/store/manifest.c (build, then read back).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "awsconf.h"
 #include "bk.h"
-#include "manifest.h"
+#include "store/awsconf.h"
+#include "store/manifest.h"
 #include "store/s3.h"
 #include "store/store.h"
 #include "unit.h"
