@@ -14,6 +14,11 @@
 #include "store/download.h"
 #include "store/store.h"
 
+/* The rows of a getopt_long table. */
+#define ARG(name, ch) { name, required_argument, NULL, ch }
+#define FLAG(name, ch) { name, no_argument, NULL, ch }
+#define END { NULL, 0, NULL, 0 }
+
 static const char synopsis[] =
     "usage: bk-get [--version-id id] [--restore [--restore-days n] "
     "[--restore-tier tier]\n"
@@ -66,31 +71,31 @@ to_stdout(const void *p, size_t len, void *arg)
 static int
 opt_number(struct opts *o, int ch, const char *arg)
 {
+	static const struct range {
+		int ch;
+		const char *name;
+		long lo, hi;
+	} ranges[] = {
+		{ 'D', "--restore-days", 1, 3650 },
+		{ 'I', "--wait-interval", 1, 86400 },
+		{ 'r', "--retries", 0, 100 },
+	};
+	const struct range *r = ranges;
 	long v;
 
-	switch (ch) {
-	case 'D':
-		if (bk_parse_long(arg, 1, 3650, &v) != 0) {
-			warn0("--restore-days %s: want 1..3650", arg);
-			return -1;
-		}
-		o->dl.days = (int)v;
-		return 0;
-	case 'I':
-		if (bk_parse_long(arg, 1, 86400, &o->dl.interval) != 0) {
-			warn0("--wait-interval %s: want 1..86400", arg);
-			return -1;
-		}
-		return 0;
-	case 'r':
-		if (bk_parse_long(arg, 0, 100, &v) != 0) {
-			warn0("--retries %s: want 0..100", arg);
-			return -1;
-		}
-		o->retries = (int)v;
-		return 0;
+	while (r->ch != ch && r < &ranges[2])
+		r++;
+	if (r->ch != ch || bk_parse_long(arg, r->lo, r->hi, &v) != 0) {
+		warn0("%s %s: want %ld..%ld", r->name, arg, r->lo, r->hi);
+		return -1;
 	}
-	return -1;
+	if (ch == 'D')
+		o->dl.days = (int)v;
+	else if (ch == 'I')
+		o->dl.interval = v;
+	else
+		o->retries = (int)v;
+	return 0;
 }
 
 static int
@@ -199,18 +204,18 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "version-id", required_argument, NULL, 'i' },
-		{ "restore", no_argument, NULL, 'R' },
-		{ "restore-days", required_argument, NULL, 'D' },
-		{ "restore-tier", required_argument, NULL, 'T' },
-		{ "wait", no_argument, NULL, 'W' },
-		{ "wait-interval", required_argument, NULL, 'I' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "uncommitted", no_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 }
+		ARG("version-id", 'i'),
+		FLAG("restore", 'R'),
+		ARG("restore-days", 'D'),
+		ARG("restore-tier", 'T'),
+		FLAG("wait", 'W'),
+		ARG("wait-interval", 'I'),
+		ARG("retries", 'r'),
+		FLAG("list", 'l'),
+		FLAG("all", 'a'),
+		ARG("kind", 'k'),
+		FLAG("uncommitted", 'u'),
+		END
 	};
 	/* The data stream owns stdout, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,

@@ -19,6 +19,11 @@
 #include "store/store.h"
 #include "store/upload.h"
 
+/* The rows of a getopt_long table. */
+#define ARG(name, ch) { name, required_argument, NULL, ch }
+#define FLAG(name, ch) { name, no_argument, NULL, ch }
+#define END { NULL, 0, NULL, 0 }
+
 #define DEST_MAX 8
 #define PART_DEFAULT (6ULL << 20)
 
@@ -369,25 +374,25 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "part-size", required_argument, NULL, 'p' },
-		{ "overwrite", no_argument, NULL, 'O' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "storage-class", required_argument, NULL, 'S' },
-		{ "sse", required_argument, NULL, 'E' },
-		{ "sse-kms-key-id", required_argument, NULL, 'K' },
-		{ "object-lock-mode", required_argument, NULL, 'L' },
-		{ "object-lock-retain-until", required_argument, NULL, 'U' },
-		{ "tag", required_argument, NULL, 'T' },
-		{ "content-type", required_argument, NULL, 'C' },
-		{ "commit", no_argument, NULL, 'c' },
-		{ "sum", required_argument, NULL, 's' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "key-id", required_argument, NULL, 'I' },
-		{ "compression", required_argument, NULL, 'z' },
-		{ "source", required_argument, NULL, 'o' },
-		{ "counts", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
+		ARG("jobs", 'j'),
+		ARG("part-size", 'p'),
+		FLAG("overwrite", 'O'),
+		ARG("retries", 'r'),
+		ARG("storage-class", 'S'),
+		ARG("sse", 'E'),
+		ARG("sse-kms-key-id", 'K'),
+		ARG("object-lock-mode", 'L'),
+		ARG("object-lock-retain-until", 'U'),
+		ARG("tag", 'T'),
+		ARG("content-type", 'C'),
+		FLAG("commit", 'c'),
+		ARG("sum", 's'),
+		ARG("kind", 'k'),
+		ARG("key-id", 'I'),
+		ARG("compression", 'z'),
+		ARG("source", 'o'),
+		ARG("counts", 'n'),
+		END
 	};
 	/* stdout carries no data here, so the status line goes there. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
