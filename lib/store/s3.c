@@ -1203,50 +1203,82 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 	return rc;
 }
 
+/* Where a page's entries go. */
+struct entries {
+	int (*fn)(const struct s3_object *, void *);
+	void *arg;
+};
+
+/*
+ * Read one page of a listing: call entry for the content of each element
+ * name of r's body, in order, until it returns non-zero (returned); *more
+ * says whether the listing goes on (IsTruncated).
+ */
+static int
+read_page(const struct s3_resp *r, const char *name,
+    int (*entry)(const char *, const char *, const struct entries *),
+    const struct entries *e, int *more)
+{
+	const char *p = r->body, *end = r->body + r->len, *in, *after;
+	char *trunc;
+	size_t inlen;
+	int rc = 0;
+
+	while (rc == 0 && xml_find(p, end, name, &in, &inlen, &after) == 0) {
+		rc = entry(in, in + inlen, e);
+		p = after;
+	}
+	trunc = xml_text(r->body, end, "IsTruncated");
+	*more = trunc != NULL && strcmp(trunc, "true") == 0;
+	free(trunc);
+	return rc;
+}
+
+/* One <Contents> entry of ListObjectsV2. */
+static int
+object_entry(const char *in, const char *end, const struct entries *e)
+{
+	char *key, *size, *lm, *sc;
+	struct s3_object o;
+	int rc;
+
+	key = xml_text(in, end, "Key");
+	size = xml_text(in, end, "Size");
+	lm = xml_text(in, end, "LastModified");
+	sc = xml_text(in, end, "StorageClass");
+	if (key == NULL || size == NULL) {
+		warn0("listing: an entry without Key or Size");
+		rc = BK_FAIL;
+	} else if (parse_size_text(size, &o.size) != 0) {
+		warn0("listing: %s: Size is not a number: %.40s", key, size);
+		rc = BK_FAIL;
+	} else {
+		o.key = key;
+		o.last_modified = lm ? lm : "";
+		o.storage_class = sc ? sc : "STANDARD";
+		rc = e->fn(&o, e->arg);
+	}
+	free(key);
+	free(size);
+	free(lm);
+	free(sc);
+	return rc;
+}
+
 int
 s3_list_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
     void *), void *arg, char **token)
 {
-	const char *p = r->body, *end = r->body + r->len, *in, *after;
-	char *key, *size, *lm, *sc, *trunc;
-	struct s3_object o;
-	size_t inlen;
-	int rc = 0;
+	const struct entries e = { fn, arg };
+	int rc, more;
 
-	while (rc == 0 && xml_find(p, end, "Contents", &in, &inlen,
-	    &after) == 0) {
-		key = xml_text(in, in + inlen, "Key");
-		size = xml_text(in, in + inlen, "Size");
-		lm = xml_text(in, in + inlen, "LastModified");
-		sc = xml_text(in, in + inlen, "StorageClass");
-		if (key == NULL || size == NULL) {
-			warn0("listing: an entry without Key or Size");
-			rc = BK_FAIL;
-		} else if (parse_size_text(size, &o.size) != 0) {
-			warn0("listing: %s: Size is not a number: %.40s", key,
-			    size);
-			rc = BK_FAIL;
-		} else {
-			o.key = key;
-			o.last_modified = lm ? lm : "";
-			o.storage_class = sc ? sc : "STANDARD";
-			rc = fn(&o, arg);
-		}
-		free(key);
-		free(size);
-		free(lm);
-		free(sc);
-		p = after;
-	}
-	trunc = xml_text(r->body, end, "IsTruncated");
 	*token = NULL;
-	if (rc == 0 && trunc != NULL && strcmp(trunc, "true") == 0 &&
-	    (*token = xml_text(r->body, end, "NextContinuationToken")) ==
-	    NULL) {
+	rc = read_page(r, "Contents", object_entry, &e, &more);
+	if (rc == 0 && more && (*token = xml_text(r->body, r->body + r->len,
+	    "NextContinuationToken")) == NULL) {
 		warn0("listing: truncated without a continuation token");
 		rc = BK_FAIL;
 	}
-	free(trunc);
 	return rc;
 }
 
@@ -1344,42 +1376,44 @@ objects_page(const struct s3_resp *r,
 	return s3_list_page(r, fn, arg, &m[0]);
 }
 
+/* One <Upload> entry of ListMultipartUploads. */
+static int
+upload_entry(const char *in, const char *end, const struct entries *e)
+{
+	char *key, *init;
+	struct s3_object o;
+	int rc = 0;
+
+	key = xml_text(in, end, "Key");
+	init = xml_text(in, end, "Initiated");
+	if (key != NULL) {
+		o = (struct s3_object){ key, 0, init ? init : "", "MULTIPART" };
+		rc = e->fn(&o, e->arg);
+	}
+	free(key);
+	free(init);
+	return rc;
+}
+
 /* One page of ListMultipartUploads; m gets the next key and id markers. */
 static int
 uploads_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
     void *), void *arg, char *m[2])
 {
-	char **km = &m[0], **um = &m[1];
-	const char *p = r->body, *end = r->body + r->len, *in, *after;
-	struct s3_object o;
-	char *key, *init, *trunc;
-	size_t inlen;
-	int rc = 0;
+	const struct entries e = { fn, arg };
+	const char *end = r->body + r->len;
+	int rc, more;
 
-	while (rc == 0 && xml_find(p, end, "Upload", &in, &inlen,
-	    &after) == 0) {
-		key = xml_text(in, in + inlen, "Key");
-		init = xml_text(in, in + inlen, "Initiated");
-		if (key != NULL) {
-			o = (struct s3_object){ key, 0, init ? init : "",
-			    "MULTIPART" };
-			rc = fn(&o, arg);
-		}
-		free(key);
-		free(init);
-		p = after;
-	}
-	trunc = xml_text(r->body, end, "IsTruncated");
-	*km = *um = NULL;
-	if (rc == 0 && trunc != NULL && strcmp(trunc, "true") == 0) {
-		*km = xml_text(r->body, end, "NextKeyMarker");
-		*um = xml_text(r->body, end, "NextUploadIdMarker");
-		if (*km == NULL || *um == NULL) {
+	m[0] = m[1] = NULL;
+	rc = read_page(r, "Upload", upload_entry, &e, &more);
+	if (rc == 0 && more) {
+		m[0] = xml_text(r->body, end, "NextKeyMarker");
+		m[1] = xml_text(r->body, end, "NextUploadIdMarker");
+		if (m[0] == NULL || m[1] == NULL) {
 			warn0("upload listing: truncated without markers");
 			rc = BK_FAIL;
 		}
 	}
-	free(trunc);
 	return rc;
 }
 
