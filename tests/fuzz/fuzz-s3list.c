@@ -3,7 +3,7 @@
 
 #include "bk.h"
 #include "fuzz.h"
-#include "s3.h"
+#include "store/s3.h"
 
 static int
 count(const struct s3_object *o, void *arg)

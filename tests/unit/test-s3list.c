@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "bk.h"
-#include "s3.h"
+#include "store/s3.h"
 #include "unit.h"
 
 struct seen {
@@ -47,33 +47,33 @@ main(void)
 	    "<Contents><Key>b&amp;c</Key><Size>4000000000000</Size>"
 	    "<StorageClass>GLACIER</StorageClass></Contents>"
 	    "<NextContinuationToken>t1</NextContinuationToken>"
-	    "</ListBucketResult>", &s, &tok) == S3_OK);
+	    "</ListBucketResult>", &s, &tok) == BK_OK);
 	CHECK(s.n == 2 && s.total == 4000000000010ull);
 	CHECK(strcmp(s.last, "b&c GLACIER") == 0);
 	CHECK(tok != NULL && strcmp(tok, "t1") == 0);
 	free(tok);
 
 	CHECK(page("<ListBucketResult><IsTruncated>false</IsTruncated>"
-	    "</ListBucketResult>", &s, &tok) == S3_OK && s.n == 0 &&
+	    "</ListBucketResult>", &s, &tok) == BK_OK && s.n == 0 &&
 	    tok == NULL);
 
 	/* Hostile replies: refused, not read as 0 or as a partial list. */
 	CHECK(page("<ListBucketResult><Contents><Key>a</Key>"
 	    "<Size>12abc</Size></Contents></ListBucketResult>", &s,
-	    &tok) == S3_PERM && s.n == 0);
+	    &tok) == BK_FAIL && s.n == 0);
 	CHECK(page("<ListBucketResult><Contents><Key>a</Key>"
 	    "<Size>-1</Size></Contents></ListBucketResult>", &s,
-	    &tok) == S3_PERM);
+	    &tok) == BK_FAIL);
 	CHECK(page("<ListBucketResult><Contents><Key>a</Key>"
 	    "<Size>99999999999999999999999</Size></Contents>"
-	    "</ListBucketResult>", &s, &tok) == S3_PERM);
+	    "</ListBucketResult>", &s, &tok) == BK_FAIL);
 	CHECK(page("<ListBucketResult><Contents><Key>a</Key>"
 	    "<Size></Size></Contents></ListBucketResult>", &s,
-	    &tok) == S3_PERM);
+	    &tok) == BK_FAIL);
 	CHECK(page("<ListBucketResult><Contents><Size>1</Size></Contents>"
-	    "</ListBucketResult>", &s, &tok) == S3_PERM);
+	    "</ListBucketResult>", &s, &tok) == BK_FAIL);
 	CHECK(page("<ListBucketResult><IsTruncated>true</IsTruncated>"
 	    "<Contents><Key>a</Key><Size>1</Size></Contents>"
-	    "</ListBucketResult>", &s, &tok) == S3_PERM);
+	    "</ListBucketResult>", &s, &tok) == BK_FAIL);
 	return unit_exit();
 }

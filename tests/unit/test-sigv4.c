@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/sigv4.c against AWS's published examples: the
+ * Unit tests for lib/store/sigv4.c against AWS's published examples: the
  * Signature Version 4 test suite (get-vanilla, post-vanilla,
  * get-vanilla-query-order-key-case; credentials AKIDEXAMPLE, 2015-08-30)
  * and the Amazon S3 API reference "Signature Calculations for the
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bk.h"
-#include "sigv4.h"
+#include "store/sigv4.h"
 #include "unit.h"
 
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -1,30 +1,34 @@
 /*
- * Unit tests for lib/store.c URLs, lib/awsconf.c (AWS CLI files and
- * precedence) and lib/manifest.c (build, then read back).
+ * Unit tests for lib/store/store.c URLs, lib/store/awsconf.c (AWS CLI
+ * files and precedence) and lib/store/manifest.c (build, then read back).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "awsconf.h"
 #include "bk.h"
-#include "manifest.h"
-#include "store.h"
+#include "store/awsconf.h"
+#include "store/manifest.h"
+#include "store/s3.h"
+#include "store/store.h"
 #include "unit.h"
 
 static void
 test_urls(void)
 {
 	struct store_url u;
+	struct s3_location *l;
 
 	CHECK(store_url_parse("s3://bk/db/x.bk?profile=eu&region=eu-west-1"
 	    "&endpoint=http%3A%2F%2F127.0.0.1%3A9000&style=path", &u, 1) == 0);
-	CHECK(u.kind == STORE_S3 && strcmp(u.bucket, "bk") == 0 &&
-	    strcmp(u.key, "db/x.bk") == 0 && strcmp(u.profile, "eu") == 0 &&
-	    strcmp(u.region, "eu-west-1") == 0 &&
-	    strcmp(u.endpoint, "http://127.0.0.1:9000") == 0 &&
-	    strcmp(u.style, "path") == 0 && strcmp(u.url, "s3://bk/db/x.bk") == 0);
+	l = u.conf;
+	CHECK(strcmp(store_scheme(&u), "s3") == 0 &&
+	    strcmp(l->bucket, "bk") == 0 &&
+	    strcmp(u.key, "db/x.bk") == 0 && strcmp(l->profile, "eu") == 0 &&
+	    strcmp(l->region, "eu-west-1") == 0 &&
+	    strcmp(l->endpoint, "http://127.0.0.1:9000") == 0 &&
+	    strcmp(l->style, "path") == 0 && strcmp(u.url, "s3://bk/db/x.bk") == 0);
 	store_url_free(&u);
 	CHECK(store_url_parse("s3://bk/a%20b", &u, 1) == 0 &&
 	    strcmp(u.key, "a b") == 0);
@@ -33,7 +37,7 @@ test_urls(void)
 	    strcmp(u.key, "db/") == 0);
 	store_url_free(&u);
 	CHECK(store_url_parse("file:///mnt/nas/x.bk", &u, 1) == 0 &&
-	    u.kind == STORE_FILE && strcmp(u.key, "/mnt/nas/x.bk") == 0);
+	    strcmp(store_scheme(&u), "file") == 0 && strcmp(u.key, "/mnt/nas/x.bk") == 0);
 	store_url_free(&u);
 	CHECK(store_url_parse("file://localhost/x", &u, 1) == 0 &&
 	    strcmp(u.key, "/x") == 0);
@@ -69,8 +73,8 @@ test_urls(void)
 	CHECK(store_url_parse("s3://evil.com#/x.bk", &u, 1) == -1);
 	CHECK(store_url_parse("s3://b.k_t-1/x.bk", &u, 1) == 0);
 	store_url_free(&u);
-	CHECK(s3_key_check("a/..b/c..d/.e") == 0 && s3_key_check("a/") == 0);
-	CHECK(s3_key_check("") == 0 && s3_key_check("/a") == -1);
+	CHECK(store_key_check("a/..b/c..d/.e") == 0 && store_key_check("a/") == 0);
+	CHECK(store_key_check("") == 0 && store_key_check("/a") == -1);
 	/* Names with dots that are not segments are fine. */
 	CHECK(store_url_parse("s3://bk/db/..x/x..bk", &u, 1) == 0);
 	store_url_free(&u);
@@ -97,7 +101,8 @@ test_url_for(void)
 		CHECK(strstr(url, "?profile=eu&region=r") != NULL);
 		CHECK(store_url_parse(url, &back, 1) == 0 &&
 		    strcmp(back.key, keys[i]) == 0 &&
-		    strcmp(back.profile, "eu") == 0);
+		    strcmp(((struct s3_location *)back.conf)->profile,
+		    "eu") == 0);
 		store_url_free(&back);
 		free(url);
 	}

@@ -1,8 +1,8 @@
-/* Unit tests for lib/xml.c: element lookup, entities, hostile input. */
+/* Unit tests for lib/store/xml.c: element lookup, entities, hostile input. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "xml.h"
+#include "store/xml.h"
 #include "unit.h"
 
 static char *

@@ -1,5 +1,5 @@
 /*
- * manifest.c - build and read the backup manifest with libbson.  Relaxed
+ * store/manifest.c - build and read the backup manifest with libbson.  Relaxed
  * extended JSON prints 64-bit integers as plain numbers.
  */
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <bson/bson.h>
 
 #include "bk.h"
-#include "manifest.h"
+#include "store/manifest.h"
 
 #define MANIFEST_FORMAT 1
 

@@ -1,6 +1,6 @@
 /*
- * s3.h - a small S3 client over libcurl: SigV4-signed requests with
- * retries, and the handful of operations bk-put and bk-get need.  One
+ * store/s3.h - a small S3 client over libcurl: SigV4-signed requests with
+ * retries, and the handful of operations the s3 driver needs.  One
  * s3_client per thread; the s3_target it points at is shared read-only.
  */
 #ifndef S3_H
@@ -10,16 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "awsconf.h"
+#include "store/awsconf.h"
+#include "bk.h"
+#include "store/store.h"
 
-/* Outcome classes: success, permanent failure, temporary (retry later). */
-#define S3_OK 0
-#define S3_PERM (-1)
-#define S3_TEMP (-2)
+/*
+ * Every call below returns an enum bk_result (bk.h): BK_OK, BK_FAIL
+ * (reported) or BK_RETRY (reported: the retries were spent on failures
+ * that may pass).
+ */
 
 #define S3_PART_MIN (5ULL << 20)	/* smallest part but the last */
 #define S3_PART_MAX (5ULL << 30)
 #define S3_MAX_PARTS 10000
+
+/* An s3:// URL's bucket and settings (store_url's conf for s3). */
+struct s3_location {
+	char *bucket;
+	char *profile, *region, *endpoint, *style;	/* NULL if not set */
+};
 
 /* Where objects go: one bucket with its settings (a destination). */
 struct s3_target {
@@ -47,17 +56,6 @@ struct s3_resp {
 	char message[512];
 };
 
-struct s3_putopts {
-	const char *storage_class;
-	const char *sse;		/* "AES256" or "aws:kms" */
-	const char *kms_key;
-	const char *lock_mode;		/* GOVERNANCE or COMPLIANCE */
-	const char *lock_until;		/* ISO 8601 */
-	const char *tagging;		/* "k=v&k2=v2", URL-encoded */
-	const char *content_type;
-	int noclobber;			/* If-None-Match: * */
-};
-
 /* One listed object. */
 struct s3_object {
 	const char *key;
@@ -68,20 +66,12 @@ struct s3_object {
 
 struct s3_client;
 
-/*
- * 0 if key (an S3 key or a file path, already %-decoded) has no ".",
- * ".." or empty segment (a trailing "/" is allowed: a prefix); else -1,
- * not reported.  Such a key would reach another object once a client,
- * proxy or server normalises the path.
- */
-int s3_key_check(const char *key);
-
 /* Once, before any thread starts: libcurl's global state. 0 or -1. */
 int s3_global_init(void);
 /*
  * While *flag is non-zero (a signal handler sets it), every transfer in
  * flight is cancelled, backoff sleeps end and nothing is retried: the
- * requests fail at once (S3_PERM, "cancelled").  NULL: never.
+ * requests fail at once (BK_FAIL, "cancelled").  NULL: never.
  */
 void s3_set_stop(volatile sig_atomic_t *flag);
 
@@ -103,7 +93,7 @@ void s3_client_free(struct s3_client *c);
  * Parse one ListObjectsV2 reply body: call fn for each Contents entry
  * (stopping at its first non-zero answer); *token gets the next
  * continuation token, or NULL on the last page.  An entry without Key or
- * with a Size that is not a decimal number is S3_PERM (reported).
+ * with a Size that is not a decimal number is BK_FAIL (reported).
  */
 int s3_list_page(const struct s3_resp *r,
     int (*fn)(const struct s3_object *, void *), void *arg, char **token);
@@ -112,8 +102,8 @@ int s3_list_page(const struct s3_resp *r,
 void s3_resp_free(struct s3_resp *r);
 
 /*
- * HEAD key (versionId vid if not NULL).  S3_OK with r->status 200 or 404
- * (absent: not reported), else S3_PERM/S3_TEMP (reported).
+ * HEAD key (versionId vid if not NULL).  BK_OK with r->status 200 or 404
+ * (absent: not reported), else BK_FAIL/BK_RETRY (reported).
  */
 int s3_head(struct s3_client *c, const char *key, const char *vid,
     struct s3_resp *r);
@@ -129,15 +119,15 @@ int s3_head_checksum(struct s3_client *c, const char *key,
 
 /*
  * PUT a whole object of len bytes (sha256: its digest, 32 bytes) with
- * the options; etag receives the ETag.  S3_OK, S3_PERM or S3_TEMP
- * (reported; an existing object under noclobber is S3_PERM).
+ * the options; etag receives the ETag.  BK_OK, BK_FAIL or BK_RETRY
+ * (reported; an existing object under noclobber is BK_FAIL).
  */
 int s3_put_object(struct s3_client *c, const char *key, const void *buf,
-    size_t len, const unsigned char sha256[32], const struct s3_putopts *o);
+    size_t len, const unsigned char sha256[32], const struct store_putopts *o);
 
 /* CreateMultipartUpload; *upload_id gets a new string. */
 int s3_mpu_create(struct s3_client *c, const char *key,
-    const struct s3_putopts *o, char **upload_id);
+    const struct store_putopts *o, char **upload_id);
 
 /* UploadPart number num (1..10000); etag gets the part's ETag. */
 int s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
@@ -162,7 +152,7 @@ int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id);
  * Range, Content-Length, the bytes announced all delivered, the first
  * answer's size and ETag; and, when size is not -1, that the object has
  * that size (a manifest's).  *offset advances as bytes are delivered.
- * sink returns 0 or -1 (it reported).  S3_OK, S3_PERM or S3_TEMP
+ * sink returns 0 or -1 (it reported).  BK_OK, BK_FAIL or BK_RETRY
  * (reported).  When the object is archived, *archived is set and nothing
  * is reported.
  */
@@ -172,22 +162,24 @@ int s3_get(struct s3_client *c, const char *key, const char *vid,
 
 /*
  * ListObjectsV2 under prefix, calling fn for each object (stop with a
- * non-zero return, which s3_list returns).  S3_OK, S3_PERM or S3_TEMP.
+ * non-zero return, which s3_list returns).  With uploads, ListMultipart-
+ * Uploads instead: fn gets each unfinished upload as an s3_object (size
+ * 0, last_modified = its Initiated time, storage_class "MULTIPART").
+ * BK_OK, BK_FAIL, BK_RETRY, or fn's non-zero value.
  */
-int s3_list(struct s3_client *c, const char *prefix,
+int s3_list(struct s3_client *c, const char *prefix, int uploads,
     int (*fn)(const struct s3_object *, void *), void *arg);
 
 /*
- * ListMultipartUploads under prefix: fn gets each unfinished upload as an
- * s3_object (size 0, last_modified = its Initiated time, storage_class
- * "MULTIPART").  S3_OK, S3_PERM, S3_TEMP, or fn's non-zero value.
+ * RestoreObject for days days at tier (Standard, Bulk, Expedited).  A
+ * restore already under way (409 RestoreAlreadyInProgress) is what was
+ * asked for: BK_OK, not reported.
  */
-int s3_list_uploads(struct s3_client *c, const char *prefix,
-    int (*fn)(const struct s3_object *, void *), void *arg);
-
-/* RestoreObject for days days at tier (Standard, Bulk, Expedited). */
 int s3_restore(struct s3_client *c, const char *key, const char *vid,
     int days, const char *tier);
+
+/* DeleteObject key; an absent key is BK_OK too (nothing to remove). */
+int s3_delete(struct s3_client *c, const char *key);
 
 /* A small object whole into a new buffer (at most max bytes). */
 int s3_get_small(struct s3_client *c, const char *key, size_t max,

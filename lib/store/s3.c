@@ -1,5 +1,5 @@
 /*
- * s3.c - S3 requests over libcurl, signed with SigV4, retried with
+ * store/s3.c - S3 requests over libcurl, signed with SigV4, retried with
  * exponential backoff and jitter on 5xx, 429/SlowDown, timeouts and
  * dropped connections.  Bodies to send are always in memory, so a retry
  * never needs the caller's stream again.
@@ -17,9 +17,9 @@
 #include <openssl/rand.h>
 
 #include "bk.h"
-#include "s3.h"
-#include "sigv4.h"
-#include "xml.h"
+#include "store/s3.h"
+#include "store/sigv4.h"
+#include "store/xml.h"
 
 #define BODY_MAX (16u << 20)	/* a ListObjectsV2 page is well below */
 #define MAX_EXTRA 16
@@ -48,25 +48,6 @@ struct s3_req {
 	int reported;			/* failed before sending; said why */
 	size_t upoff;			/* upload read position */
 };
-
-int
-s3_key_check(const char *key)
-{
-	const char *p = key, *end;
-	size_t n;
-
-	for (;;) {
-		end = strchr(p, '/');
-		n = end ? (size_t)(end - p) : strlen(p);
-		/* An empty last segment is a prefix's trailing "/". */
-		if ((n == 0 && end != NULL) || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return -1;
-		if (end == NULL)
-			return 0;
-		p = end + 1;
-	}
-}
 
 static volatile sig_atomic_t *stop_flag;
 
@@ -353,7 +334,7 @@ build_url(const struct s3_target *t, const struct s3_req *rq, char **url,
 	int rc = -1;
 
 	/* The last line of defence: every request's key passes here. */
-	if (rq->key != NULL && s3_key_check(rq->key) != 0) {
+	if (rq->key != NULL && store_key_check(rq->key) != 0) {
 		warn0("%s/%s: a key with a \".\", \"..\" or empty segment "
 		    "names another object; refused", t->name, rq->key);
 		return -1;
@@ -626,7 +607,7 @@ backoff(int n)
 /*
  * Send rq until it succeeds (2xx, or quiet), fails for good, or the
  * retries are spent.  Reports failures; quiet is a status (e.g. 404)
- * returned as S3_OK without a word.
+ * returned as BK_OK without a word.
  */
 static int
 call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
@@ -639,19 +620,19 @@ call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
 		where(c, rq, at, sizeof(at));
 		warn0("%s: no AWS credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE "
 		    "or ~/.aws/credentials)", at);
-		return S3_PERM;
+		return BK_FAIL;
 	}
 	for (n = 0;; n++) {
 		cc = attempt(c, rq, r);
 		if (cc == CURLE_OK && ((r->status >= 200 && r->status < 300) ||
 		    (quiet != 0 && r->status == quiet)))
-			return S3_OK;
+			return BK_OK;
 		if (rq->sinkfailed || rq->reported)
-			return S3_PERM;
+			return BK_FAIL;
 		if (stopped()) {
 			where(c, rq, at, sizeof(at));
 			warn0("%s: cancelled (stopping)", at);
-			return S3_PERM;
+			return BK_FAIL;
 		}
 		temp = (cc != CURLE_OK) ? curl_temporary(cc) :
 		    http_temporary(r);
@@ -659,12 +640,12 @@ call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
 		describe(c, cc, r, why, sizeof(why));
 		if (!temp) {
 			warn0("%s: %s", at, why);
-			return S3_PERM;
+			return BK_FAIL;
 		}
 		if (n >= c->t->retries) {
 			warn0("%s: %s; gave up after %d attempts", at, why,
 			    n + 1);
-			return S3_TEMP;
+			return BK_RETRY;
 		}
 		warn0("%s: %s; retrying (%d of %d)", at, why, n + 1,
 		    c->t->retries);
@@ -687,25 +668,40 @@ add_hdr(struct s3_req *rq, char *buf, size_t len, const char *name,
 	return 0;
 }
 
+/*
+ * "NAME=VAL" (VAL %-encoded) as a new *q, or NULL without a val.  0, or
+ * -1 (reported).
+ */
+static int
+encoded_query(const char *name, const char *val, char **q)
+{
+	char *ev;
+
+	*q = NULL;
+	if (val == NULL)
+		return 0;
+	if ((ev = sigv4_uri_encode(val, 0)) == NULL)
+		return -1;
+	if (asprintf(q, "%s=%s", name, ev) < 0) {
+		*q = NULL;
+		warnp("malloc");
+	}
+	free(ev);
+	return *q == NULL ? -1 : 0;
+}
+
 static int
 head(struct s3_client *c, const char *key, const char *vid,
     struct s3_resp *r, int checksum)
 {
 	struct s3_req rq = { .method = "HEAD", .key = key, .query = "" };
-	char *q = NULL, *ev;
+	char *q = NULL;
 	int rc;
 
-	if (vid != NULL) {
-		if ((ev = sigv4_uri_encode(vid, 0)) == NULL)
-			return S3_PERM;
-		if (asprintf(&q, "versionId=%s", ev) < 0) {
-			free(ev);
-			warnp("malloc");
-			return S3_PERM;
-		}
-		free(ev);
+	if (encoded_query("versionId", vid, &q) != 0)
+		return BK_FAIL;
+	if (q != NULL)
 		rq.query = q;
-	}
 	if (checksum)
 		rq.extra[rq.nextra++] = "x-amz-checksum-mode: ENABLED";
 	rc = call(c, &rq, r, 404);
@@ -728,7 +724,7 @@ s3_head_checksum(struct s3_client *c, const char *key, struct s3_resp *r)
 
 /* The object options as headers (not If-None-Match). */
 static int
-put_headers(struct s3_req *rq, const struct s3_putopts *o, char b[][512])
+put_headers(struct s3_req *rq, const struct store_putopts *o, char b[][512])
 {
 	if (o == NULL)
 		return 0;
@@ -754,7 +750,7 @@ static int
 precondition(struct s3_client *c, const char *key, struct s3_resp *r,
     int rc)
 {
-	if (rc == S3_PERM && r->status == 412)
+	if (rc == BK_FAIL && r->status == 412)
 		warn0("%s/%s: already exists; not overwritten", c->t->name,
 		    key);
 	return rc;
@@ -762,7 +758,7 @@ precondition(struct s3_client *c, const char *key, struct s3_resp *r,
 
 int
 s3_put_object(struct s3_client *c, const char *key, const void *buf,
-    size_t len, const unsigned char sha256[32], const struct s3_putopts *o)
+    size_t len, const unsigned char sha256[32], const struct store_putopts *o)
 {
 	struct s3_req rq = { .method = "PUT", .key = key, .query = "",
 	    .body = buf, .bodylen = len };
@@ -777,9 +773,9 @@ s3_put_object(struct s3_client *c, const char *key, const void *buf,
 	    add_hdr(&rq, b[7], 512, "x-amz-checksum-sha256", sum64) != 0 ||
 	    (o && o->noclobber && add_hdr(&rq, b[8], 512, "If-None-Match",
 	    "*") != 0))
-		return S3_PERM;
+		return BK_FAIL;
 	rc = call(c, &rq, &r, o && o->noclobber ? 501 : 0);
-	if (rc == S3_OK && r.status == 501) {
+	if (rc == BK_OK && r.status == 501) {
 		/* No conditional writes here: the HEAD before was the check. */
 		rq.nextra--;
 		rc = call(c, &rq, &r, 0);
@@ -791,7 +787,7 @@ s3_put_object(struct s3_client *c, const char *key, const void *buf,
 
 int
 s3_mpu_create(struct s3_client *c, const char *key,
-    const struct s3_putopts *o, char **upload_id)
+    const struct store_putopts *o, char **upload_id)
 {
 	struct s3_req rq = { .what = "create multipart upload",
 	    .method = "POST", .key = key, .query = "uploads" };
@@ -801,8 +797,8 @@ s3_mpu_create(struct s3_client *c, const char *key,
 
 	if (put_headers(&rq, o, b) != 0 || add_hdr(&rq, b[7], 512,
 	    "x-amz-checksum-algorithm", "SHA256") != 0)
-		return S3_PERM;
-	if ((rc = call(c, &rq, &r, 0)) == S3_OK) {
+		return BK_FAIL;
+	if ((rc = call(c, &rq, &r, 0)) == BK_OK) {
 		*upload_id = r.body ? xml_text(r.body, r.body + r.len,
 		    "UploadId") : NULL;
 		if (*upload_id == NULL || **upload_id == '\0') {
@@ -810,7 +806,7 @@ s3_mpu_create(struct s3_client *c, const char *key,
 			    key);
 			free(*upload_id);
 			*upload_id = NULL;
-			rc = S3_PERM;
+			rc = BK_FAIL;
 		}
 	}
 	s3_resp_free(&r);
@@ -826,14 +822,14 @@ s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
 	    .bodylen = len };
 	char what[32], hex[65], sum64[45], b[1][512], *q = NULL, *eid;
 	struct s3_resp r = { 0 };
-	int rc = S3_PERM;
+	int rc = BK_FAIL;
 
 	if ((eid = sigv4_uri_encode(upload_id, 0)) == NULL)
-		return S3_PERM;
+		return BK_FAIL;
 	if (asprintf(&q, "partNumber=%d&uploadId=%s", num, eid) < 0) {
 		warnp("malloc");
 		free(eid);
-		return S3_PERM;
+		return BK_FAIL;
 	}
 	free(eid);
 	snprintf(what, sizeof(what), "part %d", num);
@@ -844,11 +840,11 @@ s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
 	rq.payload_hash = hex;
 	if (add_hdr(&rq, b[0], 512, "x-amz-checksum-sha256", sum64) != 0)
 		goto out;
-	if ((rc = call(c, &rq, &r, 0)) == S3_OK) {
+	if ((rc = call(c, &rq, &r, 0)) == BK_OK) {
 		if (r.etag[0] == '\0') {
 			warn0("%s/%s: %s: no ETag in the reply", c->t->name,
 			    key, what);
-			rc = S3_PERM;
+			rc = BK_FAIL;
 		} else
 			snprintf(etag, 256, "%s", r.etag);
 	}
@@ -897,20 +893,14 @@ s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 	struct s3_req rq = { .what = "complete multipart upload",
 	    .method = "POST", .key = key };
 	struct s3_resp r = { 0 };
-	char b[2][512], *q = NULL, *eid, *body, *code;
+	char b[2][512], *q = NULL, *body, *code;
 	size_t len;
-	int rc = S3_PERM;
+	int rc = BK_FAIL;
 
 	if ((body = complete_body(n, etags, sums, &len)) == NULL)
-		return S3_PERM;
-	if ((eid = sigv4_uri_encode(upload_id, 0)) == NULL)
+		return BK_FAIL;
+	if (encoded_query("uploadId", upload_id, &q) != 0)
 		goto out;
-	if (asprintf(&q, "uploadId=%s", eid) < 0) {
-		warnp("malloc");
-		free(eid);
-		goto out;
-	}
-	free(eid);
 	rq.query = q;
 	rq.body = body;
 	rq.bodylen = len;
@@ -918,19 +908,19 @@ s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 	    (noclobber && add_hdr(&rq, b[1], 512, "If-None-Match", "*")))
 		goto out;
 	rc = call(c, &rq, &r, noclobber ? 501 : 0);
-	if (rc == S3_OK && r.status == 501) {
+	if (rc == BK_OK && r.status == 501) {
 		/* No conditional writes here: the HEAD before was the check. */
 		rq.nextra--;
 		rc = call(c, &rq, &r, 0);
 	}
 	rc = precondition(c, key, &r, rc);
 	/* S3 may answer 200 and put the error in the body. */
-	if (rc == S3_OK && r.body != NULL && (code = xml_text(r.body,
+	if (rc == BK_OK && r.body != NULL && (code = xml_text(r.body,
 	    r.body + r.len, "Code")) != NULL) {
 		warn0("%s/%s: complete multipart upload: %s: %s", c->t->name,
 		    key, code, r.message);
 		rc = strcmp(code, "InternalError") == 0 ||
-		    strcmp(code, "SlowDown") == 0 ? S3_TEMP : S3_PERM;
+		    strcmp(code, "SlowDown") == 0 ? BK_RETRY : BK_FAIL;
 		free(code);
 	}
 out:
@@ -946,17 +936,11 @@ s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id)
 	struct s3_req rq = { .what = "abort multipart upload",
 	    .method = "DELETE", .key = key };
 	struct s3_resp r = { 0 };
-	char *q = NULL, *eid;
+	char *q = NULL;
 	int rc;
 
-	if ((eid = sigv4_uri_encode(upload_id, 0)) == NULL)
-		return S3_PERM;
-	if (asprintf(&q, "uploadId=%s", eid) < 0) {
-		warnp("malloc");
-		free(eid);
-		return S3_PERM;
-	}
-	free(eid);
+	if (encoded_query("uploadId", upload_id, &q) != 0)
+		return BK_FAIL;
 	rq.query = q;
 	rc = call(c, &rq, &r, 404);
 	s3_resp_free(&r);
@@ -1133,25 +1117,18 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 	    "" };
 	struct s3_req rq = { .method = "GET", .key = key, .query = "",
 	    .sink = get_sink, .sinkarg = &g };
-	char range[64], ifm[300], at[1200], why[800], *q = NULL, *ev;
+	char range[64], ifm[300], at[1200], why[800], *q = NULL;
 	uint64_t before;
 	CURLcode cc;
-	int n = 0, rc = S3_PERM;
+	int n = 0, rc = BK_FAIL;
 
 	*archived = 0;
 	if (c->t->conf.access_key == NULL)
 		return call(c, &rq, &r, 0);
-	if (vid != NULL) {
-		if ((ev = sigv4_uri_encode(vid, 0)) == NULL)
-			return S3_PERM;
-		if (asprintf(&q, "versionId=%s", ev) < 0) {
-			free(ev);
-			warnp("malloc");
-			return S3_PERM;
-		}
-		free(ev);
+	if (encoded_query("versionId", vid, &q) != 0)
+		return BK_FAIL;
+	if (q != NULL)
 		rq.query = q;
-	}
 	for (;;) {
 		resume_headers(&rq, &g, range, sizeof(range), ifm, sizeof(ifm));
 		before = g.start = *offset;
@@ -1170,14 +1147,14 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 		if (cc == CURLE_OK && (r.status == 200 || r.status == 206)) {
 			if ((rc = check_complete(&g, r.status)) != 0) {
 				warn0("%s: %s; refused", at, g.why);
-				rc = S3_PERM;
+				rc = BK_FAIL;
 			}
 			break;
 		}
 		/* The connection failed after the last byte: that is all. */
 		if (g.checked && g.known && *offset == g.total &&
 		    g.got == r.length) {
-			rc = S3_OK;
+			rc = BK_OK;
 			break;
 		}
 		if (cc == CURLE_OK && r.status == 416) {
@@ -1213,7 +1190,7 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 			n = 1;
 		if (n > c->t->retries) {
 			warn0("%s: %s; gave up after %d attempts", at, why, n);
-			rc = S3_TEMP;
+			rc = BK_RETRY;
 			break;
 		}
 		warn0("%s: %s at byte %llu; resuming (%d of %d)", at, why,
@@ -1226,187 +1203,238 @@ s3_get(struct s3_client *c, const char *key, const char *vid,
 	return rc;
 }
 
+/* Where a page's entries go. */
+struct entries {
+	int (*fn)(const struct s3_object *, void *);
+	void *arg;
+};
+
+/*
+ * Read one page of a listing: call entry for the content of each element
+ * name of r's body, in order, until it returns non-zero (returned); *more
+ * says whether the listing goes on (IsTruncated).
+ */
+static int
+read_page(const struct s3_resp *r, const char *name,
+    int (*entry)(const char *, const char *, const struct entries *),
+    const struct entries *e, int *more)
+{
+	const char *p = r->body, *end = r->body + r->len, *in, *after;
+	char *trunc;
+	size_t inlen;
+	int rc = 0;
+
+	while (rc == 0 && xml_find(p, end, name, &in, &inlen, &after) == 0) {
+		rc = entry(in, in + inlen, e);
+		p = after;
+	}
+	trunc = xml_text(r->body, end, "IsTruncated");
+	*more = trunc != NULL && strcmp(trunc, "true") == 0;
+	free(trunc);
+	return rc;
+}
+
+/* One <Contents> entry of ListObjectsV2. */
+static int
+object_entry(const char *in, const char *end, const struct entries *e)
+{
+	char *key, *size, *lm, *sc;
+	struct s3_object o;
+	int rc;
+
+	key = xml_text(in, end, "Key");
+	size = xml_text(in, end, "Size");
+	lm = xml_text(in, end, "LastModified");
+	sc = xml_text(in, end, "StorageClass");
+	if (key == NULL || size == NULL) {
+		warn0("listing: an entry without Key or Size");
+		rc = BK_FAIL;
+	} else if (parse_size_text(size, &o.size) != 0) {
+		warn0("listing: %s: Size is not a number: %.40s", key, size);
+		rc = BK_FAIL;
+	} else {
+		o.key = key;
+		o.last_modified = lm ? lm : "";
+		o.storage_class = sc ? sc : "STANDARD";
+		rc = e->fn(&o, e->arg);
+	}
+	free(key);
+	free(size);
+	free(lm);
+	free(sc);
+	return rc;
+}
+
 int
 s3_list_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
     void *), void *arg, char **token)
 {
-	const char *p = r->body, *end = r->body + r->len, *in, *after;
-	char *key, *size, *lm, *sc, *trunc;
-	struct s3_object o;
-	size_t inlen;
-	int rc = 0;
+	const struct entries e = { fn, arg };
+	int rc, more;
 
-	while (rc == 0 && xml_find(p, end, "Contents", &in, &inlen,
-	    &after) == 0) {
-		key = xml_text(in, in + inlen, "Key");
-		size = xml_text(in, in + inlen, "Size");
-		lm = xml_text(in, in + inlen, "LastModified");
-		sc = xml_text(in, in + inlen, "StorageClass");
-		if (key == NULL || size == NULL) {
-			warn0("listing: an entry without Key or Size");
-			rc = S3_PERM;
-		} else if (parse_size_text(size, &o.size) != 0) {
-			warn0("listing: %s: Size is not a number: %.40s", key,
-			    size);
-			rc = S3_PERM;
-		} else {
-			o.key = key;
-			o.last_modified = lm ? lm : "";
-			o.storage_class = sc ? sc : "STANDARD";
-			rc = fn(&o, arg);
-		}
-		free(key);
-		free(size);
-		free(lm);
-		free(sc);
-		p = after;
-	}
-	trunc = xml_text(r->body, end, "IsTruncated");
 	*token = NULL;
-	if (rc == 0 && trunc != NULL && strcmp(trunc, "true") == 0 &&
-	    (*token = xml_text(r->body, end, "NextContinuationToken")) ==
-	    NULL) {
+	rc = read_page(r, "Contents", object_entry, &e, &more);
+	if (rc == 0 && more && (*token = xml_text(r->body, r->body + r->len,
+	    "NextContinuationToken")) == NULL) {
 		warn0("listing: truncated without a continuation token");
-		rc = S3_PERM;
+		rc = BK_FAIL;
 	}
-	free(trunc);
 	return rc;
 }
 
-int
-s3_list(struct s3_client *c, const char *prefix,
+/*
+ * A paged listing: how to ask for the page after the markers em (two,
+ * %-encoded; NULL on the first page), and how to read one, setting the
+ * next markers m (m[0] NULL after the last page).
+ */
+struct pager {
+	const char *what;	/* for messages */
+	int (*query)(char **q, const char *ep, char *const em[2]);
+	int (*page)(const struct s3_resp *r,
+	    int (*fn)(const struct s3_object *, void *), void *arg,
+	    char *m[2]);
+};
+
+static void
+free_pair(char *p[2])
+{
+	free(p[0]);
+	free(p[1]);
+	p[0] = p[1] = NULL;
+}
+
+/* The query of the request for one page; 0, or -1 (reported). */
+static int
+page_query(const struct pager *pg, char **q, const char *ep, char *m[2])
+{
+	char *em[2] = { NULL, NULL };
+	int i, rc = -1;
+
+	for (i = 0; i < 2; i++)
+		if (m[i] != NULL && (em[i] = sigv4_uri_encode(m[i], 0)) ==
+		    NULL)
+			goto out;
+	if (pg->query(q, ep, em) < 0) {
+		warnp("malloc");
+		*q = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free_pair(em);
+	free_pair(m);
+	return rc;
+}
+
+/* Ask for every page of a listing under prefix, calling fn per entry. */
+static int
+list_pages(struct s3_client *c, const struct pager *pg, const char *prefix,
     int (*fn)(const struct s3_object *, void *), void *arg)
 {
-	struct s3_req rq = { .what = "list", .method = "GET" };
+	struct s3_req rq = { .what = pg->what, .method = "GET" };
 	struct s3_resp r = { 0 };
-	char *token = NULL, *et = NULL, *ep, *q = NULL;
+	char *m[2] = { NULL, NULL }, *ep, *q = NULL;
 	int rc, pages = 0;
 
 	if ((ep = sigv4_uri_encode(prefix, 0)) == NULL)
-		return S3_PERM;
+		return BK_FAIL;
 	do {
 		free(q);
 		q = NULL;
-		if (token != NULL && (et = sigv4_uri_encode(token, 0)) == NULL) {
-			rc = S3_PERM;
+		if (page_query(pg, &q, ep, m) != 0) {
+			rc = BK_FAIL;
 			break;
 		}
-		if (asprintf(&q, "list-type=2&prefix=%s%s%s", ep,
-		    et ? "&continuation-token=" : "", et ? et : "") < 0) {
-			warnp("malloc");
-			q = NULL;
-			rc = S3_PERM;
-			break;
-		}
-		free(et);
-		et = NULL;
-		free(token);
-		token = NULL;
 		rq.query = q;
-		if ((rc = call(c, &rq, &r, 0)) != S3_OK)
+		if ((rc = call(c, &rq, &r, 0)) != BK_OK)
 			break;
 		if (r.body == NULL) {
-			warn0("%s: empty listing reply", c->t->name);
-			rc = S3_PERM;
+			warn0("%s: empty %s reply", c->t->name, pg->what);
+			rc = BK_FAIL;
 			break;
 		}
-		rc = s3_list_page(&r, fn, arg, &token);
-	} while (rc == 0 && token != NULL && ++pages < 100000);
+		rc = pg->page(&r, fn, arg, m);
+	} while (rc == 0 && m[0] != NULL && ++pages < 100000);
 	s3_resp_free(&r);
-	free(token);
+	free_pair(m);
 	free(ep);
 	free(q);
 	return rc;
 }
 
-/* One page of ListMultipartUploads; km and um get the next markers. */
+static int
+objects_query(char **q, const char *ep, char *const em[2])
+{
+	return asprintf(q, "list-type=2&prefix=%s%s%s", ep,
+	    em[0] ? "&continuation-token=" : "", em[0] ? em[0] : "");
+}
+
+static int
+objects_page(const struct s3_resp *r,
+    int (*fn)(const struct s3_object *, void *), void *arg, char *m[2])
+{
+	return s3_list_page(r, fn, arg, &m[0]);
+}
+
+/* One <Upload> entry of ListMultipartUploads. */
+static int
+upload_entry(const char *in, const char *end, const struct entries *e)
+{
+	char *key, *init;
+	struct s3_object o;
+	int rc = 0;
+
+	key = xml_text(in, end, "Key");
+	init = xml_text(in, end, "Initiated");
+	if (key != NULL) {
+		o = (struct s3_object){ key, 0, init ? init : "", "MULTIPART" };
+		rc = e->fn(&o, e->arg);
+	}
+	free(key);
+	free(init);
+	return rc;
+}
+
+/* One page of ListMultipartUploads; m gets the next key and id markers. */
 static int
 uploads_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
-    void *), void *arg, char **km, char **um)
+    void *), void *arg, char *m[2])
 {
-	const char *p = r->body, *end = r->body + r->len, *in, *after;
-	struct s3_object o;
-	char *key, *init, *trunc;
-	size_t inlen;
-	int rc = 0;
+	const struct entries e = { fn, arg };
+	const char *end = r->body + r->len;
+	int rc, more;
 
-	while (rc == 0 && xml_find(p, end, "Upload", &in, &inlen,
-	    &after) == 0) {
-		key = xml_text(in, in + inlen, "Key");
-		init = xml_text(in, in + inlen, "Initiated");
-		if (key != NULL) {
-			o = (struct s3_object){ key, 0, init ? init : "",
-			    "MULTIPART" };
-			rc = fn(&o, arg);
-		}
-		free(key);
-		free(init);
-		p = after;
-	}
-	trunc = xml_text(r->body, end, "IsTruncated");
-	*km = *um = NULL;
-	if (rc == 0 && trunc != NULL && strcmp(trunc, "true") == 0) {
-		*km = xml_text(r->body, end, "NextKeyMarker");
-		*um = xml_text(r->body, end, "NextUploadIdMarker");
-		if (*km == NULL || *um == NULL) {
+	m[0] = m[1] = NULL;
+	rc = read_page(r, "Upload", upload_entry, &e, &more);
+	if (rc == 0 && more) {
+		m[0] = xml_text(r->body, end, "NextKeyMarker");
+		m[1] = xml_text(r->body, end, "NextUploadIdMarker");
+		if (m[0] == NULL || m[1] == NULL) {
 			warn0("upload listing: truncated without markers");
-			rc = S3_PERM;
+			rc = BK_FAIL;
 		}
 	}
-	free(trunc);
 	return rc;
 }
 
+static int
+uploads_query(char **q, const char *ep, char *const em[2])
+{
+	return asprintf(q, "%s%s%sprefix=%s%s%s&uploads",
+	    em[0] ? "key-marker=" : "", em[0] ? em[0] : "", em[0] ? "&" : "",
+	    ep, em[1] ? "&upload-id-marker=" : "", em[1] ? em[1] : "");
+}
+
 int
-s3_list_uploads(struct s3_client *c, const char *prefix,
+s3_list(struct s3_client *c, const char *prefix, int uploads,
     int (*fn)(const struct s3_object *, void *), void *arg)
 {
-	struct s3_req rq = { .what = "list uploads", .method = "GET" };
-	struct s3_resp r = { 0 };
-	char *km = NULL, *um = NULL, *ekm = NULL, *eum = NULL, *ep, *q = NULL;
-	int rc, pages = 0;
+	static const struct pager pagers[2] = {
+		{ "list", objects_query, objects_page },
+		{ "list uploads", uploads_query, uploads_page },
+	};
 
-	if ((ep = sigv4_uri_encode(prefix, 0)) == NULL)
-		return S3_PERM;
-	do {
-		free(q);
-		q = NULL;
-		if (km != NULL && ((ekm = sigv4_uri_encode(km, 0)) == NULL ||
-		    (eum = sigv4_uri_encode(um, 0)) == NULL)) {
-			rc = S3_PERM;
-			break;
-		}
-		if (asprintf(&q, "%s%s%sprefix=%s%s%s&uploads",
-		    ekm ? "key-marker=" : "", ekm ? ekm : "", ekm ? "&" : "",
-		    ep, eum ? "&upload-id-marker=" : "", eum ? eum : "") < 0) {
-			warnp("malloc");
-			q = NULL;
-			rc = S3_PERM;
-			break;
-		}
-		free(ekm);
-		free(eum);
-		free(km);
-		free(um);
-		ekm = eum = km = um = NULL;
-		rq.query = q;
-		if ((rc = call(c, &rq, &r, 0)) != S3_OK)
-			break;
-		if (r.body == NULL) {
-			warn0("%s: empty upload listing", c->t->name);
-			rc = S3_PERM;
-			break;
-		}
-		rc = uploads_page(&r, fn, arg, &km, &um);
-	} while (rc == 0 && km != NULL && ++pages < 100000);
-	s3_resp_free(&r);
-	free(ekm);
-	free(eum);
-	free(km);
-	free(um);
-	free(ep);
-	free(q);
-	return rc;
+	return list_pages(c, &pagers[uploads != 0], prefix, fn, arg);
 }
 
 int
@@ -1419,12 +1447,12 @@ s3_restore(struct s3_client *c, const char *key, const char *vid, int days,
 	int rc;
 
 	if (vid != NULL && (ev = sigv4_uri_encode(vid, 0)) == NULL)
-		return S3_PERM;
+		return BK_FAIL;
 	if (asprintf(&q, "restore%s%s", ev ? "&versionId=" : "",
 	    ev ? ev : "") < 0) {
 		warnp("malloc");
 		free(ev);
-		return S3_PERM;
+		return BK_FAIL;
 	}
 	free(ev);
 	snprintf(body, sizeof(body), "<RestoreRequest xmlns=\"http://s3."
@@ -1434,10 +1462,30 @@ s3_restore(struct s3_client *c, const char *key, const char *vid, int days,
 	rq.query = q;
 	rq.body = body;
 	rq.bodylen = strlen(body);
-	rc = call(c, &rq, &r, 0);
 	/* 409 RestoreAlreadyInProgress is what we asked for. */
+	rc = call(c, &rq, &r, 409);
+	if (rc == BK_OK && r.status == 409 &&
+	    strcmp(r.code, "RestoreAlreadyInProgress") != 0) {
+		warn0("%s/%s: restore: HTTP 409 %s: %s", c->t->name, key,
+		    r.code[0] ? r.code : "Conflict",
+		    r.message[0] ? r.message : "(no message)");
+		rc = BK_FAIL;
+	}
 	s3_resp_free(&r);
 	free(q);
+	return rc;
+}
+
+int
+s3_delete(struct s3_client *c, const char *key)
+{
+	struct s3_req rq = { .what = "delete", .method = "DELETE", .key = key,
+	    .query = "" };
+	struct s3_resp r = { 0 };
+	int rc;
+
+	rc = call(c, &rq, &r, 404);
+	s3_resp_free(&r);
 	return rc;
 }
 
@@ -1476,19 +1524,19 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
 	int archived, rc;
 
 	rc = s3_get(c, key, NULL, small_sink, &s, &off, -1, &archived);
-	if (rc == S3_OK && s.buf == NULL && (s.buf = calloc(1, 1)) == NULL) {
+	if (rc == BK_OK && s.buf == NULL && (s.buf = calloc(1, 1)) == NULL) {
 		warnp("malloc");
-		rc = S3_PERM;
+		rc = BK_FAIL;
 	}
 	if (archived) {
 		warn0("%s/%s: in an archive storage class", c->t->name, key);
-		rc = S3_PERM;
+		rc = BK_FAIL;
 	}
-	if (rc != S3_OK) {
+	if (rc != BK_OK) {
 		free(s.buf);
 		return rc;
 	}
 	*buf = s.buf;
 	*len = s.len;
-	return S3_OK;
+	return BK_OK;
 }

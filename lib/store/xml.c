@@ -1,11 +1,11 @@
 /*
- * xml.c - find elements in S3's XML replies and decode their text.  Every
+ * store/xml.c - find elements in S3's XML replies and decode their text.  Every
  * scan is bounded by the end pointer, never by a NUL.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "xml.h"
+#include "store/xml.h"
 
 /* p points at '<': is it the start tag of name (then *gt = its '>')? */
 static int

@@ -1,7 +1,7 @@
 /*
- * sigv4.h - AWS Signature Version 4 (header-based authentication), written
- * against the AWS "Create a signed AWS API request" specification and
- * checked against its published example signatures (tests/unit).
+ * store/sigv4.h - AWS Signature Version 4 (header-based authentication),
+ * written against the AWS "Create a signed AWS API request" specification
+ * and checked against its published example signatures (tests/unit).
  */
 #ifndef SIGV4_H
 #define SIGV4_H

@@ -1,5 +1,5 @@
 /*
- * manifest.h - the per-backup manifest: one JSON object, written last
+ * store/manifest.h - the per-backup manifest: one JSON object, written last
  * (the commit), built and read with libbson.
  */
 #ifndef MANIFEST_H

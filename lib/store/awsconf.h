@@ -1,5 +1,5 @@
 /*
- * awsconf.h - S3 settings resolved the way the AWS CLI resolves them:
+ * store/awsconf.h - S3 settings resolved the way the AWS CLI resolves them:
  * environment variables, then ~/.aws/credentials and ~/.aws/config
  * (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), profile AWS_PROFILE or
  * "default".  A profile named explicitly (per destination) wins over the

@@ -1,5 +1,5 @@
 /*
- * xml.h - just enough XML for S3 replies: find an element by name and
+ * store/xml.h - just enough XML for S3 replies: find an element by name and
  * return its decoded text.  Not a parser: S3 bodies are flat, machine-made
  * and capped in size by the caller; element names are matched exactly.
  */

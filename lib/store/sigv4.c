@@ -1,5 +1,5 @@
 /*
- * sigv4.c - AWS Signature Version 4: canonical request, string to sign,
+ * store/sigv4.c - AWS Signature Version 4: canonical request, string to sign,
  * derived signing key, signature.  Pure functions of their inputs (the
  * caller supplies the date), so the published examples are unit tests.
  */
@@ -13,7 +13,7 @@
 #include <openssl/sha.h>
 
 #include "bk.h"
-#include "sigv4.h"
+#include "store/sigv4.h"
 
 #define MAX_HEADERS 32
 #define MAX_QUERY_PARAMS 32

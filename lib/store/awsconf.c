@@ -1,5 +1,5 @@
 /*
- * awsconf.c - AWS CLI style configuration: environment, shared
+ * store/awsconf.c - AWS CLI style configuration: environment, shared
  * credentials file, config file.  Only the settings an S3 client needs.
  */
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "awsconf.h"
+#include "store/awsconf.h"
 #include "bk.h"
 
 #define LINE_MAX_LEN 4096

@@ -1,0 +1,343 @@
+/*
+ * store/file.c - the file:// driver: a local or NAS directory.  Objects
+ * are regular files, written under a temporary name and renamed into
+ * place (never half there); a listing reads one directory.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "bk.h"
+#include "store/driver.h"
+
+#define READ_BUF (256 * 1024)
+
+static int
+file_parse(struct store_url *u, char *rest, char *query, const char *url,
+    int need_key)
+{
+	if (strncmp(rest, "localhost/", 10) == 0)
+		rest += 9;
+	if (*rest != '/') {
+		warn0("%s: a file URL is file:///absolute/path", url);
+		return -1;
+	}
+	if ((u->key = strdup(rest)) == NULL ||
+	    (u->base = strdup("file://")) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	if (store_pct_decode(u->key) != 0) {
+		warn0("%s: bad %%-escape in the path", url);
+		return -1;
+	}
+	/* The leading "/" of the absolute path is no segment. */
+	if (u->key[1] != '\0' && store_key_check(u->key + 1) != 0) {
+		warn0("%s: a path with a \".\", \"..\" or empty segment names "
+		    "another file", url);
+		return -1;
+	}
+	if (need_key && u->key[strlen(u->key) - 1] == '/') {
+		warn0("%s: names a directory, not a file", url);
+		return -1;
+	}
+	if (query != NULL) {
+		warn0("%s: a file URL takes no settings", url);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+file_conf_free(void *conf)
+{
+	(void)conf;
+}
+
+static int
+file_open(struct store *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void
+file_close(struct store *s)
+{
+	(void)s;
+}
+
+static int
+file_head(struct store *s, const char *key, int *exists, uint64_t *size)
+{
+	struct stat st;
+
+	(void)s;
+	*exists = 0;
+	*size = 0;
+	if (stat(key, &st) == 0) {
+		*exists = 1;
+		*size = (uint64_t)st.st_size;
+		return BK_OK;
+	}
+	if (errno == ENOENT)
+		return BK_OK;
+	warnp("stat %s", key);
+	return BK_FAIL;
+}
+
+/* Hash what remains of fd into ctx; 0 at the end, -1 (reported). */
+static int
+hash_fd(EVP_MD_CTX *ctx, int fd, const char *path)
+{
+	unsigned char *buf;
+	ssize_t n;
+
+	if ((buf = malloc(READ_BUF)) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	while ((n = bk_read_full(fd, buf, READ_BUF, path)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
+			warn0("SHA-256: cannot hash %s", path);
+			n = -1;
+			break;
+		}
+	free(buf);
+	return n == 0 ? 0 : -1;
+}
+
+static int
+file_digest(struct store *s, const char *path, unsigned char sha[32],
+    int *known)
+{
+	EVP_MD_CTX *ctx;
+	int fd, rc = BK_FAIL;
+
+	(void)s;
+	if ((fd = bk_open_regular(path, 0, "object")) == -1)
+		return BK_FAIL;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		warn0("SHA-256: cannot start");
+		goto out;
+	}
+	if (hash_fd(ctx, fd, path) != 0)
+		goto out;
+	if (EVP_DigestFinal_ex(ctx, sha, NULL) != 1) {
+		warn0("SHA-256: cannot finish");
+		goto out;
+	}
+	*known = 1;
+	rc = BK_OK;
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
+
+/* Deliver fd from *offset on to sink; BK_OK at its end. */
+static int
+send_fd(int fd, const char *path, store_sink_fn *sink, void *arg,
+    uint64_t *offset)
+{
+	unsigned char *buf;
+	ssize_t n = -1;
+
+	if (*offset > 0 && lseek(fd, (off_t)*offset, SEEK_SET) < 0) {
+		warnp("seek %s", path);
+		return BK_FAIL;
+	}
+	if ((buf = malloc(READ_BUF)) == NULL) {
+		warnp("malloc");
+		return BK_FAIL;
+	}
+	while ((n = bk_read_full(fd, buf, READ_BUF, path)) > 0) {
+		if (sink(buf, (size_t)n, arg) != 0) {
+			n = -1;
+			break;
+		}
+		*offset += (uint64_t)n;
+	}
+	free(buf);
+	return n == 0 ? BK_OK : BK_FAIL;
+}
+
+static int
+file_get(struct store *s, const char *path, const char *vid,
+    store_sink_fn *sink, void *arg, uint64_t *offset, int64_t size,
+    int *archived)
+{
+	uint64_t have;
+	int fd, rc = BK_FAIL;
+
+	(void)archived;
+	if (vid != NULL) {
+		warn0("%s: a file store keeps no versions", s->u.url);
+		return BK_FAIL;
+	}
+	if ((fd = bk_open_regular(path, 0, "object")) == -1)
+		return BK_FAIL;
+	if (size >= 0 && (have = bk_fd_size(fd)) != (uint64_t)size) {
+		warn0("%s: the file is %llu bytes, its manifest says %lld",
+		    path, (unsigned long long)have, (long long)size);
+		goto out;
+	}
+	if ((rc = send_fd(fd, path, sink, arg, offset)) == BK_OK &&
+	    size >= 0 && *offset != (uint64_t)size) {
+		warn0("%s: changed while read: %llu bytes, its manifest says "
+		    "%lld", path, (unsigned long long)*offset, (long long)size);
+		rc = BK_FAIL;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/* A sidecar or manifest in a directory: a FIFO there never blocks. */
+static int
+file_get_small(struct store *s, const char *path, size_t max, char **buf,
+    size_t *len)
+{
+	(void)s;
+	if ((*buf = bk_read_small_file(path, max, len, "file")) == NULL)
+		return BK_FAIL;
+	return BK_OK;
+}
+
+static int
+file_put_small(struct store *s, const char *path, const void *buf,
+    size_t len, int noclobber, const char *content_type)
+{
+	(void)s;
+	(void)content_type;
+	return bk_atomic_write(path, buf, len, 0640, noclobber) == 0 ?
+	    BK_OK : BK_FAIL;
+}
+
+/* Call fn for dir/name if it is a regular file. */
+static int
+list_one(const char *dir, const char *name, store_list_fn *fn, void *arg)
+{
+	struct store_obj o;
+	struct stat st;
+	char *path;
+	int rc = BK_OK;
+
+	if (asprintf(&path, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
+	    name) < 0) {
+		warnp("malloc");
+		return BK_FAIL;
+	}
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		o = (struct store_obj){ path, (uint64_t)st.st_size,
+		    (int64_t)st.st_mtime, "FILE", NULL };
+		rc = fn(&o, arg);
+	}
+	free(path);
+	return rc;
+}
+
+static int
+file_list(struct store *s, const char *prefix, store_list_fn *fn, void *arg)
+{
+	char *dir, *slash;
+	const char *base;
+	struct dirent *de;
+	DIR *d;
+	int rc = BK_OK;
+
+	(void)s;
+	if ((dir = strdup(prefix)) == NULL) {
+		warnp("malloc");
+		return BK_FAIL;
+	}
+	slash = strrchr(dir, '/');
+	slash[slash == dir ? 1 : 0] = '\0';
+	base = prefix + (strrchr(prefix, '/') - prefix) + 1;
+	if ((d = opendir(dir)) == NULL) {
+		warnp("open directory %s", dir);
+		free(dir);
+		return BK_FAIL;
+	}
+	while (rc == BK_OK && (de = readdir(d)) != NULL) {
+		/* Hidden files and writes in progress are no objects. */
+		if (strncmp(de->d_name, base, strlen(base)) != 0 ||
+		    de->d_name[0] == '.' || strstr(de->d_name, ".tmp.") != NULL)
+			continue;
+		rc = list_one(dir, de->d_name, fn, arg);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+static int
+file_remove(struct store *s, const char *path)
+{
+	(void)s;
+	if (unlink(path) == 0 || errno == ENOENT)
+		return BK_OK;
+	warnp("remove %s", path);
+	return BK_FAIL;
+}
+
+/* The writer: a temporary file beside the path, written in order. */
+static void *
+file_w_open(struct store *s, const char *path, const struct store_putopts *o)
+{
+	(void)s;
+	if (bk_mkdir_parent(path, 0750) != 0)
+		return NULL;
+	return bk_afile_open(path, 0640, o->noclobber);
+}
+
+static int
+file_w_part(void *w, void *ctx, const struct store_wpart *p)
+{
+	(void)ctx;
+	return bk_afile_write(w, p->buf, p->len) == 0 ? BK_OK : BK_FAIL;
+}
+
+static int
+file_w_commit(void *w, int nparts)
+{
+	(void)nparts;
+	return bk_afile_commit(w) == 0 ? BK_OK : BK_FAIL;
+}
+
+static void
+file_w_abort(void *w)
+{
+	bk_afile_abort(w);
+}
+
+const struct store_driver store_driver_file = {
+	.scheme = "file",
+	.form = "file:///",
+	.parallel = 0,		/* a file is written in order */
+	.part_sums = 0,		/* nothing checks a part on the way */
+	.versions = 0,
+	.parse = file_parse,
+	.conf_free = file_conf_free,
+	.open = file_open,
+	.close = file_close,
+	.head = file_head,
+	.digest = file_digest,
+	.get = file_get,
+	.get_small = file_get_small,
+	.put_small = file_put_small,
+	.list = file_list,
+	.remove = file_remove,
+	.w_open = file_w_open,
+	.w_part = file_w_part,
+	.w_commit = file_w_commit,
+	.w_abort = file_w_abort,
+};
