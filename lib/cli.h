@@ -28,6 +28,11 @@ struct bk_status;
 #define BK_CLI_JSON	0x02	/* --json[=FILE] */
 #define BK_CLI_VERBOSE	0x04	/* -v, --verbose */
 
+/* Rows of a tool's getopt_long table, one line each. */
+#define BK_CLI_ARG(name, ch) { name, required_argument, NULL, ch }
+#define BK_CLI_FLAG(name, ch) { name, no_argument, NULL, ch }
+#define BK_CLI_END { NULL, 0, NULL, 0 }
+
 /* bk_cli_parse's "no exit status: go on". */
 #define BK_CLI_GO (-1)
 

@@ -8,24 +8,12 @@
 start_versitygw "$T/s3"
 use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 aws s3api create-bucket --bucket bk-fault >/dev/null
-vgw=$BK_CACHE/versitygw-v1.7.0/bin/versitygw
-
-# stop_s3: kill the server at once.
-stop_s3() {
-	kill -9 "$VGW_PID" 2>/dev/null || true
-	wait "$VGW_PID" 2>/dev/null || true
-}
 
 # restart_s3 DOWNTIME: kill the server, wait, start it again on its port.
 restart_s3() {
-	stop_s3
+	stop_versitygw
 	sleep "$1"
-	ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
-	    "$vgw" --port "127.0.0.1:$VGW_PORT" --quiet \
-	    posix --sidecar "$T/s3/meta" "$T/s3/data" >>"$T/s3/versitygw.log" 2>&1 &
-	VGW_PID=$!
-	BK_PIDS="$BK_PIDS $VGW_PID"
-	wait_port "$VGW_PORT" 30 || fail "versitygw did not come back"
+	rerun_versitygw "$T/s3"
 }
 
 gen_bytes fault $((40 << 20)) >in
@@ -65,7 +53,7 @@ halves $((20 << 20)) | bk-put --part-size 5M s3://bk-fault/obj 2>err &
 put=$!
 BK_PIDS="$BK_PIDS $put"
 wait_for "the first four parts" parts_stored obj 4
-stop_s3
+stop_versitygw
 touch go
 wait_for "a retry" grep -q retrying err
 restart_s3 0
@@ -79,7 +67,7 @@ halves $((12 << 20)) | bk-put --part-size 5M --retries 2 s3://bk-fault/dead 2>er
 put=$!
 BK_PIDS="$BK_PIDS $put"
 wait_for "the first two parts" parts_stored dead 2
-stop_s3
+stop_versitygw
 touch go
 got=0
 wait "$put" || got=$?

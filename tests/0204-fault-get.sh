@@ -8,7 +8,6 @@
 start_versitygw "$T/s3"
 use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 aws s3api create-bucket --bucket bk-resume >/dev/null
-vgw=$BK_CACHE/versitygw-v1.7.0/bin/versitygw
 
 gen_bytes resume $((64 << 20)) >in
 aws s3 cp in s3://bk-resume/obj >/dev/null
@@ -38,14 +37,8 @@ until [ -e started ]; do
 	[ "$n" -lt 1200 ] || fail "the download never started: $(cat err)"
 	sleep 0.1
 done
-kill -9 "$VGW_PID"
-wait "$VGW_PID" 2>/dev/null || true
-ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
-    "$vgw" --port "127.0.0.1:$VGW_PORT" --quiet \
-    posix --sidecar "$T/s3/meta" "$T/s3/data" >>"$T/s3/versitygw.log" 2>&1 &
-VGW_PID=$!
-BK_PIDS="$BK_PIDS $VGW_PID"
-wait_port "$VGW_PORT" 30 || fail "versitygw did not come back"
+stop_versitygw
+rerun_versitygw "$T/s3"
 touch go
 wait "$get" || fail "bk-get failed: $(cat err)"
 cmp in back || fail "resumed download differs"

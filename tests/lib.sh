@@ -114,6 +114,24 @@ start_versitygw() {
 	S3_ENDPOINT="$scheme://127.0.0.1:$VGW_PORT"
 }
 
+# stop_versitygw: kill the server start_versitygw started, at once.
+stop_versitygw() {
+	kill -9 "$VGW_PID" 2>/dev/null || true
+	wait "$VGW_PID" 2>/dev/null || true
+}
+
+# rerun_versitygw DIR: after stop_versitygw, start the server of DIR again
+# on the same port with the same keys and data (plain http).
+rerun_versitygw() {
+	local dir=$1 bin=$BK_CACHE/versitygw-v1.7.0/bin/versitygw
+	ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
+	    "$bin" --port "127.0.0.1:$VGW_PORT" --quiet \
+	    posix --sidecar "$dir/meta" "$dir/data" >>"$dir/versitygw.log" 2>&1 &
+	VGW_PID=$!
+	BK_PIDS="$BK_PIDS $VGW_PID"
+	wait_port "$VGW_PORT" 30 || fail "versitygw did not come back"
+}
+
 # use_s3 ENDPOINT ACCESS SECRET: point awscli and bk at that server.
 use_s3() {
 	export AWS_ENDPOINT_URL=$1 AWS_ACCESS_KEY_ID=$2 AWS_SECRET_ACCESS_KEY=$3
