@@ -14,11 +14,6 @@
 #include "store/download.h"
 #include "store/store.h"
 
-/* The rows of a getopt_long table. */
-#define ARG(name, ch) { name, required_argument, NULL, ch }
-#define FLAG(name, ch) { name, no_argument, NULL, ch }
-#define END { NULL, 0, NULL, 0 }
-
 static const char synopsis[] =
     "usage: bk-get [--version-id id] [--restore [--restore-days n] "
     "[--restore-tier tier]\n"
@@ -204,18 +199,18 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		ARG("version-id", 'i'),
-		FLAG("restore", 'R'),
-		ARG("restore-days", 'D'),
-		ARG("restore-tier", 'T'),
-		FLAG("wait", 'W'),
-		ARG("wait-interval", 'I'),
-		ARG("retries", 'r'),
-		FLAG("list", 'l'),
-		FLAG("all", 'a'),
-		ARG("kind", 'k'),
-		FLAG("uncommitted", 'u'),
-		END
+		BK_CLI_ARG("version-id", 'i'),
+		BK_CLI_FLAG("restore", 'R'),
+		BK_CLI_ARG("restore-days", 'D'),
+		BK_CLI_ARG("restore-tier", 'T'),
+		BK_CLI_FLAG("wait", 'W'),
+		BK_CLI_ARG("wait-interval", 'I'),
+		BK_CLI_ARG("retries", 'r'),
+		BK_CLI_FLAG("list", 'l'),
+		BK_CLI_FLAG("all", 'a'),
+		BK_CLI_ARG("kind", 'k'),
+		BK_CLI_FLAG("uncommitted", 'u'),
+		BK_CLI_END
 	};
 	/* The data stream owns stdout, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,

@@ -19,11 +19,6 @@
 #include "store/store.h"
 #include "store/upload.h"
 
-/* The rows of a getopt_long table. */
-#define ARG(name, ch) { name, required_argument, NULL, ch }
-#define FLAG(name, ch) { name, no_argument, NULL, ch }
-#define END { NULL, 0, NULL, 0 }
-
 #define DEST_MAX 8
 #define PART_DEFAULT (6ULL << 20)
 
@@ -374,25 +369,25 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		ARG("jobs", 'j'),
-		ARG("part-size", 'p'),
-		FLAG("overwrite", 'O'),
-		ARG("retries", 'r'),
-		ARG("storage-class", 'S'),
-		ARG("sse", 'E'),
-		ARG("sse-kms-key-id", 'K'),
-		ARG("object-lock-mode", 'L'),
-		ARG("object-lock-retain-until", 'U'),
-		ARG("tag", 'T'),
-		ARG("content-type", 'C'),
-		FLAG("commit", 'c'),
-		ARG("sum", 's'),
-		ARG("kind", 'k'),
-		ARG("key-id", 'I'),
-		ARG("compression", 'z'),
-		ARG("source", 'o'),
-		ARG("counts", 'n'),
-		END
+		BK_CLI_ARG("jobs", 'j'),
+		BK_CLI_ARG("part-size", 'p'),
+		BK_CLI_FLAG("overwrite", 'O'),
+		BK_CLI_ARG("retries", 'r'),
+		BK_CLI_ARG("storage-class", 'S'),
+		BK_CLI_ARG("sse", 'E'),
+		BK_CLI_ARG("sse-kms-key-id", 'K'),
+		BK_CLI_ARG("object-lock-mode", 'L'),
+		BK_CLI_ARG("object-lock-retain-until", 'U'),
+		BK_CLI_ARG("tag", 'T'),
+		BK_CLI_ARG("content-type", 'C'),
+		BK_CLI_FLAG("commit", 'c'),
+		BK_CLI_ARG("sum", 's'),
+		BK_CLI_ARG("kind", 'k'),
+		BK_CLI_ARG("key-id", 'I'),
+		BK_CLI_ARG("compression", 'z'),
+		BK_CLI_ARG("source", 'o'),
+		BK_CLI_ARG("counts", 'n'),
+		BK_CLI_END
 	};
 	/* stdout carries no data here, so the status line goes there. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
