@@ -44,6 +44,16 @@ static const char help[] =
     "\nExit: 0 ok, 1 refused (tampered, truncated, wrong key), "
     "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
 
+/* The tool's own options; lib/cli adds the common ones. */
+static const struct option longopts[] = {
+	{ "decrypt", no_argument, NULL, 'd' },
+	{ "keyring", required_argument, NULL, 'k' },
+	{ "genkey", no_argument, NULL, 'G' },
+	{ "rotate", no_argument, NULL, 'R' },
+	{ "list", no_argument, NULL, 'L' },
+	{ NULL, 0, NULL, 0 }
+};
+
 struct opts {
 	enum verb verb;
 	const char *keyring;
@@ -265,14 +275,6 @@ manage(enum verb v, const char *path)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "decrypt", no_argument, NULL, 'd' },
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "genkey", no_argument, NULL, 'G' },
-		{ "rotate", no_argument, NULL, 'R' },
-		{ "list", no_argument, NULL, 'L' },
-		{ NULL, 0, NULL, 0 }
-	};
 	/* stdout carries data or key ids, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
 	    STDERR_FILENO, 0, NULL, 0, 0 };

@@ -37,6 +37,15 @@ static const char help[] =
     "  -h, --help         this text;  --version  the version\n"
     "\nExit: 0 ok, 1 mismatch, 2 usage, 3 failure.  See bk-hash(1).\n";
 
+/* The tool's own options; lib/cli adds the common ones. */
+static const struct option longopts[] = {
+	{ "check", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "fd", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 }
+};
+
 struct opts {
 	const char *check, *outfile, *name;
 	int outfd;
@@ -112,13 +121,6 @@ write_sum(const char *line, const char *outfile, int outfd)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "check", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "fd", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 }
-	};
 	/* The data stream owns stdout, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
 	    STDERR_FILENO, 0, NULL, 0, 0 };

@@ -27,6 +27,9 @@
 #include "io/stage.h"
 #include "key/keysrc.h"
 
+_Static_assert(BK_KEY_LEN == AEAD_KEYLEN && BK_KEY_REFMAX == AEAD_KEYREF_MAX,
+    "a key source's keys and references fit the container");
+
 static const unsigned char magic[AEAD_MAGICLEN] = {
 	0x89, 'B', 'K', 'E', 'N', 'C', '\r', '\n'
 };
@@ -167,7 +170,6 @@ stage_keyed(struct aead_stage *a, const unsigned char segkey[AEAD_KEYLEN],
 		warn0("cannot initialise AES-256-GCM");
 		return -1;
 	}
-	a->st.keyed = 1;
 	a->s.want = a->seglen;
 	return 0;
 }
@@ -384,6 +386,7 @@ bk_aead_seal(const struct bk_key *k, unsigned segshift,
 	h->len += AEAD_COMMITLEN;
 	if (stage_keyed(a, segkey, 1) != 0)
 		goto err;
+	a->st.keyed = 1;
 	bk_wipe(segkey, sizeof(segkey));
 	return &a->s;
 err:
@@ -467,6 +470,8 @@ open_keyed(struct aead_stage *a)
 	if (bk_keysrc_open_key(a->ks, h->keytype, h->keyref, h->keyreflen,
 	    a->s.name, key) != 0)
 		return BK_FAIL;
+	a->st.keyed = 1;
+	a->st.in = h->len;
 	if (derive(h, h->len - AEAD_COMMITLEN, key, segkey, commit) != 0)
 		goto done;
 	if (CRYPTO_memcmp(commit, h->commit, AEAD_COMMITLEN) != 0) {
@@ -538,7 +543,6 @@ take_header(struct aead_stage *a, const unsigned char **p, size_t *len)
 			if ((rc = open_keyed(a)) != BK_OK)
 				return rc;
 			a->headed = 1;
-			a->st.in = h->len;
 		}
 	}
 	return BK_OK;

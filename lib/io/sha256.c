@@ -56,9 +56,8 @@ bk_sha256_final(struct bk_sha256 *c, unsigned char d[BK_SHA256_LEN])
 void
 bk_sha256_free(struct bk_sha256 *c)
 {
-	if (c == NULL)
-		return;
-	EVP_MD_CTX_free(c->ctx);
+	if (c != NULL)
+		EVP_MD_CTX_free(c->ctx);
 	free(c);
 }
 

@@ -15,15 +15,15 @@ bk_stage_new(size_t sz, const struct bk_stage_ops *ops,
 {
 	struct bk_stage *s;
 
-	if ((s = calloc(1, sz)) == NULL) {
-		warnp("malloc");
-		bk_stage_free(next);
-		return NULL;
+	if ((s = calloc(1, sz)) != NULL) {
+		s->ops = ops;
+		s->next = next;
+		s->name = name;
+		return s;
 	}
-	s->ops = ops;
-	s->next = next;
-	s->name = name;
-	return s;
+	warnp("malloc");
+	bk_stage_free(next);
+	return NULL;
 }
 
 int
@@ -62,12 +62,6 @@ bk_stage_result(const struct bk_stage *s)
 	return s->result;
 }
 
-uint64_t
-bk_stage_bytes(const struct bk_stage *s)
-{
-	return s->in;
-}
-
 void
 bk_stage_free(struct bk_stage *s)
 {
@@ -85,6 +79,12 @@ bk_stage_emit(struct bk_stage *s, const void *buf, size_t len)
 	if (s->next == NULL)
 		return BK_OK;
 	return bk_stage_write(s->next, buf, len);
+}
+
+uint64_t
+bk_stage_bytes(const struct bk_stage *s)
+{
+	return s->in;
 }
 
 int
