@@ -159,8 +159,7 @@ stage_keyed(struct aead_stage *a, const unsigned char segkey[AEAD_KEYLEN],
 	a->segsize = (size_t)1 << a->h.segshift;
 	a->seglen = enc ? a->segsize - AEAD_TAGLEN : a->segsize;
 	a->s.blksize = a->seglen;
-	if ((a->buf = malloc(a->segsize)) == NULL ||
-	    (a->out = malloc(a->segsize)) == NULL) {
+	if ((a->buf = malloc(a->segsize)) == NULL) {
 		warnp("malloc");
 		return -1;
 	}
@@ -196,11 +195,26 @@ segment_start(struct aead_stage *a, uint32_t i, int last)
 	return 0;
 }
 
+/*
+ * Where a segment read from p goes: back into buf when it is there (in
+ * place), else into out, made on first use.  NULL on error (reported).
+ */
+static unsigned char *
+segment_out(struct aead_stage *a, const unsigned char *p)
+{
+	if (p == a->buf)
+		return a->buf;
+	if (a->out == NULL && (a->out = malloc(a->segsize)) == NULL)
+		warnp("malloc");
+	return a->out;
+}
+
 /* Seal the n plaintext bytes at p as the next segment; pass it on. */
 static int
 seal_segment(struct aead_stage *a, const unsigned char *p, size_t n,
     int last)
 {
+	unsigned char *dst;
 	int outl, finl;
 
 	if (a->st.segments > UINT32_MAX) {
@@ -209,18 +223,20 @@ seal_segment(struct aead_stage *a, const unsigned char *p, size_t n,
 	}
 	if (segment_start(a, (uint32_t)a->st.segments, last) != 0)
 		return BK_FAIL;
-	if (EVP_EncryptUpdate(a->ctx, a->out, &outl, p, (int)n) != 1 ||
-	    EVP_EncryptFinal_ex(a->ctx, a->out + outl, &finl) != 1 ||
+	if ((dst = segment_out(a, p)) == NULL)
+		return BK_FAIL;
+	if (EVP_EncryptUpdate(a->ctx, dst, &outl, p, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(a->ctx, dst + outl, &finl) != 1 ||
 	    (size_t)outl + (size_t)finl != n ||
 	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_GCM_GET_TAG, AEAD_TAGLEN,
-	    a->out + n) != 1) {
+	    dst + n) != 1) {
 		warn0("AES-256-GCM encryption failed");
 		return BK_FAIL;
 	}
 	a->st.in += n;
 	a->st.out += n + AEAD_TAGLEN;
 	a->st.segments++;
-	return bk_stage_emit(&a->s, a->out, n + AEAD_TAGLEN);
+	return bk_stage_emit(&a->s, dst, n + AEAD_TAGLEN);
 }
 
 /* Say which segment failed and where, in the terms of the stream. */
@@ -247,7 +263,7 @@ open_segment(struct aead_stage *a, const unsigned char *c, size_t n,
     int last)
 {
 	size_t pn = n - AEAD_TAGLEN;
-	unsigned char tag[AEAD_TAGLEN];
+	unsigned char tag[AEAD_TAGLEN], *dst;
 	int outl, finl;
 
 	if (a->st.segments > UINT32_MAX) {
@@ -256,21 +272,23 @@ open_segment(struct aead_stage *a, const unsigned char *c, size_t n,
 		return BK_NEGATIVE;
 	}
 	memcpy(tag, c + pn, AEAD_TAGLEN);
+	if ((dst = segment_out(a, c)) == NULL)
+		return BK_FAIL;
 	if (segment_start(a, (uint32_t)a->st.segments, last) != 0 ||
-	    EVP_DecryptUpdate(a->ctx, a->out, &outl, c, (int)pn) != 1 ||
+	    EVP_DecryptUpdate(a->ctx, dst, &outl, c, (int)pn) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_GCM_SET_TAG, AEAD_TAGLEN,
 	    tag) != 1) {
 		warn0("AES-256-GCM decryption failed");
 		return BK_FAIL;
 	}
-	if (EVP_DecryptFinal_ex(a->ctx, a->out + outl, &finl) != 1) {
+	if (EVP_DecryptFinal_ex(a->ctx, dst + outl, &finl) != 1) {
 		auth_failed(a->s.name, a->st.segments, a->st.in, n, last);
 		return BK_NEGATIVE;
 	}
 	a->st.in += n;
 	a->st.out += pn;
 	a->st.segments++;
-	return bk_stage_emit(&a->s, a->out, pn);
+	return bk_stage_emit(&a->s, dst, pn);
 }
 
 /*
@@ -290,7 +308,8 @@ take_segments(struct aead_stage *a, const unsigned char *p, size_t len,
 			rc = segment(a, p, n, 0);
 		} else {
 			n = a->seglen - a->fill < len ? a->seglen - a->fill : len;
-			memcpy(a->buf + a->fill, p, n);
+			if (p != a->buf + a->fill)
+				memcpy(a->buf + a->fill, p, n);
 			a->fill += n;
 			rc = BK_OK;
 			if (a->fill == a->seglen) {
@@ -304,6 +323,18 @@ take_segments(struct aead_stage *a, const unsigned char *p, size_t len,
 		len -= n;
 	}
 	return BK_OK;
+}
+
+/* The buffer op: the rest of the segment in buf, once keyed. */
+static unsigned char *
+aead_buffer(struct bk_stage *s, size_t *room)
+{
+	struct aead_stage *a = (struct aead_stage *)s;
+
+	if (a->buf == NULL)
+		return NULL;
+	*room = a->seglen - a->fill;
+	return a->buf + a->fill;
 }
 
 /* Write the header once, before the first segment. */
@@ -360,7 +391,7 @@ aead_stage_free(struct bk_stage *s)
 }
 
 static const struct bk_stage_ops seal_ops = {
-	seal_write, seal_finish, aead_stage_free
+	seal_write, seal_finish, aead_stage_free, aead_buffer
 };
 
 struct bk_stage *
@@ -590,7 +621,7 @@ open_finish(struct bk_stage *s)
 }
 
 static const struct bk_stage_ops open_ops = {
-	open_write, open_finish, aead_stage_free
+	open_write, open_finish, aead_stage_free, aead_buffer
 };
 
 struct bk_stage *

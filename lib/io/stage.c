@@ -87,22 +87,37 @@ bk_stage_bytes(const struct bk_stage *s)
 	return s->in;
 }
 
+/*
+ * Where the pump reads next, and how much: s's own buffer when it offers
+ * one, else buf, up to what completes s's unit.
+ */
+static unsigned char *
+pump_target(struct bk_stage *s, unsigned char *buf, size_t cap, size_t *len)
+{
+	unsigned char *p;
+
+	if (s->ops->buffer != NULL && (p = s->ops->buffer(s, len)) != NULL)
+		return p;
+	*len = s->want > 0 && s->want < cap ? s->want : cap;
+	return buf;
+}
+
 int
 bk_stage_pump(int fd, const char *name, struct bk_stage *s,
     struct bk_progress *prog, uint64_t *total)
 {
-	size_t cap = s->blksize > PUMPBUF ? s->blksize : PUMPBUF;
-	unsigned char *buf;
+	unsigned char *buf, *p;
+	size_t len;
 	ssize_t n;
 	int rc = BK_FAIL;
 
-	if ((buf = malloc(cap)) == NULL) {
+	if ((buf = malloc(PUMPBUF)) == NULL) {
 		warnp("malloc");
 		return BK_FAIL;
 	}
 	for (;;) {
-		if ((n = read(fd, buf, s->want > 0 && s->want < cap ? s->want :
-		    cap)) == 0)
+		p = pump_target(s, buf, PUMPBUF, &len);
+		if ((n = read(fd, p, len)) == 0)
 			break;
 		if (n < 0) {
 			if (errno == EINTR)
@@ -110,7 +125,7 @@ bk_stage_pump(int fd, const char *name, struct bk_stage *s,
 			warnp("read %s", name);
 			goto done;
 		}
-		if ((rc = bk_stage_write(s, buf, (size_t)n)) != BK_OK)
+		if ((rc = bk_stage_write(s, p, (size_t)n)) != BK_OK)
 			goto done;
 		if (total != NULL)
 			*total += (uint64_t)n;
@@ -218,8 +233,10 @@ bk_stage_mem_data(const struct bk_stage *s, size_t *lenp)
 {
 	const struct mem_sink *m = (const struct mem_sink *)s;
 
+	static const unsigned char none[1];
+
 	*lenp = m->len;
-	return m->buf;
+	return m->buf != NULL ? m->buf : none;
 }
 
 static const struct bk_stage_ops size_ops = {

@@ -37,6 +37,12 @@ struct bk_stage_ops {
 	int (*finish)(struct bk_stage *s);
 	/* Free the stage's own state and s itself (not next). */
 	void (*free)(struct bk_stage *s);
+	/*
+	 * Optional: room in the stage's own buffer (*room bytes, > 0) where
+	 * the next write's bytes may be read to, so that writing them costs
+	 * no copy; NULL when it has none now.
+	 */
+	unsigned char *(*buffer)(struct bk_stage *s, size_t *room);
 };
 
 /* The part every stage shares; a kind of stage embeds it first. */
@@ -80,9 +86,9 @@ int bk_stage_emit(struct bk_stage *s, const void *buf, size_t len);
 
 /*
  * Read fd (name for messages) to its end, as the data arrives, giving it
- * to s (in reads no larger than s->want, so that a stage working in units
- * takes whole ones without a copy when fd has them) and counting it into
- * prog (may be NULL) and *total (may be NULL).
+ * to s (read into s's own buffer when it offers one, else in reads no
+ * larger than s->want) and counting it into prog (may be NULL) and *total
+ * (may be NULL).
  * Does not finish s.  BK_OK, or a result (reported).
  */
 int bk_stage_pump(int fd, const char *name, struct bk_stage *s,
@@ -92,7 +98,10 @@ int bk_stage_pump(int fd, const char *name, struct bk_stage *s,
 struct bk_stage *bk_stage_fd(int fd, const char *name);
 /* A sink keeping everything in memory. */
 struct bk_stage *bk_stage_mem(void);
-/* What a memory sink holds (len in *lenp); valid until it is freed. */
+/*
+ * What a memory sink holds (len in *lenp), never NULL; valid until the
+ * next write or its free.
+ */
 const unsigned char *bk_stage_mem_data(const struct bk_stage *s,
     size_t *lenp);
 /* A stage passing bytes on unchanged; bk_stage_bytes counts them. */
