@@ -582,13 +582,12 @@ take_header(struct aead_stage *a, const unsigned char **p, size_t *len)
 static int
 open_write(struct bk_stage *s, const void *buf, size_t len)
 {
-	struct aead_stage *a = (struct aead_stage *)s;
 	const unsigned char *p = buf;
 	int rc;
 
-	if ((rc = take_header(a, &p, &len)) != BK_OK)
+	if ((rc = take_header((struct aead_stage *)s, &p, &len)) != BK_OK)
 		return rc;
-	return take_segments(a, p, len, open_segment);
+	return take_segments((struct aead_stage *)s, p, len, open_segment);
 }
 
 /* The end of the input: it must end in a final, shorter segment. */

@@ -736,9 +736,9 @@ bk_zreader_in(const struct bk_zreader *r)
 void
 bk_zreader_free(struct bk_zreader *r)
 {
-	if (r == NULL)
-		return;
-	zdec_end(&r->d);
-	free(r->in);
+	if (r != NULL) {
+		zdec_end(&r->d);
+		free(r->in);
+	}
 	free(r);
 }

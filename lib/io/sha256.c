@@ -8,32 +8,26 @@
 #include "io/sha256.h"
 #include "io/stage.h"
 
-struct bk_sha256 {
-	EVP_MD_CTX *ctx;
-};
+/* A struct bk_sha256 is an EVP_MD_CTX; the type keeps OpenSSL out of users. */
+#define CTX(c) ((EVP_MD_CTX *)(c))
 
 struct bk_sha256 *
 bk_sha256_new(void)
 {
-	struct bk_sha256 *c;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		warnp("malloc");
-		return NULL;
-	}
-	if ((c->ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(c->ctx, EVP_sha256(), NULL) != 1) {
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		warn0("cannot initialise SHA-256");
-		bk_sha256_free(c);
+		EVP_MD_CTX_free(ctx);
 		return NULL;
 	}
-	return c;
+	return (struct bk_sha256 *)ctx;
 }
 
 int
 bk_sha256_update(struct bk_sha256 *c, const void *buf, size_t len)
 {
-	if (EVP_DigestUpdate(c->ctx, buf, len) != 1) {
+	if (EVP_DigestUpdate(CTX(c), buf, len) != 1) {
 		warn0("SHA-256 update failed");
 		return -1;
 	}
@@ -45,7 +39,7 @@ bk_sha256_final(struct bk_sha256 *c, unsigned char d[BK_SHA256_LEN])
 {
 	unsigned int dlen;
 
-	if (EVP_DigestFinal_ex(c->ctx, d, &dlen) != 1 ||
+	if (EVP_DigestFinal_ex(CTX(c), d, &dlen) != 1 ||
 	    dlen != BK_SHA256_LEN) {
 		warn0("SHA-256 final failed");
 		return -1;
@@ -56,9 +50,7 @@ bk_sha256_final(struct bk_sha256 *c, unsigned char d[BK_SHA256_LEN])
 void
 bk_sha256_free(struct bk_sha256 *c)
 {
-	if (c != NULL)
-		EVP_MD_CTX_free(c->ctx);
-	free(c);
+	EVP_MD_CTX_free(CTX(c));
 }
 
 int
