@@ -615,24 +615,21 @@ struct bk_zreader {
 	int done;
 };
 
-/* Refill the input buffer; returns bytes available, 0 at EOF, -1. */
+/* Bytes of input available, read more when there are none; 0 at EOF, -1. */
 static ssize_t
 zreader_fill(struct bk_zreader *r)
 {
 	ssize_t n;
 
-	if (r->inpos < r->inlen)
-		return (ssize_t)(r->inlen - r->inpos);
-	if (r->eof)
-		return 0;
-	r->consumed += r->inlen;
-	r->inpos = r->inlen = 0;
-	if ((n = bk_read_full(r->fd, r->in, ZBUF, r->d.name)) < 0)
-		return -1;
-	if (n < ZBUF)
-		r->eof = 1;
-	r->inlen = (size_t)n;
-	return n;
+	if (r->inpos == r->inlen && !r->eof) {
+		r->consumed += r->inlen;
+		r->inpos = r->inlen = 0;
+		if ((n = bk_read_full(r->fd, r->in, ZBUF, r->d.name)) < 0)
+			return -1;
+		r->eof = n < ZBUF;
+		r->inlen = (size_t)n;
+	}
+	return (ssize_t)(r->inlen - r->inpos);
 }
 
 struct bk_zreader *
@@ -641,12 +638,12 @@ bk_zreader_new(int fd, const char *name)
 	struct bk_zreader *r;
 	ssize_t n;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->in = malloc(ZBUF)) == NULL) {
+	/* The input buffer follows the struct, in one allocation. */
+	if ((r = calloc(1, sizeof(*r) + ZBUF)) == NULL) {
 		warnp("malloc");
-		free(r);
 		return NULL;
 	}
+	r->in = (unsigned char *)(r + 1);
 	r->fd = fd;
 	r->d.name = name;
 	if ((n = zreader_fill(r)) < 0 ||
@@ -736,9 +733,7 @@ bk_zreader_in(const struct bk_zreader *r)
 void
 bk_zreader_free(struct bk_zreader *r)
 {
-	if (r != NULL) {
+	if (r != NULL)
 		zdec_end(&r->d);
-		free(r->in);
-	}
 	free(r);
 }
