@@ -1,7 +1,8 @@
 /*
- * compress.h - gzip and zstd streams over a file descriptor.  Writers
- * compress into fd; readers detect gzip or zstd by magic (or pass plain
- * data through) and report a truncated or corrupt stream precisely.
+ * compress.h - gzip and zstd, as stream stages (io/stage.h) and as
+ * streams over a file descriptor.  Writers compress; readers detect gzip
+ * or zstd by magic (or pass plain data through) and report a truncated or
+ * corrupt stream precisely, with the compressed byte offset.
  */
 #ifndef BK_COMPRESS_H
 #define BK_COMPRESS_H
@@ -48,6 +49,25 @@ int bk_comp_parse(const char *spec, enum bk_comp *method, int *level);
 /* "none", "gzip" or "zstd". */
 const char *bk_comp_name(enum bk_comp method);
 
+struct bk_stage;
+/*
+ * A stage compressing what it takes with method at level (as from
+ * bk_comp_parse) into next; name is the stream, for messages.  NULL on
+ * error (reported; next is freed).
+ */
+struct bk_stage *bk_stage_compress(enum bk_comp method, int level,
+    const char *name, struct bk_stage *next);
+/*
+ * A stage decompressing what it takes (name: what it reads) into next,
+ * the method detected from the first bytes, plain data passed through.
+ * A truncated or corrupt stream, or garbage after it, is BK_FAIL
+ * (reported).  NULL on error (reported; next is freed).
+ */
+struct bk_stage *bk_stage_decompress(const char *name, struct bk_stage *next);
+/* The method a decompressing stage detected (BK_COMP_NONE until then). */
+enum bk_comp bk_stage_decompress_method(const struct bk_stage *s);
+
+/* The fd writer: a compressing stage into an fd sink. */
 struct bk_zwriter;
 /* A writer compressing into fd (name for messages); NULL on error. */
 struct bk_zwriter *bk_zwriter_new(int fd, enum bk_comp method, int level,
@@ -61,6 +81,7 @@ uint64_t bk_zwriter_out(const struct bk_zwriter *w);
 /* Free w without finishing (after an error); NULL is a no-op. */
 void bk_zwriter_free(struct bk_zwriter *w);
 
+/* The fd reader: pulls through the decompressing stage's decoder. */
 struct bk_zreader;
 /* A reader of fd that detects the compression from the first bytes. */
 struct bk_zreader *bk_zreader_new(int fd, const char *name);

@@ -4,84 +4,122 @@
  * the keyring that holds the keys (--genkey, --rotate, --list).
  */
 #include <fcntl.h>
-#include <inttypes.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "aead.h"
 #include "bk.h"
-#include "keyring.h"
+#include "cli.h"
+#include "io/aead.h"
+#include "io/stage.h"
+#include "key/keyring.h"
+#include "key/keysrc.h"
 
 enum verb { ENCRYPT, DECRYPT, GENKEY, ROTATE, LIST };
 
-/* The synopsis: on stdout and exit 0 for --help, else stderr and exit 2. */
-static _Noreturn void
-usage(int help)
+static const char synopsis[] =
+    "usage: bk-encrypt [-d] [-k keyring] [--progress] "
+    "[--json[=file]] < in > out\n"
+    "       bk-encrypt --genkey | --rotate | --list [-k keyring]\n";
+static const char help[] =
+    "Encrypt standard input into the AES-256-GCM container "
+    "of bk-format(5),\nor with -d decrypt and authenticate one.\n\n"
+    "  -d, --decrypt      decrypt; fails closed on any "
+    "change, truncation or wrong key\n"
+    "  -k, --keyring FILE the keyring (mode 0600; default: "
+    "$BK_KEYRING)\n"
+    "      --genkey       create a new keyring with one key "
+    "(never replaces one)\n"
+    "      --rotate       add a key and make it current; old "
+    "keys stay for decryption\n"
+    "      --list         list key ids, dates and which is "
+    "current (never key bytes)\n"
+    "      --progress     show bytes, rate and ETA on stderr "
+    "(--no-progress: off)\n"
+    "      --json[=FILE]  a JSON status line at the end "
+    "(default: stderr)\n"
+    "  -h, --help         this text;  --version  the version\n"
+    "\nExit: 0 ok, 1 refused (tampered, truncated, wrong key), "
+    "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
+
+/* The tool's own options; lib/cli adds the common ones. */
+static const struct option longopts[] = {
+	{ "decrypt", no_argument, NULL, 'd' },
+	{ "keyring", required_argument, NULL, 'k' },
+	{ "genkey", no_argument, NULL, 'G' },
+	{ "rotate", no_argument, NULL, 'R' },
+	{ "list", no_argument, NULL, 'L' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	enum verb verb;
+	const char *keyring;
+};
+
+/* One of the tool's own options; a second verb is a usage error. */
+static int
+opt(void *ctx, int ch, const char *arg)
 {
-	fprintf(help ? stdout : stderr,
-	    "usage: bk-encrypt [-d] [-k keyring] [--progress] "
-	    "[--json[=file]] < in > out\n"
-	    "       bk-encrypt --genkey | --rotate | --list [-k keyring]\n");
-	if (help)
-		fputs("\nEncrypt standard input into the AES-256-GCM container "
-		    "of bk-format(5),\nor with -d decrypt and authenticate "
-		    "one.\n\n"
-		    "  -d, --decrypt      decrypt; fails closed on any "
-		    "change, truncation or wrong key\n"
-		    "  -k, --keyring FILE the keyring (mode 0600; default: "
-		    "$BK_KEYRING)\n"
-		    "      --genkey       create a new keyring with one key "
-		    "(never replaces one)\n"
-		    "      --rotate       add a key and make it current; old "
-		    "keys stay for decryption\n"
-		    "      --list         list key ids, dates and which is "
-		    "current (never key bytes)\n"
-		    "      --progress     show bytes, rate and ETA on stderr "
-		    "(--no-progress: off)\n"
-		    "      --json[=FILE]  a JSON status line at the end "
-		    "(default: stderr)\n"
-		    "  -h, --help         this text;  --version  the version\n"
-		    "\nExit: 0 ok, 1 refused (tampered, truncated, wrong key), "
-		    "2 usage, 3 failure.\nSee bk-encrypt(1).\n", stdout);
-	exit(help ? BK_EXIT_OK : BK_EXIT_USAGE);
+	struct opts *o = ctx;
+	enum verb v;
+
+	switch (ch) {
+	case 'k': o->keyring = arg; return 0;
+	case 'd': v = DECRYPT; break;
+	case 'G': v = GENKEY; break;
+	case 'R': v = ROTATE; break;
+	case 'L': v = LIST; break;
+	default: return -1;
+	}
+	if (o->verb != ENCRYPT && o->verb != v) {
+		warn0("-d, --genkey, --rotate and --list exclude each other");
+		return -1;
+	}
+	o->verb = v;
+	return 0;
 }
 
-/* The keyring path from -k or BK_KEYRING; NULL (reported) if neither. */
+/* The keyring path from -k or BK_KEYRING; NULL if neither. */
 static const char *
-keyring_path(const char *opt)
+keyring_path(const char *arg)
 {
 	const char *env;
 
-	if (opt != NULL)
-		return opt;
+	if (arg != NULL)
+		return arg;
 	if ((env = getenv("BK_KEYRING")) != NULL && *env != '\0')
 		return env;
-	warn0("no keyring: give -k FILE or set BK_KEYRING");
 	return NULL;
+}
+
+/* Add a key to kr, make it current, save kr and print its id. */
+static int
+add_key(struct keyring *kr, int noclobber)
+{
+	const struct keyring_key *k;
+	char idhex[2 * KEYRING_IDLEN + 1];
+
+	if ((k = keyring_add(kr, time(NULL))) == NULL ||
+	    keyring_save(kr, noclobber) != 0)
+		return -1;
+	keyring_idhex(idhex, k->id);
+	printf("%s\n", idhex);
+	return 0;
 }
 
 /* --genkey: a new keyring with one key; never replaces a file. */
 static int
 genkey(const char *path)
 {
-	const struct keyring_key *k;
 	struct keyring *kr;
-	char idhex[2 * KEYRING_IDLEN + 1];
-	int rc = -1;
+	int rc;
 
 	if ((kr = keyring_new(path)) == NULL)
 		return -1;
-	if ((k = keyring_add(kr, time(NULL))) == NULL ||
-	    keyring_save(kr, 1) != 0)
-		goto done;
-	keyring_idhex(idhex, k->id);
-	printf("%s\n", idhex);
-	rc = 0;
-done:
+	rc = add_key(kr, 1);
 	keyring_free(kr);
 	return rc;
 }
@@ -90,21 +128,13 @@ done:
 static int
 rotate(const char *path)
 {
-	const struct keyring_key *k;
-	struct keyring *kr = NULL;
-	char idhex[2 * KEYRING_IDLEN + 1];
+	struct keyring *kr;
 	int lockfd, rc = -1;
 
 	if ((lockfd = keyring_lock(path)) == -1)
 		return -1;
-	if ((kr = keyring_load(path)) == NULL ||
-	    (k = keyring_add(kr, time(NULL))) == NULL ||
-	    keyring_save(kr, 0) != 0)
-		goto done;
-	keyring_idhex(idhex, k->id);
-	printf("%s\n", idhex);
-	rc = 0;
-done:
+	if ((kr = keyring_load(path)) != NULL)
+		rc = add_key(kr, 0);
 	keyring_free(kr);
 	close(lockfd);
 	return rc;
@@ -129,64 +159,70 @@ list(const char *path)
 	return 0;
 }
 
-/* Encrypt stdin to stdout with the current key.  An exit status. */
+/*
+ * Run stdin through the chain at head (ending in stdout) to its end, with
+ * a meter labelled label.  A bk_result.
+ */
 static int
-encrypt(const struct keyring *kr, struct bk_status *st, int progress)
+run_chain(struct bk_stage *head, const char *label, int progress)
 {
-	static struct aead_header h;
-	const struct keyring_key *k = keyring_current(kr);
 	struct bk_progress *prog;
-	struct aead_stats as;
-	char idhex[2 * KEYRING_IDLEN + 1];
 	int rc;
 
-	keyring_idhex(idhex, k->id);
-	bk_status_str(st, "key_id", idhex);
-	if (aead_header_init(&h, AEAD_KEYTYPE_KEYRING, k->id, KEYRING_IDLEN,
-	    AEAD_SEGSHIFT, NULL, NULL) != 0)
-		return BK_EXIT_FAIL;
-	prog = bk_progress_new("encrypting", bk_fd_size(STDIN_FILENO),
-	    progress);
-	rc = aead_encrypt_stream(STDIN_FILENO, STDOUT_FILENO, &h, k->key,
-	    prog, &as);
+	prog = bk_progress_new(label, bk_fd_size(STDIN_FILENO), progress);
+	if ((rc = bk_stage_pump(STDIN_FILENO, "<stdin>", head, prog,
+	    NULL)) == BK_OK)
+		rc = bk_stage_finish(head);
 	bk_progress_done(prog);
-	bk_status_int(st, "bytes_in", (int64_t)as.in);
-	bk_status_int(st, "bytes_out", (int64_t)as.out);
-	return rc == 0 ? BK_EXIT_OK : BK_EXIT_FAIL;
+	return rc;
 }
 
-/* Decrypt stdin to stdout with the key its header names.  Exit status. */
-static int
-decrypt(const struct keyring *kr, struct bk_status *st, int progress)
+/* Record the key id a header names, and the counts once keyed. */
+static void
+report(const struct bk_stage *s, struct bk_status *st)
 {
-	static struct aead_header h;
-	const struct keyring_key *k;
-	struct bk_progress *prog;
+	const struct aead_header *h = bk_aead_header(s);
+	char idhex[2 * AEAD_KEYREF_MAX + 1];
 	struct aead_stats as;
-	char idhex[2 * KEYRING_IDLEN + 1];
-	int rc;
 
-	if ((rc = aead_header_read(STDIN_FILENO, "<stdin>", &h)) != 0)
-		return rc == AEAD_REFUSED ? BK_EXIT_NEGATIVE : BK_EXIT_FAIL;
-	keyring_idhex(idhex, h.keyref);
+	if (h == NULL)
+		return;
+	bk_hex(idhex, h->keyref, h->keyreflen);
 	bk_status_str(st, "key_id", idhex);
-	if ((k = keyring_find(kr, h.keyref)) == NULL) {
-		warn0("<stdin>: key id %s (bytes 14..21) is not in keyring %s:"
-		    " use the keyring that holds it, or the header is "
-		    "corrupted", idhex, kr->path);
-		/* bk(7): a missing key is for an operator to fix (3). */
-		return BK_EXIT_FAIL;
-	}
-	prog = bk_progress_new("decrypting", bk_fd_size(STDIN_FILENO),
-	    progress);
-	rc = aead_decrypt_stream(STDIN_FILENO, "<stdin>", STDOUT_FILENO, &h,
-	    k->key, prog, &as);
-	bk_progress_done(prog);
+	bk_aead_stats(s, &as);
+	if (!as.keyed)
+		return;
 	bk_status_int(st, "bytes_in", (int64_t)as.in);
 	bk_status_int(st, "bytes_out", (int64_t)as.out);
-	if (rc == AEAD_REFUSED)
-		return BK_EXIT_NEGATIVE;
-	return rc == 0 ? BK_EXIT_OK : BK_EXIT_FAIL;
+}
+
+/*
+ * Seal stdin to stdout with the source's key for new streams, or open
+ * stdin with the key its header names.  A bk_result.
+ */
+static int
+run_crypt(enum verb v, struct bk_keysrc *ks, struct bk_status *st, int progress)
+{
+	struct bk_stage *s;
+	struct bk_key k;
+	int rc;
+
+	if (v == ENCRYPT) {
+		if (bk_keysrc_seal_key(ks, &k) != 0)
+			return BK_FAIL;
+		s = bk_aead_seal(&k, AEAD_SEGSHIFT, NULL, NULL,
+		    bk_stage_fd(STDOUT_FILENO, "<stdout>"));
+		bk_wipe(&k, sizeof(k));
+	} else
+		s = bk_aead_open(ks, "<stdin>",
+		    bk_stage_fd(STDOUT_FILENO, "<stdout>"));
+	if (s == NULL)
+		return BK_FAIL;
+	rc = run_chain(s, v == ENCRYPT ? "encrypting" : "decrypting",
+	    progress);
+	report(s, st);
+	bk_stage_free(s);
+	return rc;
 }
 
 /*
@@ -200,103 +236,72 @@ grow_pipe(int fd)
 	(void)fcntl(fd, F_SETPIPE_SZ, 1 << AEAD_SEGSHIFT);
 }
 
-/* The stream verbs: load the keyring, run, check stdout.  Exit status. */
+/* The stream verbs: load the key source, run, check stdout.  Exit status. */
 static int
 stream(enum verb v, const char *path, struct bk_status *st, int progress)
 {
-	struct keyring *kr;
+	struct bk_keysrc *ks;
 	int ex;
 
 	if (v == ENCRYPT && isatty(STDOUT_FILENO)) {
 		warn0("refusing to write ciphertext to a terminal");
 		return BK_EXIT_USAGE;
 	}
-	if ((kr = keyring_load(path)) == NULL)
+	if ((ks = bk_keysrc_keyring(path)) == NULL)
 		return BK_EXIT_FAIL;
 	grow_pipe(STDIN_FILENO);
 	grow_pipe(STDOUT_FILENO);
 	bk_status_str(st, "mode", v == ENCRYPT ? "encrypt" : "decrypt");
-	ex = v == ENCRYPT ? encrypt(kr, st, progress) :
-	    decrypt(kr, st, progress);
-	keyring_free(kr);
+	ex = bk_exit_status(run_crypt(v, ks, st, progress));
+	bk_keysrc_free(ks);
 	if (bk_close_stdout() != 0 && ex == BK_EXIT_OK)
 		ex = BK_EXIT_FAIL;
 	return ex;
 }
 
-/* Record a verb, refusing a second one. */
-static void
-set_verb(enum verb *v, enum verb nv)
+/* The keyring verbs.  An exit status. */
+static int
+manage(enum verb v, const char *path)
 {
-	if (*v != ENCRYPT && *v != nv) {
-		warn0("-d, --genkey, --rotate and --list exclude each other");
-		usage(0);
-	}
-	*v = nv;
+	int rc;
+
+	rc = v == GENKEY ? genkey(path) : v == ROTATE ? rotate(path) :
+	    list(path);
+	if (rc == 0 && bk_close_stdout() == 0)
+		return BK_EXIT_OK;
+	return BK_EXIT_FAIL;
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "decrypt", no_argument, NULL, 'd' },
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "genkey", no_argument, NULL, 'G' },
-		{ "rotate", no_argument, NULL, 'R' },
-		{ "list", no_argument, NULL, 'L' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "json", optional_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *kopt = NULL, *json = NULL, *path;
+	/* stdout carries data or key ids, so the status line goes to stderr. */
+	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
+	    STDERR_FILENO, 0, NULL, 0, 0 };
+	struct opts o = { ENCRYPT, NULL };
 	struct bk_status *st;
-	enum verb v = ENCRYPT;
-	int ch, ex = BK_EXIT_FAIL, progress = bk_progress_default();
+	const char *path;
+	int ex;
 
 	bk_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "dk:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': set_verb(&v, DECRYPT); break;
-		case 'k': kopt = optarg; break;
-		case 'G': set_verb(&v, GENKEY); break;
-		case 'R': set_verb(&v, ROTATE); break;
-		case 'L': set_verb(&v, LIST); break;
-		case 'P': progress = 1; break;
-		case 'Q': progress = 0; break;
-		case 'J': json = optarg ? optarg : ""; break;
-		case 'V': bk_print_version(); return 0;
-		case 'h': usage(1);
-		default: usage(0);
-		}
-	}
-	if (optind != argc) {
-		warn0("unexpected argument: %s (data goes through stdin and "
-		    "stdout; keys never on the command line)", argv[optind]);
-		usage(0);
-	}
-	if ((path = keyring_path(kopt)) == NULL)
-		usage(0);
+	if ((ex = bk_cli_parse(&cli, argc, argv, "dk:", longopts, opt,
+	    &o)) != BK_CLI_GO)
+		return ex;
+	if (cli.argi != argc)
+		return bk_cli_usage(&cli, "unexpected argument: %s (data goes "
+		    "through stdin and stdout; keys never on the command line)",
+		    argv[cli.argi]);
+	if ((path = keyring_path(o.keyring)) == NULL)
+		return bk_cli_usage(&cli, "no keyring: give -k FILE or set "
+		    "BK_KEYRING");
 	bk_ignore_sigpipe();
-	/* stdout carries data or key ids, so the status line goes to stderr. */
-	st = bk_status_new(json, STDERR_FILENO);
-	if (json != NULL && st == NULL)
+	st = bk_cli_status(&cli);
+	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
-	switch (v) {
-	case ENCRYPT:
-	case DECRYPT:
-		ex = stream(v, path, st, progress);
-		break;
-	case GENKEY:
-	case ROTATE:
-	case LIST:
-		if ((v == GENKEY ? genkey(path) : v == ROTATE ? rotate(path) :
-		    list(path)) == 0 && bk_close_stdout() == 0)
-			ex = BK_EXIT_OK;
-		break;
-	}
+	if (o.verb == ENCRYPT || o.verb == DECRYPT)
+		ex = stream(o.verb, path, st, cli.progress);
+	else
+		ex = manage(o.verb, path);
 	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
 		ex = BK_EXIT_FAIL;
 	return ex;

@@ -3,18 +3,16 @@
  * computing its SHA-256; write the digest as a sha256sum(1) line, or check
  * it against one.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "bk.h"
 #include "cli.h"
+#include "io/sha256.h"
+#include "io/stage.h"
 
-#define BUFSIZE (256 * 1024)
 #define SUMFILE_MAX (1024 * 1024)
 
 static const char synopsis[] =
@@ -38,6 +36,15 @@ static const char help[] =
     "stderr)\n"
     "  -h, --help         this text;  --version  the version\n"
     "\nExit: 0 ok, 1 mismatch, 2 usage, 3 failure.  See bk-hash(1).\n";
+
+/* The tool's own options; lib/cli adds the common ones. */
+static const struct option longopts[] = {
+	{ "check", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "fd", required_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 }
+};
 
 struct opts {
 	const char *check, *outfile, *name;
@@ -67,51 +74,22 @@ opt(void *ctx, int ch, const char *arg)
 	return -1;
 }
 
-/* Copy stdin to stdout, hashing; 0, or -1 on error (reported). */
+/* Copy stdin to stdout, hashing; a bk_result (failures reported). */
 static int
 hash_stream(unsigned char digest[BK_SHA256_LEN], uint64_t *total,
     struct bk_progress *prog)
 {
-	static unsigned char buf[BUFSIZE];
-	EVP_MD_CTX *ctx;
-	unsigned int dlen;
-	ssize_t n;
-	int rc = -1;
+	struct bk_stage *sha;
+	int rc = BK_FAIL;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		warn0("cannot initialise SHA-256");
-		goto done;
-	}
 	*total = 0;
-	for (;;) {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			warnp("read <stdin>");
-			goto done;
-		}
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
-			warn0("SHA-256 update failed");
-			goto done;
-		}
-		if (bk_write_full(STDOUT_FILENO, buf, (size_t)n,
-		    "<stdout>") != 0)
-			goto done;
-		*total += (uint64_t)n;
-		bk_progress_add(prog, (uint64_t)n);
-	}
-	if (EVP_DigestFinal_ex(ctx, digest, &dlen) != 1 ||
-	    dlen != BK_SHA256_LEN) {
-		warn0("SHA-256 final failed");
-		goto done;
-	}
-	rc = 0;
-done:
-	EVP_MD_CTX_free(ctx);
+	if ((sha = bk_stage_sha256(bk_stage_fd(STDOUT_FILENO,
+	    "<stdout>"))) == NULL)
+		return BK_FAIL;
+	if ((rc = bk_stage_pump(STDIN_FILENO, "<stdin>", sha, prog,
+	    total)) == BK_OK && (rc = bk_stage_finish(sha)) == BK_OK)
+		(void)bk_stage_sha256_digest(sha, digest);
+	bk_stage_free(sha);
 	return rc;
 }
 
@@ -143,13 +121,6 @@ write_sum(const char *line, const char *outfile, int outfd)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "check", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "fd", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 }
-	};
 	/* The data stream owns stdout, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
 	    STDERR_FILENO, 0, NULL, 0, 0 };

@@ -7,7 +7,7 @@
 
 #include "bk.h"
 #include "fuzz.h"
-#include "keyring.h"
+#include "key/keyring.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

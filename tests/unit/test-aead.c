@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/aead.c: the known-answer vectors of
+ * Unit tests for the container stages (lib/io/aead.c): the known-answer vectors of
  * tests/vectors/aead-kat.txt byte for byte, and every single-bit flip and
  * every truncation of a small multi-segment container refused.
  */
@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
-#include "aead.h"
+#include "io/aead.h"
+#include "io/sha256.h"
+#include "io/stage.h"
+#include "key/keysrc.h"
 #include "bk.h"
 #include "unit.h"
 
@@ -24,36 +25,6 @@ struct kat {
 	char *hex;		/* the sealed bytes, or "-" */
 };
 
-/* A scratch file holding len bytes of buf, positioned at 0. */
-static int
-memfile(const unsigned char *buf, size_t len)
-{
-	FILE *f = tmpfile();
-	int fd;
-
-	if (f == NULL || (fd = dup(fileno(f))) == -1)
-		abort();
-	fclose(f);
-	if (bk_write_full(fd, buf, len, "tmp") != 0 ||
-	    lseek(fd, 0, SEEK_SET) != 0)
-		abort();
-	return fd;
-}
-
-/* The whole contents of fd, from its start; *lenp gets the length. */
-static unsigned char *
-slurp(int fd, size_t *lenp)
-{
-	off_t end = lseek(fd, 0, SEEK_END);
-	unsigned char *buf = malloc((size_t)end + 1);
-
-	if (buf == NULL || lseek(fd, 0, SEEK_SET) != 0 ||
-	    bk_read_full(fd, buf, (size_t)end, "tmp") != end)
-		abort();
-	*lenp = (size_t)end;
-	return buf;
-}
-
 static unsigned char *
 pattern(size_t n)
 {
@@ -65,49 +36,80 @@ pattern(size_t n)
 	return p;
 }
 
+/* The vector's key as a struct bk_key. */
+static void
+kat_key(const struct kat *k, struct bk_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->type = AEAD_KEYTYPE_KEYRING;
+	key->reflen = 8;
+	memcpy(key->ref, k->id, 8);
+	memcpy(key->key, k->key, AEAD_KEYLEN);
+}
+
 /* Seal plaintext under the vector's fixed parameters. */
 static unsigned char *
 seal(const struct kat *k, const unsigned char *pt, size_t *lenp)
 {
-	static struct aead_header h;
+	struct bk_stage *s, *mem = bk_stage_mem();
+	const unsigned char *data;
 	struct aead_stats st;
-	int in = memfile(pt, k->ptlen), out = memfile(NULL, 0);
 	unsigned char *sealed;
+	struct bk_key key;
 
-	CHECK(aead_header_init(&h, AEAD_KEYTYPE_KEYRING, k->id, 8,
-	    k->segshift, k->salt, k->prefix) == 0);
-	CHECK(aead_encrypt_stream(in, out, &h, k->key, NULL, &st) == 0);
-	sealed = slurp(out, lenp);
+	kat_key(k, &key);
+	CHECK((s = bk_aead_seal(&key, k->segshift, k->salt, k->prefix,
+	    mem)) != NULL);
+	CHECK(bk_stage_write(s, pt, k->ptlen) == BK_OK);
+	CHECK(bk_stage_finish(s) == BK_OK);
+	data = bk_stage_mem_data(mem, lenp);
+	sealed = malloc(*lenp + 1);
+	memcpy(sealed, data, *lenp);
+	bk_aead_stats(s, &st);
 	CHECK(st.in == k->ptlen && st.out == *lenp);
-	close(in);
-	close(out);
+	bk_stage_free(s);
 	return sealed;
 }
 
-/* Open a container; 0, -1 or AEAD_REFUSED; plaintext into *out. */
+/*
+ * Open a container, written in pieces of 97 bytes; a bk_result, the
+ * plaintext into *out (if not NULL).
+ */
 static int
-open_buf(const unsigned char *key, const unsigned char *c, size_t len,
+open_buf(const unsigned char *keybytes, const unsigned char *c, size_t len,
     unsigned char **out, size_t *outlen)
 {
-	static struct aead_header h;
-	struct aead_stats st;
-	int in = memfile(c, len), o = memfile(NULL, 0), rc;
+	struct bk_stage *s, *mem = bk_stage_mem();
+	struct bk_keysrc *ks;
+	const unsigned char *data;
+	struct bk_key key;
+	size_t off, n;
+	int rc = BK_OK;
 
-	if ((rc = aead_header_read(in, "<test>", &h)) == 0)
-		rc = aead_decrypt_stream(in, "<test>", o, &h, key, NULL, &st);
-	if (out != NULL)
-		*out = slurp(o, outlen);
-	close(in);
-	close(o);
+	memset(&key, 0, sizeof(key));
+	memcpy(key.key, keybytes, AEAD_KEYLEN);
+	ks = bk_keysrc_fixed(&key);
+	s = bk_aead_open(ks, "<test>", mem);
+	for (off = 0; off < len && rc == BK_OK; off += n) {
+		n = len - off < 97 ? len - off : 97;
+		rc = bk_stage_write(s, c + off, n);
+	}
+	if (rc == BK_OK)
+		rc = bk_stage_finish(s);
+	if (out != NULL) {
+		data = bk_stage_mem_data(mem, outlen);
+		*out = malloc(*outlen + 1);
+		memcpy(*out, data, *outlen);
+	}
+	bk_stage_free(s);
+	bk_keysrc_free(ks);
 	return rc;
 }
 
 static void
 sha256(const unsigned char *p, size_t n, unsigned char out[32])
 {
-	unsigned int len;
-
-	EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
+	CHECK(bk_sha256(p, n, out) == 0);
 }
 
 static int
@@ -208,24 +210,24 @@ test_tamper(void)
 			c[i] ^= (unsigned char)(1 << bit);
 			tries++;
 			refused += open_buf(many.key, c, len, NULL, NULL) ==
-			    AEAD_REFUSED;
+			    BK_NEGATIVE;
 			c[i] ^= (unsigned char)(1 << bit);
 		}
 	/* Zero bytes is an earlier stage that failed, not a refusal. */
-	CHECK(open_buf(many.key, c, 0, NULL, NULL) == -1);
+	CHECK(open_buf(many.key, c, 0, NULL, NULL) == BK_FAIL);
 	for (i = 1; i < len; i++) {
 		tries++;
 		refused += open_buf(many.key, c, i, NULL, NULL) ==
-		    AEAD_REFUSED;
+		    BK_NEGATIVE;
 	}
 	c = realloc(c, len + 1);
 	c[len] = 0;
 	tries++;
-	refused += open_buf(many.key, c, len + 1, NULL, NULL) == AEAD_REFUSED;
+	refused += open_buf(many.key, c, len + 1, NULL, NULL) == BK_NEGATIVE;
 	memcpy(wrong, many.key, sizeof(wrong));
 	wrong[0] ^= 1;
 	tries++;
-	refused += open_buf(wrong, c, len, NULL, NULL) == AEAD_REFUSED;
+	refused += open_buf(wrong, c, len, NULL, NULL) == BK_NEGATIVE;
 	dup2(saved, 2);
 	fprintf(stderr, "tamper: %zu of %zu variants refused\n", refused,
 	    tries);
@@ -252,15 +254,15 @@ test_reorder(void)
 	memcpy(d, c, len);
 	memcpy(d + hl, c + hl + seg, seg);
 	memcpy(d + hl + seg, c + hl, seg);
-	CHECK(open_buf(many.key, d, len, NULL, NULL) == AEAD_REFUSED);
+	CHECK(open_buf(many.key, d, len, NULL, NULL) == BK_NEGATIVE);
 	/* duplicate segment 1 */
 	memcpy(d, c, hl + 2 * seg);
 	memcpy(d + hl + 2 * seg, c + hl + seg, len - hl - seg);
-	CHECK(open_buf(many.key, d, len + seg, NULL, NULL) == AEAD_REFUSED);
+	CHECK(open_buf(many.key, d, len + seg, NULL, NULL) == BK_NEGATIVE);
 	/* drop segment 1 */
 	memcpy(d, c, hl + seg);
 	memcpy(d + hl + seg, c + hl + 2 * seg, len - hl - 2 * seg);
-	CHECK(open_buf(many.key, d, len - seg, NULL, NULL) == AEAD_REFUSED);
+	CHECK(open_buf(many.key, d, len - seg, NULL, NULL) == BK_NEGATIVE);
 	dup2(saved, 2);
 	free(d);
 	free(c);
@@ -269,20 +271,30 @@ test_reorder(void)
 	close(saved);
 }
 
+/* A sealing stage with the key (type, ref of reflen bytes), or NULL. */
+static struct bk_stage *
+seal_with(unsigned type, size_t reflen, unsigned segshift,
+    struct bk_stage *next)
+{
+	struct bk_key k;
+
+	memset(&k, 'r', sizeof(k));
+	k.type = type;
+	k.reflen = reflen;
+	return bk_aead_seal(&k, segshift, NULL, NULL, next);
+}
+
 static void
 test_params(void)
 {
-	static struct aead_header h;
-	unsigned char id[8] = { 0 };
+	struct bk_stage *s;
 
-	CHECK(aead_header_init(&h, 1, id, 8, AEAD_SEGSHIFT_MIN - 1, NULL,
-	    NULL) == -1);
-	CHECK(aead_header_init(&h, 1, id, 8, AEAD_SEGSHIFT_MAX + 1, NULL,
-	    NULL) == -1);
-	CHECK(aead_header_init(&h, 1, id, 0, 20, NULL, NULL) == -1);
-	CHECK(aead_header_init(&h, 1, id, 8, 20, NULL, NULL) == 0);
-	CHECK(aead_header_init(&h, 2, id, AEAD_KEYREF_MAX + 1, 20, NULL,
-	    NULL) == -1);
+	CHECK(seal_with(1, 8, AEAD_SEGSHIFT_MIN - 1, NULL) == NULL);
+	CHECK(seal_with(1, 8, AEAD_SEGSHIFT_MAX + 1, NULL) == NULL);
+	CHECK(seal_with(1, 0, 20, NULL) == NULL);
+	CHECK((s = seal_with(1, 8, 20, NULL)) != NULL);
+	bk_stage_free(s);
+	CHECK(seal_with(2, AEAD_KEYREF_MAX + 1, 20, NULL) == NULL);
 }
 
 /*
@@ -292,20 +304,24 @@ test_params(void)
 static void
 test_kms_room(void)
 {
-	static struct aead_header h, back;
-	static unsigned char ref[AEAD_KEYREF_MAX], key[AEAD_KEYLEN];
+	static const unsigned char key[AEAD_KEYLEN];
+	struct bk_stage *s, *mem = bk_stage_mem();
+	const unsigned char *c;
 	struct aead_stats st;
-	int in = memfile((const unsigned char *)"x", 1), out = memfile(NULL, 0);
+	size_t len;
 
-	memset(ref, 'r', sizeof(ref));
-	CHECK(aead_header_init(&h, AEAD_KEYTYPE_KMS, ref, sizeof(ref), 20,
-	    NULL, NULL) == 0);
-	CHECK(aead_encrypt_stream(in, out, &h, key, NULL, &st) == 0);
-	CHECK(h.len == AEAD_HEADER_MAX && st.out == h.len + 1 + AEAD_TAGLEN);
-	CHECK(lseek(out, 0, SEEK_SET) == 0);
-	CHECK(aead_header_read(out, "<kms>", &back) == AEAD_REFUSED);
-	close(in);
-	close(out);
+	CHECK((s = seal_with(AEAD_KEYTYPE_KMS, AEAD_KEYREF_MAX, 20,
+	    mem)) != NULL);
+	if (s == NULL)
+		return;
+	CHECK(bk_stage_write(s, "x", 1) == BK_OK);
+	CHECK(bk_stage_finish(s) == BK_OK);
+	bk_aead_stats(s, &st);
+	CHECK(bk_aead_header(s)->len == AEAD_HEADER_MAX &&
+	    st.out == AEAD_HEADER_MAX + 1 + AEAD_TAGLEN);
+	c = bk_stage_mem_data(mem, &len);
+	CHECK(open_buf(key, c, len, NULL, NULL) == BK_NEGATIVE);
+	bk_stage_free(s);
 }
 
 int

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "bk.h"
-#include "keyring.h"
+#include "key/keyring.h"
 #include "unit.h"
 
 static void

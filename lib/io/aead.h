@@ -36,9 +36,6 @@
 #define AEAD_SEGSHIFT_MIN 8	/* what a reader accepts: 256 B .. */
 #define AEAD_SEGSHIFT_MAX 24	/* .. 16 MiB, which bounds its memory */
 
-/* Returned when the input is refused: not ours, tampered, truncated. */
-#define AEAD_REFUSED (-2)
-
 struct aead_header {
 	unsigned version;
 	unsigned alg;
@@ -54,43 +51,41 @@ struct aead_header {
 };
 
 struct aead_stats {
-	uint64_t in;		/* bytes read */
-	uint64_t out;		/* bytes written */
+	uint64_t in;		/* bytes taken: sealed, or opened and verified */
+	uint64_t out;		/* bytes passed on */
 	uint64_t segments;
+	int keyed;		/* the key is known (opening: found in ks) */
 };
 
+struct bk_keysrc;
+struct bk_key;
+struct bk_stage;
+
 /*
- * Prepare a version 1 header naming key (keytype, keyref) with segments
- * of 2^segshift bytes.  salt and prefix are normally NULL (fresh random
- * values); tests pass fixed ones to reproduce known answers.  0 or -1.
+ * A stage sealing what it takes into a container for next: the header
+ * (naming k's type and reference), then segments of 2^segshift bytes
+ * under k's key.  salt and prefix are normally NULL (fresh random
+ * values); tests pass fixed ones to reproduce known answers.  NULL on
+ * error (reported; next is freed, io/stage.h).
  */
-int aead_header_init(struct aead_header *h, unsigned keytype,
-    const unsigned char *keyref, size_t keyreflen, unsigned segshift,
-    const unsigned char *salt, const unsigned char *prefix);
+struct bk_stage *bk_aead_seal(const struct bk_key *k, unsigned segshift,
+    const unsigned char *salt, const unsigned char *prefix,
+    struct bk_stage *next);
 /*
- * Read and check a header from fd (name for messages), without any key:
- * magic, version, algorithm, segment size, key type and the caps.
- * 0; -1 on an I/O error; AEAD_REFUSED if the input is not a container
- * this version can open (reported, with the byte offset).
+ * A stage opening the container it takes (name: what it reads, for
+ * messages), passing each segment's plaintext to next only after its tag
+ * verifies.  Once the header is in, ks gives the key it names (ks must
+ * outlive the stage).  Results: BK_NEGATIVE when the input is refused
+ * (not a container this version opens, a wrong key, tampering,
+ * truncation; reported with segment and byte offsets), BK_FAIL on an
+ * operational failure (no such key in ks, an empty input, I/O further
+ * on).  NULL on error (reported; next is freed).
  */
-int aead_header_read(int fd, const char *name, struct aead_header *h);
-/*
- * Complete h with the key commitment for key, write the header and the
- * segments of everything read from in to out.  prog may be NULL.
- * 0 or -1 (reported).
- */
-int aead_encrypt_stream(int in, int out, struct aead_header *h,
-    const unsigned char key[AEAD_KEYLEN], struct bk_progress *prog,
-    struct aead_stats *st);
-/*
- * After aead_header_read, check key against the header's commitment and
- * decrypt the segments from in (name for messages) to out, writing each
- * segment's plaintext only after its tag verifies.  0; -1 on an I/O
- * error; AEAD_REFUSED on a wrong key, tampering or truncation (reported,
- * with segment and byte offsets).
- */
-int aead_decrypt_stream(int in, const char *name, int out,
-    const struct aead_header *h, const unsigned char key[AEAD_KEYLEN],
-    struct bk_progress *prog, struct aead_stats *st);
+struct bk_stage *bk_aead_open(struct bk_keysrc *ks, const char *name,
+    struct bk_stage *next);
+/* The header of a sealing stage, or of an opening one once read; NULL. */
+const struct aead_header *bk_aead_header(const struct bk_stage *s);
+/* Counts of a sealing or opening stage so far (segments verified). */
+void bk_aead_stats(const struct bk_stage *s, struct aead_stats *st);
 
 #endif /* !AEAD_H */

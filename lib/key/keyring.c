@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "bk.h"
-#include "keyring.h"
+#include "key/keyring.h"
 
 #define MAGIC_LINE "bk-keyring 1"
 
