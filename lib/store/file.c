@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "bk.h"
+#include "io/sha256.h"
 #include "store/driver.h"
 
 #define READ_BUF (256 * 1024)
@@ -93,9 +93,9 @@ file_head(struct store *s, const char *key, int *exists, uint64_t *size)
 	return BK_FAIL;
 }
 
-/* Hash what remains of fd into ctx; 0 at the end, -1 (reported). */
+/* Hash what remains of fd into c; 0 at the end, -1 (reported). */
 static int
-hash_fd(EVP_MD_CTX *ctx, int fd, const char *path)
+hash_fd(struct bk_sha256 *c, int fd, const char *path)
 {
 	unsigned char *buf;
 	ssize_t n;
@@ -105,8 +105,7 @@ hash_fd(EVP_MD_CTX *ctx, int fd, const char *path)
 		return -1;
 	}
 	while ((n = bk_read_full(fd, buf, READ_BUF, path)) > 0)
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
-			warn0("SHA-256: cannot hash %s", path);
+		if (bk_sha256_update(c, buf, (size_t)n) != 0) {
 			n = -1;
 			break;
 		}
@@ -118,27 +117,19 @@ static int
 file_digest(struct store *s, const char *path, unsigned char sha[32],
     int *known)
 {
-	EVP_MD_CTX *ctx;
+	struct bk_sha256 *c;
 	int fd, rc = BK_FAIL;
 
 	(void)s;
 	if ((fd = bk_open_regular(path, 0, "object")) == -1)
 		return BK_FAIL;
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		warn0("SHA-256: cannot start");
+	if ((c = bk_sha256_new()) == NULL || hash_fd(c, fd, path) != 0 ||
+	    bk_sha256_final(c, sha) != 0)
 		goto out;
-	}
-	if (hash_fd(ctx, fd, path) != 0)
-		goto out;
-	if (EVP_DigestFinal_ex(ctx, sha, NULL) != 1) {
-		warn0("SHA-256: cannot finish");
-		goto out;
-	}
 	*known = 1;
 	rc = BK_OK;
 out:
-	EVP_MD_CTX_free(ctx);
+	bk_sha256_free(c);
 	close(fd);
 	return rc;
 }

@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "bk.h"
+#include "io/sha256.h"
 #include "store/driver.h"
 #include "store/s3.h"
 
@@ -259,7 +259,8 @@ s3d_put_small(struct store *s, const char *key, const void *buf, size_t len,
 			return BK_FAIL;
 		}
 	}
-	SHA256(buf, len, sum);
+	if (bk_sha256(buf, len, sum) != 0)
+		return BK_FAIL;
 	return s3_put_object(st->c, key, buf, len, sum, &o);
 }
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "bk.h"
+#include "io/sha256.h"
 #include "store/driver.h"
 
 /* Every driver, once: a new one adds its name here (and nowhere else). */
@@ -375,7 +375,8 @@ put_flush(struct store_put *p, int last)
 	int rc;
 
 	if (drv->part_sums) {
-		SHA256(p->buf, p->len, sum);
+		if (bk_sha256(p->buf, p->len, sum) != 0)
+			return BK_FAIL;
 		part.sum = sum;
 	}
 	if ((rc = drv->w_part(p->w, p->ctx, &part)) == BK_OK) {

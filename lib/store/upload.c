@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
 
 #include "bk.h"
+#include "io/sha256.h"
 #include "store/driver.h"
 #include "store/upload.h"
 
@@ -276,8 +276,8 @@ read_stream(struct pipe *p, struct upload_stats *stats,
 		s->len = (size_t)n;
 		s->last = ((size_t)n < want);
 		/* Only for a destination that checks parts on the way. */
-		if (p->sums)
-			SHA256(s->buf, s->len, s->sum);
+		if (p->sums && bk_sha256(s->buf, s->len, s->sum) != 0)
+			return -1;
 		stats->bytes += (uint64_t)n;
 		bk_progress_add(prog, (uint64_t)n);
 		publish(p, s, seq, s->last);
