@@ -15,17 +15,14 @@ enum bk_comp { BK_COMP_NONE, BK_COMP_GZIP, BK_COMP_ZSTD };
 
 /*
  * Levels for a method named without one.  For zstd, bk_comp_parse gives
- * BK_ZSTD_DEFAULT, which the writer turns into level 5 with a deeper
- * match search (searchLog 5 where level 5 has 3): it stores 3.5% less
- * than gzip -6 on text from a tiny vocabulary (where level 3 stored 12%
- * more, and level 7 0.2% more), 2.6-10% less on make bench's other
- * archives, at 2.5 to 3.9 times less CPU than gzip -6 (level 7: 1.8 to
- * 2.4).  bk-dump(1), -z, and docs/BENCHMARKS.md give the measurements.
+ * BK_ZSTD_DEFAULT, which the writer turns into a setting chosen per 4 MiB
+ * frame (io/zpolicy.h: level 3, or a deeper search where a trial shows it
+ * saves 8%): it stores 4.2%, 1.9% and 2.9% less than gzip -6 on make
+ * bench's three archives at 4.9 to 11 times less CPU.  bk-dump(1), -z,
+ * and docs/BENCHMARKS.md give the measurements.
  */
 #define BK_GZIP_DEFAULT_LEVEL 6
 #define BK_ZSTD_DEFAULT 0
-#define BK_ZSTD_DEFAULT_LEVEL 5
-#define BK_ZSTD_DEFAULT_SEARCHLOG 5
 /*
  * zstd compression threads besides the caller's: none.  With one, zstd
  * holds a finished 8 MiB job's output until the next write, so while the

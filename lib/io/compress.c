@@ -15,6 +15,7 @@
 #include "bk.h"
 #include "compress.h"
 #include "io/stage.h"
+#include "io/zpolicy.h"
 
 #define ZBUF (256 * 1024)
 
@@ -76,19 +77,33 @@ struct zenc {
 	int zsinit;
 	ZSTD_CCtx *zc;
 	unsigned char *out;
+	/* -z zstd without a level: a setting per frame (zpolicy.h). */
+	int adaptive;
+	ZSTD_CCtx *trial;	/* the trial compressions' context */
+	unsigned char *sample;	/* the frame's first bytes, until chosen */
+	size_t nsample;
+	size_t inframe;		/* input bytes in the current frame */
+	uint64_t frames;	/* frames begun */
 };
 
-/* Start zstd at level (BK_ZSTD_DEFAULT: bk's tuned level 5).  0 or -1. */
+/*
+ * Start zstd at level, or for BK_ZSTD_DEFAULT with a setting chosen per
+ * frame (zpolicy.h).  0 or -1.
+ */
 static int
 zenc_zstd_start(struct zenc *e, int level)
 {
-	if ((e->zc = ZSTD_createCCtx()) == NULL ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(e->zc,
-	    ZSTD_c_compressionLevel, level == BK_ZSTD_DEFAULT ?
-	    BK_ZSTD_DEFAULT_LEVEL : level)) ||
-	    (level == BK_ZSTD_DEFAULT && ZSTD_isError(
-	    ZSTD_CCtx_setParameter(e->zc, ZSTD_c_searchLog,
-	    BK_ZSTD_DEFAULT_SEARCHLOG))) ||
+	if ((e->zc = ZSTD_createCCtx()) == NULL)
+		return -1;
+	if (level == BK_ZSTD_DEFAULT) {
+		e->adaptive = 1;
+		if ((e->trial = ZSTD_createCCtx()) == NULL ||
+		    (e->sample = malloc(BK_ZSAMPLE)) == NULL)
+			return -1;
+		return 0;
+	}
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->zc,
+	    ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->zc,
 	    ZSTD_c_checksumFlag, 1)))
 		return -1;
@@ -147,6 +162,66 @@ zenc_zstd(struct zenc *e, const void *buf, size_t len, ZSTD_EndDirective end)
 	return BK_OK;
 }
 
+/* Begin a frame: choose its setting from the sample, then compress it. */
+static int
+zenc_frame_start(struct zenc *e)
+{
+	int setting;
+
+	if ((setting = bk_zpolicy_choose(e->trial, e->sample,
+	    e->nsample)) < 0 || bk_zpolicy_set(e->zc, setting) != 0 ||
+	    zenc_zstd(e, e->sample, e->nsample, ZSTD_e_continue) != BK_OK)
+		return BK_FAIL;
+	e->inframe = e->nsample;
+	e->nsample = 0;
+	e->frames++;
+	return BK_OK;
+}
+
+/* -z zstd: frames of BK_ZFRAME input bytes, each with its own setting. */
+static int
+zenc_adaptive(struct zenc *e, const unsigned char *p, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		if (e->inframe == 0) {
+			n = BK_ZSAMPLE - e->nsample < len ?
+			    BK_ZSAMPLE - e->nsample : len;
+			memcpy(e->sample + e->nsample, p, n);
+			e->nsample += n;
+			if (e->nsample == BK_ZSAMPLE &&
+			    zenc_frame_start(e) != BK_OK)
+				return BK_FAIL;
+		} else {
+			n = BK_ZFRAME - e->inframe < len ?
+			    BK_ZFRAME - e->inframe : len;
+			if (zenc_zstd(e, p, n, ZSTD_e_continue) != BK_OK)
+				return BK_FAIL;
+			e->inframe += n;
+			if (e->inframe == BK_ZFRAME) {
+				if (zenc_zstd(e, NULL, 0, ZSTD_e_end) != BK_OK)
+					return BK_FAIL;
+				e->inframe = 0;
+			}
+		}
+		p += n;
+		len -= n;
+	}
+	return BK_OK;
+}
+
+/* End the last frame (an empty stream still gets one, as zstd makes). */
+static int
+zenc_adaptive_finish(struct zenc *e)
+{
+	if (e->inframe == 0 && e->nsample == 0 && e->frames > 0)
+		return BK_OK;	/* ended on a frame's boundary */
+	if (e->inframe == 0 && zenc_frame_start(e) != BK_OK)
+		return BK_FAIL;
+	return zenc_zstd(e, NULL, 0, ZSTD_e_end);
+}
+
 static int
 zenc_write(struct bk_stage *s, const void *buf, size_t len)
 {
@@ -164,6 +239,8 @@ zenc_write(struct bk_stage *s, const void *buf, size_t len)
 		}
 		return BK_OK;
 	case BK_COMP_ZSTD:
+		if (e->adaptive)
+			return zenc_adaptive(e, buf, len);
 		return zenc_zstd(e, buf, len, ZSTD_e_continue);
 	default:
 		return bk_stage_emit(s, buf, len);
@@ -177,6 +254,8 @@ zenc_finish(struct bk_stage *s)
 
 	if (e->method == BK_COMP_GZIP)
 		return zenc_gzip(e, NULL, 0, Z_FINISH);
+	if (e->method == BK_COMP_ZSTD && e->adaptive)
+		return zenc_adaptive_finish(e);
 	if (e->method == BK_COMP_ZSTD)
 		return zenc_zstd(e, NULL, 0, ZSTD_e_end);
 	return BK_OK;
@@ -190,6 +269,8 @@ zenc_free(struct bk_stage *s)
 	if (e->zsinit)
 		deflateEnd(&e->zs);
 	ZSTD_freeCCtx(e->zc);
+	ZSTD_freeCCtx(e->trial);
+	free(e->sample);
 	free(e->out);
 	free(e);
 }

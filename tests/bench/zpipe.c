@@ -32,8 +32,8 @@ main(int argc, char **argv)
 		if (bk_comp_parse("zstd", &m, &level) != 0)
 			return BK_EXIT_FAIL;
 		if (level == BK_ZSTD_DEFAULT)
-			printf("zstd:%d,searchLog=%d\n", BK_ZSTD_DEFAULT_LEVEL,
-			    BK_ZSTD_DEFAULT_SEARCHLOG);
+			printf("zstd (per frame: 3, or 5 with a deeper "
+			    "search)\n");
 		else
 			printf("zstd:%d\n", level);
 		return BK_EXIT_OK;

@@ -6,6 +6,7 @@
 
 #include "bk.h"
 #include "compress.h"
+#include "io/zpolicy.h"
 #include "unit.h"
 
 /* Compress n bytes of data with method into a temporary file; its fd. */
@@ -35,7 +36,7 @@ static int
 pack(enum bk_comp m, const unsigned char *data, size_t n, size_t *outlen)
 {
 	return pack_level(m, m == BK_COMP_GZIP ? BK_GZIP_DEFAULT_LEVEL :
-	    m == BK_COMP_ZSTD ? BK_ZSTD_DEFAULT_LEVEL : 0, data, n, outlen);
+	    m == BK_COMP_ZSTD ? BK_ZSTD_DEFAULT : 0, data, n, outlen);
 }
 
 /* Read everything back; returns bytes read or -1 on a reader error. */
@@ -141,17 +142,17 @@ roundtrip_spec(const char *spec, const unsigned char *data, size_t n,
 }
 
 /*
- * What "-z zstd" means is what bk-dump(1) says: "zstd (levels 1 to 22,
- * default N" in the -z paragraph.
+ * What "-z zstd" means is what bk-dump(1) says in the -z paragraph: the
+ * frame size, the sample, the deeper setting and the gain of io/zpolicy.h.
  */
 static void
 default_documented(void)
 {
-	const char *top = getenv("BK_TOP"), *key = "zstd (levels 1 to 22, "
-	    "default ";
-	char path[4096], line[512], *p;
+	const char *top = getenv("BK_TOP");
+	char path[4096], want[4][64], *text = NULL, *p;
 	enum bk_comp m;
-	int lv, doc = -1;
+	size_t n = 0;
+	int lv, i;
 	FILE *f;
 
 	CHECK(bk_comp_parse("zstd", &m, &lv) == 0 && m == BK_COMP_ZSTD &&
@@ -162,11 +163,25 @@ default_documented(void)
 	CHECK((f = fopen(path, "r")) != NULL);
 	if (f == NULL)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if ((p = strstr(line, key)) != NULL)
-			doc = atoi(p + strlen(key));
+	CHECK(getdelim(&text, &n, '\0', f) > 0);
 	fclose(f);
-	CHECK(doc == BK_ZSTD_DEFAULT_LEVEL);
+	/* mandoc source: no line breaks inside these phrases. */
+	for (p = text; p != NULL && *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(want[0], sizeof(want[0]), "zstd frames of %u MiB",
+	    BK_ZFRAME >> 20);
+	snprintf(want[1], sizeof(want[1]), "its first %u KiB",
+	    BK_ZSAMPLE >> 10);
+	snprintf(want[2], sizeof(want[2]), "stores at least %d%% less",
+	    BK_ZDEEP_GAIN);
+	snprintf(want[3], sizeof(want[3]), "compressed at level 3 unless");
+	for (i = 0; i < 4; i++) {
+		CHECK(text != NULL && strstr(text, want[i]) != NULL);
+		if (text == NULL || strstr(text, want[i]) == NULL)
+			fprintf(stderr, "bk-dump(1) lacks \"%s\"\n", want[i]);
+	}
+	free(text);
 }
 
 /* A reader over the given raw bytes; its first read's result. */

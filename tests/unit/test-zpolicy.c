@@ -10,8 +10,10 @@
 #include <zstd.h>
 
 #include "bk.h"
+#include "compress.h"
+#include "io/stage.h"
+#include "io/zpolicy.h"
 #include "unit.h"
-#include "zpolicy.h"
 
 static unsigned long rnd = 12345;
 
@@ -93,6 +95,64 @@ param(ZSTD_CCtx *c, ZSTD_cParameter p)
 	return v;
 }
 
+/*
+ * len bytes through -z zstd (the per-frame writer) in pieces of 100,003
+ * bytes, then back through the decompressing stage: the bytes return, and
+ * the stream holds *frames zstd frames.
+ */
+static void
+roundtrip(const unsigned char *data, size_t len, int *frames)
+{
+	struct bk_stage *mem, *z;
+	const unsigned char *c, *back;
+	size_t clen, blen, off, n, fsz;
+
+	CHECK((z = bk_stage_compress(BK_COMP_ZSTD, BK_ZSTD_DEFAULT, "<t>",
+	    mem = bk_stage_mem())) != NULL);
+	for (off = 0; off < len; off += n) {
+		n = len - off < 100003 ? len - off : 100003;
+		CHECK(bk_stage_write(z, data + off, n) == BK_OK);
+	}
+	CHECK(bk_stage_finish(z) == BK_OK);
+	c = bk_stage_mem_data(mem, &clen);
+	*frames = 0;
+	for (off = 0; off < clen; off += fsz, (*frames)++) {
+		fsz = ZSTD_findFrameCompressedSize(c + off, clen - off);
+		CHECK(!ZSTD_isError(fsz) && fsz > 0);
+		if (ZSTD_isError(fsz) || fsz == 0)
+			break;
+	}
+	CHECK((z = bk_stage_decompress("<t>", mem = bk_stage_mem())) != NULL);
+	CHECK(bk_stage_write(z, c, clen) == BK_OK);
+	CHECK(bk_stage_finish(z) == BK_OK);
+	back = bk_stage_mem_data(mem, &blen);
+	CHECK(blen == len && (len == 0 || memcmp(back, data, len) == 0));
+	bk_stage_free(z);
+}
+
+/* Frames of BK_ZFRAME input bytes, whatever the data, and all read back. */
+static void
+frames(void)
+{
+	size_t len = 2 * BK_ZFRAME + 5;
+	unsigned char *data = malloc(len);
+	int k;
+
+	CHECK(data != NULL);
+	/* A frame of tiny-vocabulary text, one of noise, and 5 bytes. */
+	CHECK(tiny_vocabulary(data, BK_ZFRAME + 300) >= BK_ZFRAME);
+	noise(data + BK_ZFRAME, len - BK_ZFRAME);
+	roundtrip(data, len, &k);
+	CHECK(k == 3);
+	roundtrip(data, 2 * BK_ZFRAME, &k);	/* ends on a boundary */
+	CHECK(k == 2);
+	roundtrip(data, BK_ZSAMPLE - 1, &k);	/* shorter than a sample */
+	CHECK(k == 1);
+	roundtrip(data, 0, &k);		/* an empty stream is one frame */
+	CHECK(k == 1);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -119,5 +179,6 @@ main(void)
 	CHECK(param(c, ZSTD_c_checksumFlag) == 1);
 	ZSTD_freeCCtx(c);
 	free(buf);
+	frames();
 	return unit_exit();
 }

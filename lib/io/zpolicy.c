@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "bk.h"
-#include "zpolicy.h"
+#include "io/zpolicy.h"
 
 int
 bk_zpolicy_set(ZSTD_CCtx *zc, enum bk_zsetting s)
