@@ -8,7 +8,8 @@
 # number of lines on stderr (one, nearly always) matching the case's
 # pattern, and present nothing partial as complete (checks: no output,
 # exactly the plaintext before the damage, nothing outside the target
-# directory, nothing committed).  Every case that misbehaves is named.
+# directory, nothing committed, nothing created in a real FerretDB).
+# Every case that misbehaves is named.
 # A case marked "defect" states the documented behaviour that the tool
 # does not have yet: it fails like any other unless BK_HOSTILE_KNOWN=skip.
 . "$BK_TOP/tests/lib.sh"
@@ -18,7 +19,8 @@ H=$T/in
 mkdir "$H/sentinel" "$H/evil"
 "$PY" "$BK_TOP/tests/mktar_hostile.py" "$H/evil" "$H/sentinel" ||
     fail "mktar_hostile.py failed"
-export H K=$H/keyring
+start_ferretdb "$T/fdb"
+export H K=$H/keyring PY FERRETDB_URI
 
 # check CASE CHECKS: the case's after-checks on ./out and its directory.
 check() {
@@ -40,6 +42,17 @@ check() {
 				echo "left a temporary file in the target"; return 1
 			fi ;;
 		nocommit) [ ! -e st/b.bk.manifest.json ] || { echo "committed a manifest"; return 1; } ;;
+		nodb=*)
+			if ! "$PY" - "${c#nodb=}" <<'PYEOF'
+import os, sys
+from pymongo import MongoClient
+there = set(MongoClient(os.environ["FERRETDB_URI"]).list_database_names())
+bad = [d for d in sys.argv[1].split("+") if d in there]
+if bad:
+    print("created database(s) %s" % " ".join(bad))
+    sys.exit(1)
+PYEOF
+			then return 1; fi ;;
 		absent=*)
 			if [ -e "${c#absent=}" ] || [ -L "${c#absent=}" ]; then
 				echo "${c#absent=} exists"; return 1

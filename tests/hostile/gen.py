@@ -20,11 +20,20 @@ import bkcrypt_ref as bc          # noqa: E402
 import mongoarchive as ma         # noqa: E402
 import bson                       # noqa: E402
 
-out = sys.argv[1]
-os.makedirs(out, exist_ok=True)
+STREAMS = ("big-metadata", "big-prelude", "many-namespaces")
+if len(sys.argv) == 3 and sys.argv[1] == "--stream":
+    stream = sys.argv[2]
+    assert stream in STREAMS, stream
+    out = None
+else:
+    stream = None
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
 
 
 def put(name, data, mode=0o644):
+    if out is None:          # --stream: nothing goes to files
+        return
     path = os.path.join(out, name)
     d = os.path.dirname(path)
     os.makedirs(d, exist_ok=True)
@@ -182,6 +191,37 @@ def archive(nss, prelude_extra=b"", tail=b""):
 
 
 DOCS = [bson.encode({"_id": i, "v": "x" * 20}) for i in range(3)]
+
+
+def stream_out(name):
+    """Archives too large to keep: written to stdout, past the bounds of
+    bk-restore(1) (one document of 16 MiB, 64 MiB of metadata in all,
+    100,000 namespaces)."""
+    w = sys.stdout.buffer
+    w.write(MAGIC + HEADER)
+    if name == "big-metadata":
+        pad = "x" * (17 << 20)
+        w.write(meta("shop", "c", '{"indexes":[],"options":{"comment":"%s"}}' % pad))
+    elif name == "big-prelude":
+        pad = "x" * (13 << 20)
+        for i in range(6):
+            w.write(meta("shop", "c%d" % i,
+                         '{"indexes":[],"collectionName":"c%d","pad":"%s"}' % (i, pad)))
+    else:
+        for i in range(100001):
+            w.write(meta("shop", "c%d" % i))
+    w.write(TERM)
+    for i in range(3):
+        w.write(body("shop", "c0", DOCS))
+    w.flush()
+
+
+if stream:
+    try:
+        stream_out(stream)
+    except BrokenPipeError:
+        pass
+    sys.exit(0)
 agood = archive([("shop", "orders", DOCS, None)])
 put("arch/good", agood)
 i_prelude = len(MAGIC) + len(HEADER)
