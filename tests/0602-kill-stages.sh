@@ -4,6 +4,7 @@
 # stage (bk-dump, bk-encrypt, bk-hash and bk-put in turn, five times each)
 # killed once N bytes of the stream have passed it (N from a fixed-seed
 # sequence, 0 to 2 MiB: every run of the test tries the same points).
+# Then four runs (one per stage) against an S3 store (versitygw).
 # Each time: the run fails with 137, the status of the killed stage (bk(7):
 # 128 + the signal; bk-backup(8): the status of the last stage that
 # failed), records "failed" in the audit log, commits no manifest for its
@@ -88,40 +89,32 @@ EOW
 done
 export PATH=$T/wrap:$PATH
 
-# committed_ok: every committed backup checks against its sidecar.
+# committed_ok PREFIX N: the N committed backups under PREFIX each check
+# against their sidecar.
 committed_ok() {
-	local url n
-	bk-get --list "file://$T/nas/files/" >list || fail "listing: $(cat list)"
-	n=0
+	local url n=0
+	bk-get --list "$1" >list || fail "listing $1: $(cat list)"
 	while IFS=$'\t' read -r url _; do
 		bk-get "$url.sha256" >sum || fail "$url.sha256 unreadable"
 		bk-get "$url" | bk-hash -c sum -n "${url##*/}" >/dev/null ||
 		    fail "$url no longer matches its sidecar"
 		n=$((n + 1))
 	done <list
-	[ "$n" -eq "$1" ] || fail "$n committed backups, expected $1: $(cat list)"
+	[ "$n" -eq "$2" ] || fail "$n committed backups under $1, expected $2: $(cat list)"
 }
 
 last_audit() { tail -n 1 state/audit.log | jq -r "$1"; }
 
-# The first backup, which every later check protects.
-bash "$backup" -c bk.conf files 2>first.err || fail "first backup: $(cat first.err)"
-good=1
-stages=(bk-dump bk-encrypt bk-hash bk-put)
-RANDOM=1414
-for i in $(seq 1 20); do
-	stage=${stages[i % 4]}
-	at=$((RANDOM * 62))
-	[ "$i" -gt 1 ] || at=0
-	kd=$T/kill$i
+# kill_run I STAGE AT CONF PREFIX GOOD: run I of CONF with STAGE killed
+# after AT bytes, its checks, and the next run, which must commit.
+kill_run() {
+	local i=$1 stage=$2 at=$3 conf=$4 prefix=$5 good=$6 kd=$T/kill$1 run rc=0 n=0 name
 	mkdir "$kd"
-	note "run $i: SIGKILL $stage after $at bytes"
-	rc=0
+	note "run $i: SIGKILL $stage after $at bytes, store $prefix"
 	KILL_STAGE=$stage KILL_DIR=$kd KILL_AT=$at \
-	    bash "$backup" -c bk.conf files >/dev/null 2>"$kd/err" &
+	    bash "$backup" -c "$conf" files >/dev/null 2>"$kd/err" &
 	run=$!
 	BK_PIDS="$BK_PIDS $run"
-	n=0
 	until [ -e "$kd/gated" ] && [ -s "$kd/pid" ]; do
 		if ! kill -0 "$run" 2>/dev/null; then
 			wait "$run" || rc=$?
@@ -137,24 +130,52 @@ for i in $(seq 1 20); do
 	[ "$(last_audit .result)" = failed ] || fail "run $i: audit: $(tail -n 1 state/audit.log)"
 	expect_grep "$stage exited 137" "$kd/err"
 	name=$(last_audit .name)
-	[ ! -e "nas/files/$name.manifest.json" ] || fail "run $i: the broken run $name was committed"
-	# bk-put killed: its partial data never appears under the final name.
-	[ "$stage" != bk-put ] || [ ! -e "nas/files/$name" ] ||
-	    fail "run $i: a partial object under the final name $name"
+	# Not committed: not readable, not listed.
 	rc=0
-	bk-get "file://$T/nas/files/$name" >/dev/null 2>"$kd/get.err" || rc=$?
+	bk-get "$prefix$name" >/dev/null 2>"$kd/get.err" || rc=$?
 	[ "$rc" -eq 1 ] || [ "$rc" -eq 3 ] || fail "run $i: bk-get of the broken backup exited $rc: $(cat "$kd/get.err")"
-	committed_ok "$good"
-	# The next run commits.
-	bash "$backup" -c bk.conf files 2>"$kd/next.err" ||
+	case $prefix in file://*)
+		[ ! -e "${prefix#file://}$name.manifest.json" ] || fail "run $i: the broken run $name was committed"
+		# bk-put killed: its partial data never appears under the final name.
+		[ "$stage" != bk-put ] || [ ! -e "${prefix#file://}$name" ] ||
+		    fail "run $i: a partial object under the final name $name" ;;
+	esac
+	committed_ok "$prefix" "$good"
+	! cut -f 1 list | grep -qF "/$name" || fail "run $i: the broken run $name is listed"
+	bash "$backup" -c "$conf" files 2>"$kd/next.err" ||
 	    fail "the run after run $i failed: $(cat "$kd/next.err")"
-	good=$((good + 1))
 	# A killed stage leaves no process behind.
 	if pgrep -f "$T/gate.py" >/dev/null; then fail "run $i: a gate survived"; fi
+}
+
+# The first backup, which every later check protects.
+bash "$backup" -c bk.conf files 2>first.err || fail "first backup: $(cat first.err)"
+good=1
+stages=(bk-dump bk-encrypt bk-hash bk-put)
+RANDOM=1414
+for i in $(seq 1 20); do
+	at=$((RANDOM * 62))
+	[ "$i" -gt 1 ] || at=0
+	kill_run "$i" "${stages[i % 4]}" "$at" bk.conf "file://$T/nas/files/" "$good"
+	good=$((good + 1))
 done
-committed_ok "$good"
+committed_ok "file://$T/nas/files/" "$good"
 newest=$(bk-get --list "file://$T/nas/files/" | tail -n 1 | cut -f 1)
 bk-get "$newest" | bk-encrypt -d -k keyring | bk-restore --files back >/dev/null ||
     fail "restore of $newest"
 diff -r uploads back || fail "the restored directory differs"
+
+# The same on an S3 store (versitygw), each stage once.
+start_versitygw "$T/s3"
+use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
+aws s3api create-bucket --bucket bk-kill >/dev/null
+sed 's#^BK_DESTS=.*#BK_DESTS="s3://bk-kill/prod"#' bk.conf >s3.conf
+chmod 600 s3.conf
+bash "$backup" -c s3.conf files 2>s3first.err || fail "first S3 backup: $(cat s3first.err)"
+good=1
+for i in 21 22 23 24; do
+	kill_run "$i" "${stages[i % 4]}" $((RANDOM * 62)) s3.conf s3://bk-kill/prod/files/ "$good"
+	good=$((good + 1))
+done
+committed_ok s3://bk-kill/prod/files/ "$good"
 exit 0
