@@ -9,7 +9,8 @@
 # so the password really travels and is accepted).  While the runs go, a
 # sampler reads /proc/*/cmdline of every process, and /proc/*/environ of
 # the bk processes; afterwards stderr, the audit log, the metrics, the
-# alerts, the state directory and the store's manifests and sidecars are
+# alerts, the state directory, the tools' --json status lines and the
+# store's manifests and sidecars are
 # searched for each secret: the key in hex and in base64, both S3 secrets,
 # the password.  The sampler can only miss a process, never see one that
 # was not there, so it cannot make the test fail by chance.
@@ -149,13 +150,34 @@ name=$(bk-get --list --kind db s3://bk-leak/prod/db/ | head -n 1 | cut -f 1)
 bk-get "$name" 2>get.err | bk-encrypt -d -k keyring 2>dec.err |
     MONGODB_URI=$URI bk-restore --dry-run >/dev/null 2>restore.err ||
     fail "restore check: $(cat get.err dec.err restore.err)"
+# The tools' JSON status lines (bk-backup.sh keeps them in its temporary
+# directory, removed at the end): the same paths, run directly.
+mkdir json
+MONGODB_URI=$(cat uri) bk-dump --json=json/dump.json 2>json/dump.err |
+    bk-encrypt -k keyring --json=json/enc.json 2>json/enc.err |
+    bk-put --json=json/put.json s3://bk-leak/direct/d.bk 2>json/put.err ||
+    fail "direct pipeline: $(cat json/*.err)"
+rc=0
+MONGODB_URI=$(cat uri-down) bk-dump --json=json/dump-down.json >/dev/null 2>json/dump-down.err || rc=$?
+[ "$rc" -eq 75 ] || fail "bk-dump to a server that is not there exited $rc"
+rc=0
+AWS_SHARED_CREDENTIALS_FILE=$T/aws/credentials-wrong \
+    bk-put --json=json/put-wrong.json s3://bk-leak/direct/e.bk <uri >/dev/null 2>json/put-wrong.err || rc=$?
+[ "$rc" -eq 3 ] || fail "bk-put with a wrong secret exited $rc: $(cat json/put-wrong.err)"
+rc=0
+AWS_SHARED_CREDENTIALS_FILE=$T/aws/credentials-wrong \
+    bk-get --json=json/get-wrong.json "$name" >/dev/null 2>json/get-wrong.err || rc=$?
+[ "$rc" -eq 3 ] || fail "bk-get with a wrong secret exited $rc: $(cat json/get-wrong.err)"
+bk-get "$name" | bk-encrypt -d -k keyring --json=json/dec.json 2>json/dec.err |
+    MONGODB_URI=$URI bk-restore --dry-run --json=json/restore.json >/dev/null 2>json/restore.err ||
+    fail "restore check with --json: $(cat json/*.err)"
 touch stop
 wait "$sampler" || fail "the sampler failed"
 
 note "sampler: $(grep '^samples' sampled)"
 [ -s alerts ] || fail "no alert was raised; the alert path went untested"
 # Files: nothing anywhere holds a secret.
-logs=(run-*.err get.err dec.err restore.err alerts)
+logs=(run-*.err get.err dec.err restore.err alerts json/*)
 while IFS= read -r f; do logs+=("$f"); done < <(find state nas -type f ! -name '*.bk')
 if grep -lF -f secrets "${logs[@]}" >leaks 2>/dev/null; then
 	fail "a secret is in: $(tr '\n' ' ' <leaks)"
