@@ -274,6 +274,19 @@ arch = {
     "listed-twice": archive([("shop", "orders", DOCS, None),
                              ("shop", "orders", DOCS, None)]),
     "garbage": b"\x1f\x8b" + bytes(100),
+    "header-not-doc": MAGIC + b"\x05\x00\x00\x00\x01",
+    "two-terminators": MAGIC + HEADER + TERM + TERM,
+    "prelude-db-int": MAGIC + HEADER + ma.enc({"db": 5, "collection": "o", "metadata": "{}"}) + TERM,
+    # No "db" field at all: not the oplog (db "" and collection "oplog").
+    "prelude-no-db": MAGIC + HEADER + ma.enc({"collection": "orders", "metadata": "{}"}) + TERM
+    + body("", "orders", DOCS),
+    "oplog": archive([("shop", "orders", DOCS, None), ("", "oplog", DOCS, None)]),
+    "eof-twice": agood + ma.nsheader("shop", "orders", True, 0) + TERM,
+    "docs-after-eof": agood + ma.nsheader("shop", "orders", False, 0) + DOCS[0] + TERM,
+    "eof-crc-string": agood[:i_body] + ma.nsheader("shop", "orders", False, 0)
+    + b"".join(DOCS) + TERM + ma.enc({"db": "shop", "collection": "orders", "EOF": True,
+                                      "CRC": "0"}) + TERM,
+    "trailing-garbage": agood + b"garbage!",
 }
 for n, data in arch.items():
     put("arch/" + n, data)
