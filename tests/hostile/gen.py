@@ -69,6 +69,11 @@ bad_keyrings = {
     "dupid": HDR + keyline(KID, KEY) + keyline(KID, OTHER, "old"),
     "empty": "",
     "nul": HDR + keyline(KID, KEY).replace(" current", "\0current"),
+    "baddate": HDR + keyline(KID, KEY).replace("2026-11-01T00:00:00Z", "yesterday"),
+    "extrafield": HDR + keyline(KID, KEY).replace(" current ", " current extra "),
+    "1001keys": HDR + keyline(KID, KEY) + "".join(
+        keyline(struct.pack(">Q", i + 1), hashlib.sha256(b"%d" % i).digest(), "old")
+        for i in range(1000)),
 }
 for n, text in bad_keyrings.items():
     put("keyring-" + n, text, 0o600)
@@ -330,6 +335,8 @@ manifests = {
     "array": "[1,2,3]\n",
     "size-fraction": (MAN % (len(DATA), digest)).replace('"size":1000', '"size":1000.5'),
     "size-string": (MAN % (len(DATA), digest)).replace('"size":1000', '"size":"1000"'),
+    # Two sizes: bk-get takes the first, jq (bk-backup.sh, operators) the last.
+    "size-twice": (MAN % (len(DATA), digest)).replace('"size":1000', '"size":1000,"size":5'),
 }
 for n, text in manifests.items():
     put("store-%s/b.bk" % n, DATA)
