@@ -107,6 +107,67 @@ manifest_kind_valid(const char *kind)
 	    sizeof(((struct manifest *)0)->kindbuf) - 1);
 }
 
+#define MANIFEST_FIELDS_MAX 256
+
+/*
+ * A size as the manifest gives it: a JSON integer, or a number without a
+ * fraction, from 0 to 2^53 (beyond that a double no longer holds every
+ * whole number, and a larger integer would wrap).  0, or -1.
+ */
+static int
+whole_size(const bson_iter_t *it, uint64_t *size)
+{
+	double d;
+
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_INT32:
+		if (bson_iter_int32(it) < 0)
+			return -1;
+		*size = (uint64_t)bson_iter_int32(it);
+		return 0;
+	case BSON_TYPE_INT64:
+		if (bson_iter_int64(it) < 0 ||
+		    bson_iter_int64(it) > ((int64_t)1 << 53))
+			return -1;
+		*size = (uint64_t)bson_iter_int64(it);
+		return 0;
+	case BSON_TYPE_DOUBLE:
+		d = bson_iter_double(it);
+		if (!(d >= 0 && d <= 9007199254740992.0) || d != (double)
+		    (uint64_t)d)
+			return -1;
+		*size = (uint64_t)d;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The first top-level key that appears twice in doc, or NULL.  A manifest
+ * has a dozen fields; one with over MANIFEST_FIELDS_MAX is refused before
+ * this quadratic search (as if a field were given twice).
+ */
+static const char *
+duplicate_key(const bson_t *doc)
+{
+	bson_iter_t a, b;
+	const char *k;
+
+	if (bson_count_keys(doc) > MANIFEST_FIELDS_MAX)
+		return "(any: too many fields)";
+	if (!bson_iter_init(&a, doc))
+		return NULL;
+	while (bson_iter_next(&a)) {
+		k = bson_iter_key(&a);
+		b = a;
+		while (bson_iter_next(&b))
+			if (strcmp(k, bson_iter_key(&b)) == 0)
+				return k;
+	}
+	return NULL;
+}
+
 int
 manifest_parse(const char *json, size_t len, const char *where,
     struct manifest *m)
@@ -123,6 +184,11 @@ manifest_parse(const char *json, size_t len, const char *where,
 		warn0("%s: not JSON: %s", where, e.message);
 		return -1;
 	}
+	if ((s = duplicate_key(doc)) != NULL) {
+		warn0("%s: the field \"%s\" is given twice (readers would "
+		    "disagree on its value)", where, s);
+		goto out;
+	}
 	if (!bson_iter_init_find(&it, doc, "sha256") ||
 	    !BSON_ITER_HOLDS_UTF8(&it) ||
 	    strlen(s = bson_iter_utf8(&it, NULL)) != 64 ||
@@ -131,12 +197,15 @@ manifest_parse(const char *json, size_t len, const char *where,
 		goto out;
 	}
 	memcpy(m->sha256, s, 65);
-	if (!bson_iter_init_find(&it, doc, "size") ||
-	    !BSON_ITER_HOLDS_NUMBER(&it) || bson_iter_as_int64(&it) < 0) {
+	if (!bson_iter_init_find(&it, doc, "size")) {
 		warn0("%s: no size", where);
 		goto out;
 	}
-	m->size = (uint64_t)bson_iter_as_int64(&it);
+	if (whole_size(&it, &m->size) != 0) {
+		warn0("%s: size is not a whole number of bytes below 2^53",
+		    where);
+		goto out;
+	}
 	if (bson_iter_init_find(&it, doc, "created") &&
 	    BSON_ITER_HOLDS_UTF8(&it)) {
 		if (!only_chars(s = bson_iter_utf8(&it, NULL),
