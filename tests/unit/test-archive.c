@@ -11,7 +11,7 @@
 #include <bson/bson.h>
 
 #include "bk.h"
-#include "archive.h"
+#include "db/archive.h"
 #include "unit.h"
 
 /* A growable byte buffer for hand-built archives. */

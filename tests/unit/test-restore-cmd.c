@@ -11,7 +11,7 @@
 #include <bson/bson.h>
 
 #include "bk.h"
-#include "mongo.h"
+#include "db/mongo.h"
 #include "unit.h"
 
 /* 1 if cmd, as canonical Extended JSON, equals want (also canonical). */

@@ -19,7 +19,6 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <linux/openat2.h>
@@ -35,18 +34,16 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "bk.h"
 #include "compress.h"
-#include "modes.h"
+#include "files.h"
 #include "tar.h"
+#include "vec.h"
 
 #define IOBUF (256 * 1024)
-#define MAX_XPATTERNS 64
 #define INDEX_NAME ".bk-index"
 
-#define PATH_DIGEST 16		/* bytes of SHA-256 kept per path */
 #define PATHSET_MAX (16UL * 1024 * 1024)	/* paths in one set */
 #define REPLACE_MAX 4096	/* directories waiting to become non-directories */
 
@@ -56,7 +53,7 @@
  * memory holds 32 bytes a directory, whatever the length of its name.
  */
 struct dirfix {
-	unsigned char digest[PATH_DIGEST];
+	unsigned char digest[STRSET_DIGEST];
 	uint64_t off;		/* of its record in the file */
 	uint32_t seq;		/* the later listing of a name wins */
 	uint32_t depth;		/* components: deeper ones first */
@@ -70,8 +67,7 @@ struct dirrec {
 };
 
 struct dirstore {
-	struct dirfix *v;
-	size_t n, cap;
+	struct vec fix;		/* of struct dirfix */
 	FILE *f;
 	uint64_t off;
 };
@@ -90,20 +86,11 @@ struct idcache {		/* owner name -> id, the last few */
 	unsigned next;
 };
 
-struct pathset {		/* open addressing set of path digests */
-	unsigned char (*v)[PATH_DIGEST];
-	size_t n, cap;
-};
-
-static const unsigned char zero_digest[PATH_DIGEST];
 
 struct restorer {
-	const char *dir;
+	const struct restore_files_opts *o;
 	int rootfd;
-	int overwrite, devices, numeric, dryrun, validate, dofsync, delete;
-	int isroot, no_openat2, xattrs_all;
-	const char **xpatterns;		/* --xattrs-include */
-	int nxpatterns;
+	int isroot, no_openat2;
 	struct tar_reader *r;
 	struct bk_zreader *z;
 	struct bk_progress *prog;
@@ -111,21 +98,21 @@ struct restorer {
 	char path[TAR_PATH_MAX + 1];	/* the member's normalized name */
 	char cachedir[TAR_PATH_MAX + 1];
 	int cachefd;
-	struct pathset made;		/* non-directories extracted */
-	struct pathset skipped;		/* members left out (replace_dir) */
+	struct strset made;		/* non-directories extracted */
+	struct strset skipped;		/* members left out (replace_dir) */
 	struct idcache users, groups;
 	long pid;
-	struct pathset index;		/* --delete: paths in .bk-index;
+	struct strset index;		/* --delete: paths in .bk-index;
 					   --validate: those and the members */
 	int have_index;
 	struct dirstore dirs;		/* modes and mtimes to set at the end */
-	struct replacement *repl;	/* --delete: done after the deletions */
-	size_t nrepl;
+	struct vec repl;		/* of struct replacement: --delete,
+					   done after the deletions */
 	unsigned char *buf, *buf2;
 	unsigned tmpseq;
 	uint64_t nfiles, ndirs_made, nsyms, nhard, nother, bytes, ndiff;
 	uint64_t nskipped, ndeleted, nxskipped;
-	int ex;				/* exit status of the first failure */
+	int result;			/* of the first failure: BK_* */
 	int incomplete;
 };
 
@@ -133,60 +120,6 @@ struct restorer {
 static volatile sig_atomic_t sig_active;
 static int sig_dirfd = -1;
 static char sig_tmp[64];
-
-static const char usage_text[] =
-    "usage: bk-restore --files DIR [--overwrite] [--delete] [--devices] "
-    "[--numeric-owner]\n"
-    "                  [--xattrs-all | --xattrs-include PATTERN]... "
-    "[--fsync]\n"
-    "                  [--dry-run | --validate] [-v] "
-    "[--progress | --no-progress]\n"
-    "                  [--json[=FILE]] < stream\n";
-
-static const char help_text[] =
-    "Extract a tar stream (plain, gzip or zstd) from standard input into "
-    "DIR.\n"
-    "  --files DIR          the target directory (created if missing)\n"
-    "  --overwrite          replace existing files, links, devices; a "
-    "member of\n"
-    "                       another type replaces them too, and an empty "
-    "directory\n"
-    "  --delete             after an incremental stream: remove what its "
-    "index\n"
-    "                       does not list (and non-empty directories a "
-    "file replaces)\n"
-    "  --devices            create device nodes and FIFOs\n"
-    "  --numeric-owner      restore owners by number, not by name\n"
-    "  --xattrs-all         restore every extended attribute (default: "
-    "user.* only)\n"
-    "  --xattrs-include P   restore the attributes whose name matches "
-    "pattern P\n"
-    "  --fsync              fsync each file before renaming it into "
-    "place\n"
-    "  -n, --dry-run        list the members, write nothing\n"
-    "  --validate           compare DIR with the stream; differences on "
-    "stdout\n"
-    "  -v, --verbose        a summary on standard error\n"
-    "  --progress, --no-progress  progress on standard error (default: "
-    "if a tty)\n"
-    "  --json[=FILE]        a JSON status line (standard error or FILE)\n"
-    "See bk-restore(1), DIRECTORY MODE.\n";
-
-static void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(BK_EXIT_USAGE);
-}
-
-/* --help: the synopsis and the options, on stdout, status 0. */
-static int
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs(help_text, stdout);
-	return bk_close_stdout() == 0 ? BK_EXIT_OK : BK_EXIT_FAIL;
-}
 
 static void
 on_signal(int sig)
@@ -210,16 +143,16 @@ catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* Record the first failure's exit status. */
+/* Record the first failure's result (BK_FAIL or BK_NEGATIVE). */
 static int
-fail(struct restorer *rs, int ex)
+fail(struct restorer *rs, int result)
 {
-	if (rs->ex == BK_EXIT_OK)
-		rs->ex = ex;
+	if (rs->result == BK_OK)
+		rs->result = result;
 	return -1;
 }
 
-/* "<stdin>: member NAME at byte N: MSG; refused", exit 1. */
+/* "<stdin>: member NAME at byte N: MSG; refused": BK_NEGATIVE. */
 static int
 refuse(struct restorer *rs, const char *name, const char *msg)
 {
@@ -228,110 +161,33 @@ refuse(struct restorer *rs, const char *name, const char *msg)
 	tar_printable(pname, sizeof(pname), name);
 	warn0("<stdin>: member %s at byte %" PRIu64 ": %s; refused", pname,
 	    tar_member_offset(rs->r), msg);
-	return fail(rs, BK_EXIT_NEGATIVE);
+	return fail(rs, BK_NEGATIVE);
 }
 
-/* A failed system call on a member: reported, exit 3. */
+/* A failed system call on a member: reported, BK_FAIL. */
 static int
 osfail(struct restorer *rs, const char *what)
 {
-	warnp("%s/%s: %s", rs->dir, rs->path, what);
-	return fail(rs, BK_EXIT_FAIL);
+	warnp("%s/%s: %s", rs->o->dir, rs->path, what);
+	return fail(rs, BK_FAIL);
 }
 
 /* ---- path sets ---- */
 
 /*
- * A set of paths kept as truncated SHA-256 digests: 16 bytes a path
- * however long its name, so a stream of long names cannot make it grow
- * with the names' bytes.  A collision (2^-64 for a million paths) could
- * only make a hard link, --delete or --validate treat two names as one.
- */
-static void
-path_digest(const char *k, unsigned char d[PATH_DIGEST])
-{
-	unsigned char full[SHA256_DIGEST_LENGTH];
-	size_t i;
-	int zero = 1;
-
-	SHA256((const unsigned char *)k, strlen(k), full);
-	memcpy(d, full, PATH_DIGEST);
-	for (i = 0; i < PATH_DIGEST; i++)
-		zero &= d[i] == 0;
-	d[0] |= zero;		/* all zeros marks an empty slot */
-}
-
-static int
-slot_empty(const unsigned char d[PATH_DIGEST])
-{
-	return memcmp(d, zero_digest, PATH_DIGEST) == 0;
-}
-
-static size_t
-set_slot(const struct pathset *s, const unsigned char d[PATH_DIGEST])
-{
-	size_t h;
-
-	memcpy(&h, d + PATH_DIGEST - sizeof(h), sizeof(h));
-	h &= s->cap - 1;
-	while (!slot_empty(s->v[h]) && memcmp(s->v[h], d, PATH_DIGEST) != 0)
-		h = (h + 1) & (s->cap - 1);
-	return h;
-}
-
-static int
-set_has(const struct pathset *s, const char *k)
-{
-	unsigned char d[PATH_DIGEST];
-
-	if (s->cap == 0)
-		return 0;
-	path_digest(k, d);
-	return !slot_empty(s->v[set_slot(s, d)]);
-}
-
-/*
- * Add k; 0, or -1 when out of memory (exit 3) or over the cap (a hostile
- * stream, exit 1), reported and recorded in rs.
+ * Add path k to set s (a struct strset, lib/vec.h); 0, or -1 when out of
+ * memory (BK_FAIL) or over the cap (a hostile stream: BK_NEGATIVE),
+ * reported and recorded in rs.
  */
 static int
-set_add(struct restorer *rs, struct pathset *s, const char *k)
+set_add(struct restorer *rs, struct strset *s, const char *k)
 {
-	unsigned char (*old)[PATH_DIGEST] = s->v, d[PATH_DIGEST];
-	size_t oldcap = s->cap, i, h;
+	int rc = strset_add(s, k);
 
-	if (s->n * 4 >= s->cap * 3) {
-		s->cap = oldcap ? oldcap * 2 : 1024;
-		if ((s->v = calloc(s->cap, sizeof(*s->v))) == NULL) {
-			warnp("malloc");
-			s->v = old;
-			s->cap = oldcap;
-			return fail(rs, BK_EXIT_FAIL);
-		}
-		for (i = 0; i < oldcap; i++)
-			if (!slot_empty(old[i]))
-				memcpy(s->v[set_slot(s, old[i])], old[i],
-				    PATH_DIGEST);
-		free(old);
-	}
-	path_digest(k, d);
-	h = set_slot(s, d);
-	if (!slot_empty(s->v[h]))
-		return 0;
-	if (s->n == PATHSET_MAX) {
+	if (rc == BK_NEGATIVE)
 		warn0("<stdin>: more than %lu paths; refused (the cap of "
 		    "bk-restore(1))", (unsigned long)PATHSET_MAX);
-		return fail(rs, BK_EXIT_NEGATIVE);
-	}
-	memcpy(s->v[h], d, PATH_DIGEST);
-	s->n++;
-	return 0;
-}
-
-static void
-set_free(struct pathset *s)
-{
-	free(s->v);
+	return rc < 0 ? fail(rs, rc) : 0;
 }
 
 /* ---- names ---- */
@@ -564,7 +420,7 @@ name_to_id(struct idcache *c, const char *name, unsigned long fallback,
 static uid_t
 owner_uid(struct restorer *rs)
 {
-	if (rs->numeric)
+	if (rs->o->numeric)
 		return (uid_t)rs->e.uid;
 	return (uid_t)name_to_id(&rs->users, rs->e.uname, rs->e.uid, 1);
 }
@@ -572,7 +428,7 @@ owner_uid(struct restorer *rs)
 static gid_t
 owner_gid(struct restorer *rs)
 {
-	if (rs->numeric)
+	if (rs->o->numeric)
 		return (gid_t)rs->e.gid;
 	return (gid_t)name_to_id(&rs->groups, rs->e.gname, rs->e.gid, 0);
 }
@@ -598,12 +454,12 @@ xattr_wanted(const struct restorer *rs, const char *name)
 {
 	int i;
 
-	if (rs->xattrs_all)
+	if (rs->o->xattrs_all)
 		return 1;
-	if (rs->nxpatterns == 0)
+	if (rs->o->nxpatterns == 0)
 		return strncmp(name, "user.", 5) == 0;
-	for (i = 0; i < rs->nxpatterns; i++)
-		if (fnmatch(rs->xpatterns[i], name, 0) == 0)
+	for (i = 0; i < rs->o->nxpatterns; i++)
+		if (fnmatch(rs->o->xpatterns[i], name, 0) == 0)
 			return 1;
 	return 0;
 }
@@ -621,11 +477,11 @@ set_attrs_fd(struct restorer *rs, int fd, int setmode)
 
 	if (rs->isroot && fchown(fd, owner_uid(rs),
 	    owner_gid(rs)) != 0) {
-		warnp("%s/%s: chown", rs->dir, rs->path);
+		warnp("%s/%s: chown", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
 	if (setmode && fchmod(fd, final_mode(rs, e->mode)) != 0) {
-		warnp("%s/%s: chmod", rs->dir, rs->path);
+		warnp("%s/%s: chmod", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
 	for (i = 0; i < e->nxattrs; i++) {
@@ -635,7 +491,7 @@ set_attrs_fd(struct restorer *rs, int fd, int setmode)
 		}
 		if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value,
 		    e->xattrs[i].len, 0) != 0) {
-			warnp("%s/%s: extended attribute %s", rs->dir, rs->path,
+			warnp("%s/%s: extended attribute %s", rs->o->dir, rs->path,
 			    e->xattrs[i].name);
 			rs->incomplete = 1;
 		}
@@ -647,7 +503,7 @@ set_attrs_fd(struct restorer *rs, int fd, int setmode)
 	ts[1].tv_sec = (time_t)e->mtime;
 	ts[1].tv_nsec = e->mtime_nsec;
 	if (futimens(fd, ts) != 0) {
-		warnp("%s/%s: set mtime", rs->dir, rs->path);
+		warnp("%s/%s: set mtime", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
 }
@@ -661,11 +517,11 @@ set_attrs_at(struct restorer *rs, int dirfd, const char *name, int setmode)
 
 	if (rs->isroot && fchownat(dirfd, name, owner_uid(rs),
 	    owner_gid(rs), AT_SYMLINK_NOFOLLOW) != 0) {
-		warnp("%s/%s: chown", rs->dir, rs->path);
+		warnp("%s/%s: chown", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
 	if (setmode && fchmodat(dirfd, name, final_mode(rs, e->mode), 0) != 0) {
-		warnp("%s/%s: chmod", rs->dir, rs->path);
+		warnp("%s/%s: chmod", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
 	ts[0].tv_nsec = UTIME_OMIT;
@@ -673,7 +529,7 @@ set_attrs_at(struct restorer *rs, int dirfd, const char *name, int setmode)
 	ts[1].tv_sec = (time_t)e->mtime;
 	ts[1].tv_nsec = e->mtime_nsec;
 	if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) != 0) {
-		warnp("%s/%s: set mtime", rs->dir, rs->path);
+		warnp("%s/%s: set mtime", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
 }
@@ -684,6 +540,19 @@ static void
 tmp_name(struct restorer *rs, char *buf, size_t len)
 {
 	snprintf(buf, len, ".bk-restore.%ld.%u", rs->pid, rs->tmpseq++);
+}
+
+/* The replacement waiting for path (--delete), or NULL. */
+static struct replacement *
+replacement_of(const struct restorer *rs, const char *path)
+{
+	struct replacement *r;
+	size_t i;
+
+	for (i = 0; i < rs->repl.n; i++)
+		if (strcmp((r = vec_at(&rs->repl, i))->path, path) == 0)
+			return r;
+	return NULL;
 }
 
 /*
@@ -697,7 +566,6 @@ static int
 replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 {
 	struct replacement *r;
-	size_t i;
 
 	if (unlinkat(dirfd, leaf, AT_REMOVEDIR) == 0) {
 		drop_cache(rs);
@@ -710,39 +578,33 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		unlinkat(dirfd, tmp, 0);
 		return osfail(rs, "remove the directory in the way");
 	}
-	if (!rs->delete) {
+	if (!rs->o->delete) {
 		unlinkat(dirfd, tmp, 0);
 		warn0("%s/%s: a directory that is not empty; not replaced "
 		    "(--delete with an incremental stream removes what it no "
-		    "longer holds)", rs->dir, rs->path);
+		    "longer holds)", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 		rs->nskipped++;
 		return set_add(rs, &rs->skipped, rs->path) == 0 ? 1 : -1;
 	}
-	for (i = 0; i < rs->nrepl; i++)
-		if (strcmp(rs->repl[i].path, rs->path) == 0)
-			break;
-	if (i == rs->nrepl) {
-		if (rs->nrepl == REPLACE_MAX) {
-			unlinkat(dirfd, tmp, 0);
-			warn0("<stdin>: more than %d directories to replace by "
-			    "other members; refused", REPLACE_MAX);
-			return fail(rs, BK_EXIT_NEGATIVE);
-		}
-		if ((r = realloc(rs->repl, (rs->nrepl + 1) * sizeof(*r))) ==
-		    NULL || (r[i].path = strdup(rs->path)) == NULL) {
-			if (r != NULL)
-				rs->repl = r;
-			unlinkat(dirfd, tmp, 0);
-			warnp("malloc");
-			return fail(rs, BK_EXIT_FAIL);
-		}
-		rs->repl = r;
-		rs->nrepl++;
-	} else
-		unlinkat(dirfd, rs->repl[i].tmp, 0);	/* the later wins */
-	snprintf(rs->repl[i].tmp, sizeof(rs->repl[i].tmp), "%s", tmp);
-	rs->repl[i].type = rs->e.type;
+	if ((r = replacement_of(rs, rs->path)) != NULL)
+		unlinkat(dirfd, r->tmp, 0);	/* the later wins */
+	else if (rs->repl.n == REPLACE_MAX) {
+		unlinkat(dirfd, tmp, 0);
+		warn0("<stdin>: more than %d directories to replace by "
+		    "other members; refused", REPLACE_MAX);
+		return fail(rs, BK_NEGATIVE);
+	} else if ((r = vec_push(&rs->repl)) == NULL) {
+		unlinkat(dirfd, tmp, 0);
+		return fail(rs, BK_FAIL);
+	} else if ((r->path = strdup(rs->path)) == NULL) {
+		warnp("malloc");
+		rs->repl.n--;
+		unlinkat(dirfd, tmp, 0);
+		return fail(rs, BK_FAIL);
+	}
+	snprintf(r->tmp, sizeof(r->tmp), "%s", tmp);
+	r->type = rs->e.type;
 	/* A hard link may name it: extract_link finds its temporary. */
 	return set_add(rs, &rs->made, rs->path) == 0 ? 2 : -1;
 }
@@ -758,7 +620,7 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 {
 	int rc;
 
-	if (rs->overwrite)
+	if (rs->o->overwrite)
 		rc = renameat(dirfd, tmp, dirfd, leaf);
 	else
 		rc = renameat2(dirfd, tmp, dirfd, leaf, RENAME_NOREPLACE);
@@ -769,12 +631,12 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		return set_add(rs, &rs->made, rs->path);	/* 0 or -1 */
 	}
 	rc = errno;
-	if (rs->overwrite && (rc == EISDIR || rc == ENOTEMPTY || rc == EEXIST))
+	if (rs->o->overwrite && (rc == EISDIR || rc == ENOTEMPTY || rc == EEXIST))
 		return replace_dir(rs, dirfd, tmp, leaf);
 	unlinkat(dirfd, tmp, 0);
 	if (rc == EEXIST) {
 		warn0("%s/%s: exists; not overwritten (use --overwrite)",
-		    rs->dir, rs->path);
+		    rs->o->dir, rs->path);
 		rs->incomplete = 1;
 		rs->nskipped++;
 		/* Still a member seen under a safe name: links may use it. */
@@ -805,12 +667,12 @@ write_data(struct restorer *rs, int fd)
 			if (lseek(fd, n, SEEK_CUR) == -1)
 				return osfail(rs, "seek");
 		} else if (bk_write_full(fd, rs->buf, (size_t)n, rs->path) != 0)
-			return fail(rs, BK_EXIT_FAIL);
+			return fail(rs, BK_FAIL);
 		off += (uint64_t)n;
 		rs->bytes += (uint64_t)n;
 	}
 	if (n < 0)
-		return fail(rs, BK_EXIT_NEGATIVE);
+		return fail(rs, BK_NEGATIVE);
 	/* A file that ends in a hole gets its length from ftruncate. */
 	if (hole && ftruncate(fd, (off_t)off) != 0)
 		return osfail(rs, "truncate");
@@ -834,7 +696,7 @@ extract_reg(struct restorer *rs, int dirfd, const char *leaf)
 	if (write_data(rs, fd) != 0)
 		goto bad;
 	set_attrs_fd(rs, fd, 1);
-	if (rs->dofsync && fsync(fd) != 0) {
+	if (rs->o->dofsync && fsync(fd) != 0) {
 		osfail(rs, "fsync");
 		goto bad;
 	}
@@ -878,7 +740,7 @@ apply_dir(struct restorer *rs, const char *path, mode_t mode,
 	ts[1] = *mtime;
 	/* As for files: an attribute that cannot be set is a warning. */
 	if (fchmod(fd, mode) != 0 || futimens(fd, ts) != 0) {
-		warnp("%s%s%s: set mode and mtime", rs->dir,
+		warnp("%s%s%s: set mode and mtime", rs->o->dir,
 		    path[0] != '\0' ? "/" : "", path);
 		rs->incomplete = 1;
 	}
@@ -900,7 +762,7 @@ dirs_open(struct restorer *rs)
 		close(fd);
 	if (rs->dirs.f == NULL && (rs->dirs.f = tmpfile()) == NULL) {
 		warnp("temporary file for directory modes");
-		return fail(rs, BK_EXIT_FAIL);
+		return fail(rs, BK_FAIL);
 	}
 	return 0;
 }
@@ -917,20 +779,10 @@ defer_mode(struct restorer *rs, const char *path, mode_t mode,
 
 	if (d->f == NULL && dirs_open(rs) != 0)
 		return -1;
-	if (d->n == PATHSET_MAX) {
+	if (d->fix.n == PATHSET_MAX) {
 		warn0("<stdin>: more than %lu directories; refused (the cap "
 		    "of bk-restore(1))", (unsigned long)PATHSET_MAX);
-		return fail(rs, BK_EXIT_NEGATIVE);
-	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-
-		if ((df = realloc(d->v, cap * sizeof(*df))) == NULL) {
-			warnp("malloc");
-			return fail(rs, BK_EXIT_FAIL);
-		}
-		d->v = df;
-		d->cap = cap;
+		return fail(rs, BK_NEGATIVE);
 	}
 	memset(&rec, 0, sizeof(rec));
 	rec.sec = mtime->tv_sec;
@@ -940,17 +792,17 @@ defer_mode(struct restorer *rs, const char *path, mode_t mode,
 	if (fwrite(&rec, sizeof(rec), 1, d->f) != 1 ||
 	    fwrite(path, 1, rec.len, d->f) != rec.len) {
 		warnp("write the temporary file of directory modes");
-		return fail(rs, BK_EXIT_FAIL);
+		return fail(rs, BK_FAIL);
 	}
-	df = &d->v[d->n];
-	path_digest(path, df->digest);
+	if ((df = vec_push(&d->fix)) == NULL)
+		return fail(rs, BK_FAIL);
+	strset_digest(path, df->digest);
 	df->off = d->off;
-	df->seq = (uint32_t)d->n;
+	df->seq = (uint32_t)(d->fix.n - 1);
 	df->depth = path[0] != '\0';
 	for (p = path; *p != '\0'; p++)
 		df->depth += *p == '/';
 	d->off += sizeof(rec) + rec.len;
-	d->n++;
 	return 0;
 }
 
@@ -1000,7 +852,7 @@ cmp_dirfix(const void *a, const void *b)
 
 	if (x->depth != y->depth)
 		return x->depth < y->depth ? 1 : -1;
-	if ((c = memcmp(x->digest, y->digest, PATH_DIGEST)) != 0)
+	if ((c = memcmp(x->digest, y->digest, STRSET_DIGEST)) != 0)
 		return c;
 	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
 }
@@ -1014,28 +866,28 @@ static int
 fix_dirs(struct restorer *rs)
 {
 	struct dirstore *d = &rs->dirs;
+	struct dirfix *v = d->fix.v;
 	struct dirrec rec;
 	struct timespec mt;
 	size_t i;
 
-	if (d->n == 0)
+	if (d->fix.n == 0)
 		return 0;
 	if (fflush(d->f) != 0) {
 		warnp("write the temporary file of directory modes");
-		return fail(rs, BK_EXIT_FAIL);
+		return fail(rs, BK_FAIL);
 	}
-	qsort(d->v, d->n, sizeof(*d->v), cmp_dirfix);
-	for (i = 0; i < d->n; i++) {
-		if (i > 0 && d->v[i].depth == d->v[i - 1].depth &&
-		    memcmp(d->v[i].digest, d->v[i - 1].digest,
-		    PATH_DIGEST) == 0)
+	qsort(v, d->fix.n, sizeof(*v), cmp_dirfix);
+	for (i = 0; i < d->fix.n; i++) {
+		if (i > 0 && v[i].depth == v[i - 1].depth &&
+		    memcmp(v[i].digest, v[i - 1].digest, STRSET_DIGEST) == 0)
 			continue;	/* an earlier listing */
-		if (pread(fileno(d->f), &rec, sizeof(rec), (off_t)d->v[i].off)
+		if (pread(fileno(d->f), &rec, sizeof(rec), (off_t)v[i].off)
 		    != (ssize_t)sizeof(rec) || rec.len > TAR_PATH_MAX ||
 		    pread(fileno(d->f), rs->buf, rec.len,
-		    (off_t)(d->v[i].off + sizeof(rec))) != (ssize_t)rec.len) {
+		    (off_t)(v[i].off + sizeof(rec))) != (ssize_t)rec.len) {
 			warnp("read the temporary file of directory modes");
-			return fail(rs, BK_EXIT_FAIL);
+			return fail(rs, BK_FAIL);
 		}
 		rs->buf[rec.len] = '\0';
 		mt.tv_sec = (time_t)rec.sec;
@@ -1052,7 +904,7 @@ dirs_free(struct dirstore *d)
 {
 	if (d->f != NULL)
 		fclose(d->f);
-	free(d->v);
+	vec_free(&d->fix);
 }
 
 static int
@@ -1066,7 +918,7 @@ extract_dir(struct restorer *rs, int dirfd, const char *leaf)
 			return osfail(rs, "mkdir");
 		if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			return osfail(rs, "stat");
-		if (!S_ISDIR(st.st_mode) && !rs->overwrite)
+		if (!S_ISDIR(st.st_mode) && !rs->o->overwrite)
 			return refuse(rs, rs->e.path, "a non-directory of that "
 			    "name exists (--overwrite replaces it)");
 		if (!S_ISDIR(st.st_mode)) {
@@ -1115,27 +967,27 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 {
 	char target[TAR_PATH_MAX + 1], tmp[64];
 	const char *why, *tleaf;
-	size_t i;
+	struct replacement *r;
 	int tfd, rc;
 
 	if (normalize(rs->e.link, target, &why) != 0)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
-	if (!set_has(&rs->made, target) && set_has(&rs->skipped, target)) {
+	if (!strset_has(&rs->made, target) &&
+	    strset_has(&rs->skipped, target)) {
 		warn0("%s/%s: hard link to %s, which was skipped; skipped",
-		    rs->dir, rs->path, target);
+		    rs->o->dir, rs->path, target);
 		rs->incomplete = 1;
 		rs->nskipped++;
 		return 0;
 	}
-	if (!set_has(&rs->made, target))
+	if (!strset_has(&rs->made, target))
 		return refuse(rs, rs->e.path,
 		    "hard link to a member not extracted before it");
 	if ((tfd = open_parent_of(rs, target, &tleaf)) == -1)
-		return fail(rs, BK_EXIT_FAIL);
+		return fail(rs, BK_FAIL);
 	/* A target waiting for --delete (replace_dir) is its temporary. */
-	for (i = 0; i < rs->nrepl; i++)
-		if (strcmp(rs->repl[i].path, target) == 0)
-			tleaf = rs->repl[i].tmp;
+	if ((r = replacement_of(rs, target)) != NULL)
+		tleaf = r->tmp;
 	tmp_name(rs, tmp, sizeof(tmp));
 	rc = linkat(tfd, tleaf, dirfd, tmp, 0);
 	close(tfd);
@@ -1146,21 +998,34 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * The new tmp in dirfd gets the member's attributes (and mode, with
+ * setmode) and its final name leaf; *count counts it if it took the
+ * name.  0 or -1.
+ */
+static int
+commit_counted(struct restorer *rs, int dirfd, const char *tmp,
+    const char *leaf, int setmode, uint64_t *count)
+{
+	int rc;
+
+	set_attrs_at(rs, dirfd, tmp, setmode);
+	if ((rc = commit_name(rs, dirfd, tmp, leaf)) == 0)
+		(*count)++;
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 extract_symlink(struct restorer *rs, int dirfd, const char *leaf)
 {
 	char tmp[64];
-	int rc;
 
 	if (rs->e.link[0] == '\0')
 		return refuse(rs, rs->e.path, "symlink with an empty target");
 	tmp_name(rs, tmp, sizeof(tmp));
 	if (symlinkat(rs->e.link, dirfd, tmp) != 0)
 		return osfail(rs, "symlink");
-	set_attrs_at(rs, dirfd, tmp, 0);
-	if ((rc = commit_name(rs, dirfd, tmp, leaf)) == 0)
-		rs->nsyms++;
-	return rc < 0 ? -1 : 0;
+	return commit_counted(rs, dirfd, tmp, leaf, 0, &rs->nsyms);
 }
 
 static int
@@ -1169,11 +1034,10 @@ extract_special(struct restorer *rs, int dirfd, const char *leaf)
 	const struct tar_entry *e = &rs->e;
 	char tmp[64];
 	mode_t type;
-	int rc;
 
-	if (!rs->devices) {
+	if (!rs->o->devices) {
 		warn0("%s/%s: device or FIFO not restored (use --devices)",
-		    rs->dir, rs->path);
+		    rs->o->dir, rs->path);
 		rs->incomplete = 1;
 		rs->nskipped++;
 		return 0;
@@ -1184,10 +1048,7 @@ extract_special(struct restorer *rs, int dirfd, const char *leaf)
 	if (mknodat(dirfd, tmp, type | 0600,
 	    makedev(e->devmajor, e->devminor)) != 0)
 		return osfail(rs, "mknod");
-	set_attrs_at(rs, dirfd, tmp, 1);
-	if ((rc = commit_name(rs, dirfd, tmp, leaf)) == 0)
-		rs->nother++;
-	return rc < 0 ? -1 : 0;
+	return commit_counted(rs, dirfd, tmp, leaf, 1, &rs->nother);
 }
 
 static int
@@ -1247,7 +1108,7 @@ compare_data(struct restorer *rs, int dirfd, const char *leaf)
 	if (a == NULL || b == NULL || EVP_DigestInit_ex(a, EVP_sha256(),
 	    NULL) != 1 || EVP_DigestInit_ex(b, EVP_sha256(), NULL) != 1) {
 		warn0("cannot initialise SHA-256");
-		fail(rs, BK_EXIT_FAIL);
+		fail(rs, BK_FAIL);
 		goto done;
 	}
 	if ((fd = openat(dirfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
@@ -1258,7 +1119,7 @@ compare_data(struct restorer *rs, int dirfd, const char *leaf)
 	while ((n = tar_read(rs->r, rs->buf, IOBUF)) > 0)
 		EVP_DigestUpdate(a, rs->buf, (size_t)n);
 	if (n < 0) {
-		fail(rs, BK_EXIT_NEGATIVE);
+		fail(rs, BK_NEGATIVE);
 		goto done;
 	}
 	while ((n = read(fd, rs->buf2, IOBUF)) > 0)
@@ -1319,29 +1180,29 @@ validate_one(struct restorer *rs)
 	if ((dirfd = parent_fd(rs, 0, 0, &leaf)) < 0) {
 		if (errno != ENOENT)
 			return -1;
-		differs(rs, "missing from %s", rs->dir);
+		differs(rs, "missing from %s", rs->o->dir);
 		return 0;
 	}
 	if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno != ENOENT)
 			return osfail(rs, "stat");
-		differs(rs, "missing from %s", rs->dir);
+		differs(rs, "missing from %s", rs->o->dir);
 		return 0;
 	}
 	if (e->type == TAR_HARD)
 		return compare_hardlink(rs, &st);
 	if (type_of(st.st_mode) != e->type) {
-		differs(rs, "type differs: stream %c, %s %c", e->type, rs->dir,
+		differs(rs, "type differs: stream %c, %s %c", e->type, rs->o->dir,
 		    type_of(st.st_mode));
 		return 0;
 	}
 	if (e->type != TAR_SYM && (st.st_mode & 07777) != e->mode)
 		differs(rs, "mode differs: stream %04o, %s %04o",
-		    (unsigned)e->mode, rs->dir, (unsigned)(st.st_mode & 07777));
+		    (unsigned)e->mode, rs->o->dir, (unsigned)(st.st_mode & 07777));
 	if (st.st_mtim.tv_sec != e->mtime ||
 	    st.st_mtim.tv_nsec != e->mtime_nsec)
 		differs(rs, "mtime differs: stream %" PRId64 ".%09ld, %s "
-		    "%lld.%09ld", e->mtime, e->mtime_nsec, rs->dir,
+		    "%lld.%09ld", e->mtime, e->mtime_nsec, rs->o->dir,
 		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	if (e->type == TAR_SYM) {
 		if ((n = readlinkat(dirfd, leaf, target, sizeof(target) - 1)) < 0)
@@ -1349,13 +1210,13 @@ validate_one(struct restorer *rs)
 		target[n] = '\0';
 		if (strcmp(target, e->link) != 0)
 			differs(rs, "symlink target differs: stream %s, %s %s",
-			    e->link, rs->dir, target);
+			    e->link, rs->o->dir, target);
 	}
 	if (e->type != TAR_REG)
 		return 0;
 	if ((uint64_t)st.st_size != e->size) {
 		differs(rs, "size differs: stream %" PRIu64 ", %s %lld",
-		    e->size, rs->dir, (long long)st.st_size);
+		    e->size, rs->o->dir, (long long)st.st_size);
 		return 0;
 	}
 	rs->bytes += e->size;
@@ -1373,7 +1234,7 @@ validate_root(struct restorer *rs)
 	if ((st.st_mode & 07777) != rs->e.mode) {
 		snprintf(rs->path, sizeof(rs->path), ".");
 		differs(rs, "mode differs: stream %04o, %s %04o",
-		    (unsigned)rs->e.mode, rs->dir,
+		    (unsigned)rs->e.mode, rs->o->dir,
 		    (unsigned)(st.st_mode & 07777));
 	}
 	return 0;
@@ -1401,7 +1262,7 @@ check_listed(struct restorer *rs, const char *name)
 		return 0;
 	else if (errno != ENOENT)
 		return osfail(rs, "stat");
-	differs(rs, "missing from %s (listed in the stream's index)", rs->dir);
+	differs(rs, "missing from %s (listed in the stream's index)", rs->o->dir);
 	return 0;
 }
 
@@ -1415,7 +1276,7 @@ index_name(struct restorer *rs, const char *raw)
 	if (normalize(raw, name, &why) != 0 || name[0] == '\0')
 		return refuse(rs, INDEX_NAME, "a name in the index is not a "
 		    "safe relative path");
-	if (rs->validate && !set_has(&rs->index, name) &&
+	if (rs->o->validate && !strset_has(&rs->index, name) &&
 	    check_listed(rs, name) != 0)
 		return -1;
 	return set_add(rs, &rs->index, name);
@@ -1449,7 +1310,7 @@ load_index(struct restorer *rs)
 		}
 	}
 	if (n < 0)
-		return fail(rs, BK_EXIT_NEGATIVE);
+		return fail(rs, BK_NEGATIVE);
 	if (len > 0)
 		return refuse(rs, INDEX_NAME, "the index does not end with "
 		    "a NUL byte");
@@ -1459,13 +1320,26 @@ load_index(struct restorer *rs)
 
 static int prune_dir(struct restorer *, int, size_t);
 
+/* prune_dir of the subdirectory name of fd (rs->path).  0 or -1. */
+static int
+prune_sub(struct restorer *rs, int fd, const char *name)
+{
+	int sub, rc;
+
+	if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return osfail(rs, "open directory");
+	rc = prune_dir(rs, sub, strlen(rs->path));
+	close(sub);
+	return rc;
+}
+
 /* Remove what is in the directory open on fd (path rs->path) and not in
  * the index; recursion goes by descriptors, never through symlinks. */
 static int
 prune_entry(struct restorer *rs, int fd, const char *name, size_t base)
 {
 	struct stat st;
-	int sub, rc;
 
 	if (base + 1 + strlen(name) > TAR_PATH_MAX)
 		return 0;
@@ -1477,36 +1351,22 @@ prune_entry(struct restorer *rs, int fd, const char *name, size_t base)
 		rs->path[base] = '\0';
 		return 0;
 	}
-	if (!set_has(&rs->index, rs->path) && rs->validate) {
-		differs(rs, "in %s, not in the stream", rs->dir);
-	} else if (!set_has(&rs->index, rs->path)) {
+	if (!strset_has(&rs->index, rs->path) && rs->o->validate) {
+		differs(rs, "in %s, not in the stream", rs->o->dir);
+	} else if (!strset_has(&rs->index, rs->path)) {
 		/* Not root: a directory of ours that shuts us out, going. */
 		if (S_ISDIR(st.st_mode) && !rs->isroot &&
 		    st.st_uid == geteuid() && (st.st_mode & 0700) != 0700 &&
 		    fchmodat(fd, name, (st.st_mode & 07777) | 0700, 0) != 0)
 			return osfail(rs, "chmod");
-		if (S_ISDIR(st.st_mode)) {
-			if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC)) == -1)
-				return osfail(rs, "open directory");
-			rc = prune_dir(rs, sub, strlen(rs->path));
-			close(sub);
-			if (rc != 0)
-				return -1;
-		}
+		if (S_ISDIR(st.st_mode) && prune_sub(rs, fd, name) != 0)
+			return -1;
 		if (unlinkat(fd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0)
 		    != 0)
 			return osfail(rs, "remove");
 		rs->ndeleted++;
-	} else if (S_ISDIR(st.st_mode)) {
-		if ((sub = openat(fd, name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC)) == -1)
-			return osfail(rs, "open directory");
-		rc = prune_dir(rs, sub, strlen(rs->path));
-		close(sub);
-		if (rc != 0)
-			return -1;
-	}
+	} else if (S_ISDIR(st.st_mode) && prune_sub(rs, fd, name) != 0)
+		return -1;
 	rs->path[base] = '\0';
 	return 0;
 }
@@ -1548,15 +1408,15 @@ finish_replacements(struct restorer *rs)
 	size_t i;
 
 	drop_cache(rs);
-	for (i = 0; i < rs->nrepl; i++) {
-		r = &rs->repl[i];
+	for (i = 0; i < rs->repl.n; i++) {
+		r = vec_at(&rs->repl, i);
 		snprintf(rs->path, sizeof(rs->path), "%s", r->path);
 		if ((dirfd = parent_fd(rs, 0, 1, &leaf)) < 0)
 			return -1;
 		if (unlinkat(dirfd, leaf, AT_REMOVEDIR) != 0 &&
 		    errno != ENOENT) {
 			warnp("%s/%s: the directory in the way of a member "
-			    "was not emptied by --delete; not replaced", rs->dir,
+			    "was not emptied by --delete; not replaced", rs->o->dir,
 			    rs->path);
 			unlinkat(dirfd, r->tmp, 0);
 			r->tmp[0] = '\0';
@@ -1580,18 +1440,20 @@ finish_replacements(struct restorer *rs)
 static void
 drop_replacements(struct restorer *rs)
 {
+	struct replacement *r;
 	const char *leaf;
 	size_t i;
 	int dirfd;
 
-	for (i = 0; i < rs->nrepl; i++) {
-		snprintf(rs->path, sizeof(rs->path), "%s", rs->repl[i].path);
-		if (rs->repl[i].tmp[0] != '\0' && rs->rootfd != -1 &&
+	for (i = 0; i < rs->repl.n; i++) {
+		r = vec_at(&rs->repl, i);
+		snprintf(rs->path, sizeof(rs->path), "%s", r->path);
+		if (r->tmp[0] != '\0' && rs->rootfd != -1 &&
 		    (dirfd = parent_fd(rs, 0, 0, &leaf)) >= 0)
-			unlinkat(dirfd, rs->repl[i].tmp, 0);
-		free(rs->repl[i].path);
+			unlinkat(dirfd, r->tmp, 0);
+		free(r->path);
 	}
-	free(rs->repl);
+	vec_free(&rs->repl);
 }
 
 /* ---- the member loop ---- */
@@ -1622,18 +1484,18 @@ one_member(struct restorer *rs)
 		return refuse(rs, rs->e.path, why);
 	if (rs->path[0] == '\0' && rs->e.type != TAR_DIR)
 		return refuse(rs, rs->e.path, "empty name");
-	if (rs->path[0] == '\0' && !rs->dryrun)	/* "./": DIR itself */
-		return rs->validate ? validate_root(rs) : extract_root(rs);
+	if (rs->path[0] == '\0' && !rs->o->dryrun)	/* "./": DIR itself */
+		return rs->o->validate ? validate_root(rs) : extract_root(rs);
 	if (rs->e.type == TAR_HARD && normalize(rs->e.link, where, &why) != 0)
 		return refuse(rs, rs->e.path, "hard link target outside DIR");
 	if (strcmp(rs->path, INDEX_NAME) == 0 && rs->e.type == TAR_REG)
-		return (rs->delete && !rs->dryrun) || rs->validate ?
+		return (rs->o->delete && !rs->o->dryrun) || rs->o->validate ?
 		    load_index(rs) : 0;
-	if (rs->dryrun) {
+	if (rs->o->dryrun) {
 		list_one(rs);
 		return 0;
 	}
-	if (rs->validate) {
+	if (rs->o->validate) {
 		/* Remember the member, to find what DIR has beyond it. */
 		if (set_add(rs, &rs->index, rs->path) != 0)
 			return -1;
@@ -1653,7 +1515,7 @@ in_z(void *ctx, void *buf, size_t len)
 	return n;
 }
 
-/* Read the stream to its end; the exit status. */
+/* Read the stream to its end: BK_OK, BK_NEGATIVE or BK_FAIL. */
 static int
 run(struct restorer *rs)
 {
@@ -1661,77 +1523,77 @@ run(struct restorer *rs)
 
 	while ((rc = tar_next(rs->r, &rs->e)) == 1)
 		if (one_member(rs) != 0)
-			return rs->ex;
+			return rs->result;
 	if (rc < 0)
-		return fail(rs, tar_reader_empty(rs->r) ? BK_EXIT_FAIL :
-		    BK_EXIT_NEGATIVE), rs->ex;
+		return fail(rs, tar_reader_empty(rs->r) ? BK_FAIL :
+		    BK_NEGATIVE), rs->result;
 	/* What DIR holds beyond the stream (or its index) is a difference. */
-	if (rs->validate) {
+	if (rs->o->validate) {
 		rs->path[0] = '\0';
 		if (prune_dir(rs, rs->rootfd, 0) != 0)
-			return rs->ex;
+			return rs->result;
 	}
 	/* Deletions first: they change the mtimes of their directories. */
-	if (rs->delete && !rs->dryrun && !rs->validate) {
+	if (rs->o->delete && !rs->o->dryrun && !rs->o->validate) {
 		if (!rs->have_index) {
 			warn0("<stdin>: --delete: the stream has no %s "
 			    "(not written by bk-dump --since)", INDEX_NAME);
-			return fail(rs, BK_EXIT_NEGATIVE), rs->ex;
+			return fail(rs, BK_NEGATIVE), rs->result;
 		}
 		rs->path[0] = '\0';
 		if (prune_dir(rs, rs->rootfd, 0) != 0 ||
 		    finish_replacements(rs) != 0)
-			return rs->ex;
+			return rs->result;
 	}
-	if (!rs->dryrun && !rs->validate && fix_dirs(rs) != 0)
-		return rs->ex;
+	if (!rs->o->dryrun && !rs->o->validate && fix_dirs(rs) != 0)
+		return rs->result;
 	if (rs->nxskipped > 0)
 		warn0("%s: %" PRIu64 " extended attributes outside user.* not "
 		    "restored (--xattrs-all or --xattrs-include restores them)",
-		    rs->dir, rs->nxskipped);
+		    rs->o->dir, rs->nxskipped);
 	if (rs->ndiff > 0)
-		return BK_EXIT_NEGATIVE;
-	return rs->incomplete ? BK_EXIT_INCOMPLETE : BK_EXIT_OK;
+		return BK_NEGATIVE;
+	return BK_OK;
 }
 
 /* DIR: created if missing (not its parents), then opened. */
 static int
 open_root(struct restorer *rs)
 {
-	if (rs->dryrun)
+	if (rs->o->dryrun)
 		return 0;	/* lists only: DIR need not exist */
-	if (!rs->dryrun && !rs->validate && mkdir(rs->dir, 0755) != 0 &&
+	if (!rs->o->dryrun && !rs->o->validate && mkdir(rs->o->dir, 0755) != 0 &&
 	    errno != EEXIST) {
-		warnp("mkdir %s", rs->dir);
+		warnp("mkdir %s", rs->o->dir);
 		return -1;
 	}
-	if ((rs->rootfd = open(rs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	if ((rs->rootfd = open(rs->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
-		warnp("%s", rs->dir);
+		warnp("%s", rs->o->dir);
 		return -1;
 	}
 	return 0;
 }
 
 static void
-report(struct restorer *rs, struct bk_status *st, int verbose, int ex)
+report(struct restorer *rs, struct bk_status *st, int rc)
 {
 	char b[32];
 
 	bk_fmt_bytes(b, sizeof(b), (double)rs->bytes);
-	if (verbose)
+	if (rs->o->verbose || rs->o->progress)
 		fprintf(stderr, "%s: %s: %" PRIu64 " files (%s), %" PRIu64
 		    " directories, %" PRIu64 " symlinks, %" PRIu64
 		    " hard links, %" PRIu64 " other, %" PRIu64 " skipped%s\n",
-		    bk_progname(), rs->dir, rs->nfiles, b, rs->ndirs_made,
+		    bk_progname(), rs->o->dir, rs->nfiles, b, rs->ndirs_made,
 		    rs->nsyms, rs->nhard, rs->nother, rs->nskipped,
-		    ex == BK_EXIT_OK ? "" : "; NOT COMPLETE");
-	if (rs->validate && rs->ndiff > 0)
-		warn0("%s: %" PRIu64 " differences from the stream", rs->dir,
+		    rc == BK_OK && !rs->incomplete ? "" : "; NOT COMPLETE");
+	if (rs->o->validate && rs->ndiff > 0)
+		warn0("%s: %" PRIu64 " differences from the stream", rs->o->dir,
 		    rs->ndiff);
-	bk_status_str(st, "mode", rs->validate ? "validate" : rs->dryrun ?
+	bk_status_str(st, "mode", rs->o->validate ? "validate" : rs->o->dryrun ?
 	    "dry-run" : "files");
-	bk_status_str(st, "target", rs->dir);
+	bk_status_str(st, "target", rs->o->dir);
 	bk_status_int(st, "files", (int64_t)rs->nfiles);
 	bk_status_int(st, "directories", (int64_t)rs->ndirs_made);
 	bk_status_int(st, "symlinks", (int64_t)rs->nsyms);
@@ -1739,98 +1601,30 @@ report(struct restorer *rs, struct bk_status *st, int verbose, int ex)
 	bk_status_int(st, "other", (int64_t)rs->nother);
 	bk_status_int(st, "bytes", (int64_t)rs->bytes);
 	bk_status_int(st, "skipped", (int64_t)rs->nskipped);
-	if (rs->validate)
+	if (rs->o->validate)
 		bk_status_int(st, "differences", (int64_t)rs->ndiff);
-	if (rs->delete)
+	if (rs->o->delete)
 		bk_status_int(st, "deleted", (int64_t)rs->ndeleted);
 	bk_status_int(st, "xattrs_skipped", (int64_t)rs->nxskipped);
 }
 
 int
-restore_files_main(int argc, char *argv[])
+restore_files_run(const struct restore_files_opts *o, struct bk_status *st,
+    int *incomplete)
 {
-	static const struct option longopts[] = {
-		{ "files", required_argument, NULL, 'f' },
-		{ "overwrite", no_argument, NULL, 'o' },
-		{ "devices", no_argument, NULL, 'D' },
-		{ "numeric-owner", no_argument, NULL, 'N' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "validate", no_argument, NULL, 'C' },
-		{ "fsync", no_argument, NULL, 'F' },
-		{ "delete", no_argument, NULL, 'X' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "json", optional_argument, NULL, 'J' },
-		{ "xattrs-all", no_argument, NULL, 'A' },
-		{ "xattrs-include", required_argument, NULL, 'I' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *xpat[MAX_XPATTERNS];
 	struct restorer rs;
-	struct bk_status *st;
-	const char *json = NULL;
-	int ch, progress = bk_progress_default(), verbose = 0;
-	int ex = BK_EXIT_FAIL;
-	size_t i;
+	int rc = BK_FAIL;
 
 	memset(&rs, 0, sizeof(rs));
+	rs.o = o;
 	rs.rootfd = rs.cachefd = -1;
-	/* "--files --help" too: --help wins wherever it stands. */
-	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0)
-			return help();
-	while ((ch = getopt_long(argc, argv, "nvh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': rs.dir = optarg; break;
-		case 'o': rs.overwrite = 1; break;
-		case 'D': rs.devices = 1; break;
-		case 'N': rs.numeric = 1; break;
-		case 'n': rs.dryrun = 1; break;
-		case 'C': rs.validate = 1; break;
-		case 'F': rs.dofsync = 1; break;
-		case 'X': rs.delete = 1; break;
-		case 'v': verbose = 1; break;
-		case 'P': progress = 1; break;
-		case 'Q': progress = 0; break;
-		case 'J': json = optarg ? optarg : ""; break;
-		case 'A': rs.xattrs_all = 1; break;
-		case 'I':
-			if (rs.nxpatterns == MAX_XPATTERNS) {
-				warn0("more than %d --xattrs-include patterns",
-				    MAX_XPATTERNS);
-				usage();
-			}
-			xpat[rs.nxpatterns++] = optarg;
-			break;
-		case 'V': bk_print_version(); return 0;
-		case 'h': return help();
-		default: usage();
-		}
-	}
-	rs.xpatterns = xpat;
-	if (optind != argc) {
-		warn0("unexpected argument: %s", argv[optind]);
-		usage();
-	}
-	if (rs.dir == NULL || *rs.dir == '\0')
-		usage();
-	if (rs.xattrs_all && rs.nxpatterns > 0) {
-		warn0("--xattrs-all and --xattrs-include exclude each other");
-		usage();
-	}
-	if (rs.dryrun && rs.validate) {
-		warn0("--dry-run and --validate exclude each other");
-		usage();
-	}
 	rs.isroot = geteuid() == 0;
 	rs.pid = (long)getpid();
-	/* stdout carries the listing or the differences, if anything. */
-	st = bk_status_new(json, STDERR_FILENO);
-	if (json != NULL && st == NULL)
-		return BK_EXIT_FAIL;
+	vec_init(&rs.dirs.fix, sizeof(struct dirfix));
+	vec_init(&rs.repl, sizeof(struct replacement));
+	strset_init(&rs.made, PATHSET_MAX);
+	strset_init(&rs.skipped, PATHSET_MAX);
+	strset_init(&rs.index, PATHSET_MAX);
 	catch_signals();
 	if ((rs.buf = malloc(IOBUF)) == NULL ||
 	    (rs.buf2 = malloc(IOBUF)) == NULL) {
@@ -1841,14 +1635,15 @@ restore_files_main(int argc, char *argv[])
 	    (rs.z = bk_zreader_new(STDIN_FILENO, "<stdin>")) == NULL ||
 	    (rs.r = tar_reader_new(in_z, &rs, "<stdin>")) == NULL)
 		goto out;
-	rs.prog = bk_progress_new(rs.validate ? "validating" : "restoring",
-	    0, progress);
-	ex = run(&rs);
+	rs.prog = bk_progress_new(o->validate ? "validating" : "restoring",
+	    0, o->progress);
+	rc = run(&rs);
 	bk_progress_done(rs.prog);
-	if ((rs.dryrun || rs.validate) && bk_close_stdout() != 0 &&
-	    ex != BK_EXIT_NEGATIVE)
-		ex = BK_EXIT_FAIL;
-	report(&rs, st, verbose || progress, ex);
+	if ((o->dryrun || o->validate) && bk_close_stdout() != 0 &&
+	    rc != BK_NEGATIVE)
+		rc = BK_FAIL;
+	report(&rs, st, rc);
+	*incomplete = rs.incomplete;
 out:
 	tar_reader_free(rs.r);
 	bk_zreader_free(rs.z);
@@ -1858,12 +1653,10 @@ out:
 	if (rs.rootfd != -1)
 		close(rs.rootfd);
 	dirs_free(&rs.dirs);
-	set_free(&rs.made);
-	set_free(&rs.skipped);
-	set_free(&rs.index);
+	strset_free(&rs.made);
+	strset_free(&rs.skipped);
+	strset_free(&rs.index);
 	free(rs.buf);
 	free(rs.buf2);
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return rc;
 }
