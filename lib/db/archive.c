@@ -638,7 +638,7 @@ archive_read_prelude(struct archive_reader *r)
 		return -1;
 	/* Not a corrupt archive but no archive at all: the caller says. */
 	if (got == 0)
-		return -2;
+		return ARCHIVE_EMPTY;
 	if (magic != ARCHIVE_MAGIC) {
 		warn0("%s: magic 0x%08lx is not 0x%08x: not a mongodump "
 		    "archive", r->name, (unsigned long)magic, ARCHIVE_MAGIC);

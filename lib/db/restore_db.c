@@ -376,7 +376,10 @@ create_views(struct rs *r)
 	return rc;
 }
 
-/* Read the whole stream, restoring (or, dry, only checking).  0/-1/-2. */
+/*
+ * Read the whole stream, restoring (or, dry, only checking).  BK_OK,
+ * BK_FAIL, or BK_NEGATIVE (the stream itself is bad).
+ */
 static int
 consume(struct rs *r)
 {
@@ -551,7 +554,7 @@ read_prelude(struct rs *r)
 
 	if ((rc = archive_read_prelude(r->ar)) == 0)
 		return BK_OK;
-	if (rc != -2)		/* -2: archive.h's "empty stream" */
+	if (rc != ARCHIVE_EMPTY)
 		return BK_NEGATIVE;
 	if (bk_zreader_in(r->zr) == 0) {
 		warn0("<stdin>: " BK_EMPTY_INPUT);
