@@ -18,7 +18,7 @@ climode_files(int argc, char *argv[])
 
 int
 climode_parse(const struct climode *m, struct bk_cli *cli, int argc,
-    char *argv[], void *ctx)
+    char *argv[], void *ctx, int *progress, int *verbose)
 {
 	char *help_argv[] = { argv[0], "--help", NULL };
 	int i;
@@ -38,6 +38,8 @@ climode_parse(const struct climode *m, struct bk_cli *cli, int argc,
 	if (cli->argi != argc)
 		return bk_cli_usage(cli, "unexpected argument: %s",
 		    argv[cli->argi]);
+	*progress = cli->progress;
+	*verbose = cli->verbose > 0;
 	return BK_CLI_GO;
 }
 

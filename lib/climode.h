@@ -24,12 +24,13 @@ struct climode {
 int climode_files(int argc, char *argv[]);
 /*
  * Parse argv for mode m into cli (set up here; every common option) and
- * ctx (by m->opt).  --help wins wherever it stands before "--", even as
- * the argument of --files; an operand is a usage error.  Returns
- * BK_CLI_GO, or the exit status for main() to return.
+ * ctx (by m->opt); *progress and *verbose (the mode's options) get
+ * --progress and whether -v was given.  --help wins wherever it stands
+ * before "--", even as the argument of --files; an operand is a usage
+ * error.  Returns BK_CLI_GO, or the exit status for main() to return.
  */
 int climode_parse(const struct climode *m, struct bk_cli *cli, int argc,
-    char *argv[], void *ctx);
+    char *argv[], void *ctx, int *progress, int *verbose);
 /*
  * The exit status of a run that came to result (enum bk_result), or
  * BK_EXIT_INCOMPLETE if it succeeded with incomplete set, after the --json

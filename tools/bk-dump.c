@@ -186,11 +186,10 @@ dump_db(int argc, char *argv[])
 	int rc;
 
 	dump_db_defaults(&o);
-	if ((rc = climode_parse(&db_mode, &cli, argc, argv, &o)) !=
-	    BK_CLI_GO || (rc = tty_refused()) != 0)
+	if ((rc = climode_parse(&db_mode, &cli, argc, argv, &o,
+	    &o.progress, &o.verbose)) != BK_CLI_GO ||
+	    (rc = tty_refused()) != 0)
 		return rc;
-	o.progress = cli.progress;
-	o.verbose = cli.verbose > 0;
 	/* A negative answer: the options are refused, a usage error. */
 	if ((rc = dump_db_check(&o)) == BK_NEGATIVE)
 		return fputs(cli.synopsis, stderr), BK_EXIT_USAGE;
@@ -210,15 +209,13 @@ dump_files(int argc, char *argv[])
 	int rc, incomplete = 0;
 
 	memset(&o, 0, sizeof(o));
-	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &o)) !=
-	    BK_CLI_GO)
+	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &o,
+	    &o.progress, &o.verbose)) != BK_CLI_GO)
 		return rc;
 	if (o.dir == NULL || *o.dir == '\0')
 		return bk_cli_usage(&cli, "--files needs a directory");
 	if ((rc = tty_refused()) != 0)
 		return rc;
-	o.progress = cli.progress;
-	o.verbose = cli.verbose > 0;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
 	rc = dump_files_run(&o, st, &incomplete);

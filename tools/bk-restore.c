@@ -214,13 +214,11 @@ restore_db(int argc, char *argv[])
 	int rc, incomplete = 0;
 
 	restore_db_defaults(&o);
-	if ((rc = climode_parse(&db_mode, &cli, argc, argv, &o)) !=
-	    BK_CLI_GO)
+	if ((rc = climode_parse(&db_mode, &cli, argc, argv, &o,
+	    &o.progress, &o.verbose)) != BK_CLI_GO)
 		return rc;
 	if (restore_db_check(&o) != 0)
 		return fputs(cli.synopsis, stderr), BK_EXIT_USAGE;
-	o.progress = cli.progress;
-	o.verbose = cli.verbose > 0;
 	if (o.dry || o.validate)
 		cli.json_fd = STDERR_FILENO;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
@@ -253,11 +251,10 @@ restore_files(int argc, char *argv[])
 	int rc, incomplete = 0;
 
 	memset(&o, 0, sizeof(o));
-	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &o)) !=
-	    BK_CLI_GO || (rc = files_conflict(&cli, &o)) != 0)
+	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &o,
+	    &o.progress, &o.verbose)) != BK_CLI_GO ||
+	    (rc = files_conflict(&cli, &o)) != 0)
 		return rc;
-	o.progress = cli.progress;
-	o.verbose = cli.verbose > 0;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
 	rc = restore_files_run(&o, st, &incomplete);

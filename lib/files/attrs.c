@@ -124,8 +124,8 @@ rs_set_attrs_fd(struct restorer *rs, int fd, int setmode)
 		}
 		if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value,
 		    e->xattrs[i].len, 0) != 0) {
-			warnp("%s/%s: extended attribute %s", rs->o->dir, rs->path,
-			    e->xattrs[i].name);
+			warnp("%s/%s: extended attribute %s", rs->o->dir,
+			    rs->path, e->xattrs[i].name);
 			rs->incomplete = 1;
 		}
 	}
@@ -153,7 +153,8 @@ rs_set_attrs_at(struct restorer *rs, int dirfd, const char *name, int setmode)
 		warnp("%s/%s: chown", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}
-	if (setmode && fchmodat(dirfd, name, rs_final_mode(rs, e->mode), 0) != 0) {
+	if (setmode &&
+	    fchmodat(dirfd, name, rs_final_mode(rs, e->mode), 0) != 0) {
 		warnp("%s/%s: chmod", rs->o->dir, rs->path);
 		rs->incomplete = 1;
 	}

@@ -26,8 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bson/bson.h>
-
 #include "bk.h"
 #include "compress.h"
 #include "files.h"
@@ -64,7 +62,8 @@ struct dumper {
 	unsigned char *buf;
 	unsigned char *xbuf;
 	char path[TAR_PATH_MAX + 1];
-	uint64_t nfiles, ndirs, nsyms, nhard, nother, bytes, skipped;
+	struct files_counts n;
+	uint64_t skipped;
 	int incomplete;
 };
 
@@ -324,7 +323,7 @@ copy_data(struct dumper *d, int fd, const struct stat *st)
 		if (tar_write_data(d->w, d->buf, (size_t)n) != 0)
 			return -1;
 		left -= (uint64_t)n;
-		d->bytes += (uint64_t)n;
+		d->n.bytes += (uint64_t)n;
 	}
 	if (tar_member_end(d->w, &missing) != 0)
 		return -1;
@@ -356,7 +355,7 @@ dump_reg(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 			entry_from_stat(d, &e, lst);
 			e.type = TAR_HARD;
 			e.link = first;
-			d->nhard++;
+			d->n.hard++;
 			rc = tar_write_header(d->w, &e) == 0 &&
 			    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
 			link_done(d, slot);
@@ -383,7 +382,7 @@ dump_reg(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 		incomplete(d);
 	if (tar_write_header(d->w, &e) != 0 || copy_data(d, fd, &st) != 0)
 		goto done;
-	d->nfiles++;
+	d->n.files++;
 	rc = 0;
 done:
 	close(fd);
@@ -413,7 +412,7 @@ dump_symlink(struct dumper *d, int dirfd, const char *name,
 	entry_from_stat(d, &e, st);
 	e.type = TAR_SYM;
 	e.link = target;
-	d->nsyms++;
+	d->n.syms++;
 	return tar_write_header(d->w, &e) == 0 &&
 	    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
 }
@@ -432,7 +431,7 @@ dump_special(struct dumper *d, const struct stat *st)
 	    TAR_BLK : TAR_FIFO;
 	e.devmajor = major(st->st_rdev);
 	e.devminor = minor(st->st_rdev);
-	d->nother++;
+	d->n.other++;
 	return tar_write_header(d->w, &e) == 0 &&
 	    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
 }
@@ -466,7 +465,7 @@ dump_dir(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 	if (tar_write_header(d->w, &e) != 0 ||
 	    tar_member_end(d->w, NULL) != 0)
 		goto done;
-	d->ndirs++;
+	d->n.dirs++;
 	/* Like GNU tar: the mount point is stored, not what is under it. */
 	if (d->o->onefs && st.st_dev != d->rootdev) {
 		rc = 0;
@@ -636,7 +635,7 @@ dump_root(struct dumper *d, int fd, const struct stat *st)
 		incomplete(d);
 	if (tar_write_header(d->w, &e) != 0 || tar_member_end(d->w, NULL) != 0)
 		return -1;
-	d->ndirs++;
+	d->n.dirs++;
 	return 0;
 }
 
@@ -714,34 +713,18 @@ report(struct dumper *d, struct bk_status *st)
 {
 	char b[32];
 
-	bk_fmt_bytes(b, sizeof(b), (double)d->bytes);
+	bk_fmt_bytes(b, sizeof(b), (double)d->n.bytes);
 	if (d->o->verbose || d->o->progress)
 		fprintf(stderr, "%s: %s: %" PRIu64 " files (%s), %" PRIu64
 		    " directories, %" PRIu64 " symlinks, %" PRIu64
 		    " hard links, %" PRIu64 " other%s\n", bk_progname(),
-		    d->o->dir, d->nfiles, b, d->ndirs, d->nsyms, d->nhard,
-		    d->nother, d->incomplete ? "; INCOMPLETE" : "");
-	bson_t counts;
-
-	/* The manifest records "counts" as it is (as for the db mode). */
-	bson_init(&counts);
-	BSON_APPEND_INT64(&counts, "files", (int64_t)d->nfiles);
-	BSON_APPEND_INT64(&counts, "directories", (int64_t)d->ndirs);
-	BSON_APPEND_INT64(&counts, "symlinks", (int64_t)d->nsyms);
-	BSON_APPEND_INT64(&counts, "hardlinks", (int64_t)d->nhard);
-	BSON_APPEND_INT64(&counts, "other", (int64_t)d->nother);
-	BSON_APPEND_INT64(&counts, "bytes", (int64_t)d->bytes);
-	bk_status_doc(st, "counts", &counts);
-	bson_destroy(&counts);
+		    d->o->dir, d->n.files, b, d->n.dirs, d->n.syms, d->n.hard,
+		    d->n.other, d->incomplete ? "; INCOMPLETE" : "");
 	bk_status_str(st, "mode", "files");
 	bk_status_str(st, "source", d->o->dir);
 	bk_status_str(st, "compression", bk_comp_name(d->o->comp));
-	bk_status_int(st, "files", (int64_t)d->nfiles);
-	bk_status_int(st, "directories", (int64_t)d->ndirs);
-	bk_status_int(st, "symlinks", (int64_t)d->nsyms);
-	bk_status_int(st, "hardlinks", (int64_t)d->nhard);
-	bk_status_int(st, "other", (int64_t)d->nother);
-	bk_status_int(st, "bytes", (int64_t)d->bytes);
+	/* "counts" too: the manifest records it (as for the db mode). */
+	files_counts_status(&d->n, st, 1);
 	if (d->o->since_set)
 		bk_status_int(st, "unchanged", (int64_t)d->skipped);
 	bk_status_bool(st, "incomplete", d->incomplete);

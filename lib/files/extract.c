@@ -79,7 +79,8 @@ replace_dir(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 	if (unlinkat(dirfd, leaf, AT_REMOVEDIR) == 0) {
 		rs_drop_cache(rs);
 		if (renameat(dirfd, tmp, dirfd, leaf) == 0)
-			return rs_set_add(rs, &rs->made, rs->path) == 0 ? 0 : -1;
+			return rs_set_add(rs, &rs->made, rs->path) == 0 ?
+			    0 : -1;
 		unlinkat(dirfd, tmp, 0);
 		return rs_osfail(rs, "rename into place");
 	}
@@ -140,7 +141,8 @@ commit_name(struct restorer *rs, int dirfd, const char *tmp, const char *leaf)
 		return rs_set_add(rs, &rs->made, rs->path);	/* 0 or -1 */
 	}
 	rc = errno;
-	if (rs->o->overwrite && (rc == EISDIR || rc == ENOTEMPTY || rc == EEXIST))
+	if (rs->o->overwrite &&
+	    (rc == EISDIR || rc == ENOTEMPTY || rc == EEXIST))
 		return replace_dir(rs, dirfd, tmp, leaf);
 	unlinkat(dirfd, tmp, 0);
 	if (rc == EEXIST) {
@@ -178,7 +180,7 @@ write_data(struct restorer *rs, int fd)
 		} else if (bk_write_full(fd, rs->buf, (size_t)n, rs->path) != 0)
 			return rs_fail(rs, BK_FAIL);
 		off += (uint64_t)n;
-		rs->bytes += (uint64_t)n;
+		rs->n.bytes += (uint64_t)n;
 	}
 	if (n < 0)
 		return rs_fail(rs, BK_NEGATIVE);
@@ -217,7 +219,7 @@ extract_reg(struct restorer *rs, int dirfd, const char *leaf)
 	rc = commit_name(rs, dirfd, tmp, leaf);
 	sig_active = 0;
 	if (rc == 0)
-		rs->nfiles++;
+		rs->n.files++;
 	return rc < 0 ? -1 : 0;
 bad:
 	if (fd != -1)
@@ -239,18 +241,20 @@ extract_dir(struct restorer *rs, int dirfd, const char *leaf)
 		if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			return rs_osfail(rs, "stat");
 		if (!S_ISDIR(st.st_mode) && !rs->o->overwrite)
-			return rs_refuse(rs, rs->e.path, "a non-directory of that "
-			    "name exists (--overwrite replaces it)");
+			return rs_refuse(rs, rs->e.path, "a non-directory of "
+			    "that name exists (--overwrite replaces it)");
 		if (!S_ISDIR(st.st_mode)) {
 			/* --overwrite: a file, link or device gives way. */
 			if (unlinkat(dirfd, leaf, 0) != 0)
-				return rs_osfail(rs, "remove to make a directory");
+				return rs_osfail(rs,
+				    "remove to make a directory");
 			if (mkdirat(dirfd, leaf, 0700) != 0)
 				return rs_osfail(rs, "mkdir");
 		}
 	}
 	/* Not root: keep it open to us until its final mode is set. */
-	if (!rs->isroot && fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (!rs->isroot &&
+	    fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (st.st_mode & 0700) != 0700 &&
 	    fchmodat(dirfd, leaf, (st.st_mode & 07777) | 0700, 0) != 0)
 		return rs_osfail(rs, "chmod");
@@ -261,7 +265,7 @@ extract_dir(struct restorer *rs, int dirfd, const char *leaf)
 	close(fd);
 	if (rs_defer_dir(rs) != 0)
 		return -1;
-	rs->ndirs_made++;
+	rs->n.dirs++;
 	return 0;
 }
 
@@ -278,7 +282,7 @@ rs_extract_root(struct restorer *rs)
 	rs_set_attrs_fd(rs, rs->rootfd, 0);
 	if (rs_defer_dir(rs) != 0)
 		return -1;
-	rs->ndirs_made++;	/* counted as bk-dump counts it */
+	rs->n.dirs++;	/* counted as bk-dump counts it */
 	return 0;
 }
 
@@ -291,7 +295,8 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 	int tfd, rc;
 
 	if (rs_normalize(rs->e.link, target, &why) != 0)
-		return rs_refuse(rs, rs->e.path, "hard link target outside DIR");
+		return rs_refuse(rs, rs->e.path,
+		    "hard link target outside DIR");
 	if (!strset_has(&rs->made, target) &&
 	    strset_has(&rs->skipped, target)) {
 		warn0("%s/%s: hard link to %s, which was skipped; skipped",
@@ -314,7 +319,7 @@ extract_link(struct restorer *rs, int dirfd, const char *leaf)
 	if (rc != 0)
 		return rs_osfail(rs, "hard link");
 	if ((rc = commit_name(rs, dirfd, tmp, leaf)) == 0)
-		rs->nhard++;
+		rs->n.hard++;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -341,11 +346,12 @@ extract_symlink(struct restorer *rs, int dirfd, const char *leaf)
 	char tmp[64];
 
 	if (rs->e.link[0] == '\0')
-		return rs_refuse(rs, rs->e.path, "symlink with an empty target");
+		return rs_refuse(rs, rs->e.path,
+		    "symlink with an empty target");
 	tmp_name(rs, tmp, sizeof(tmp));
 	if (symlinkat(rs->e.link, dirfd, tmp) != 0)
 		return rs_osfail(rs, "symlink");
-	return commit_counted(rs, dirfd, tmp, leaf, 0, &rs->nsyms);
+	return commit_counted(rs, dirfd, tmp, leaf, 0, &rs->n.syms);
 }
 
 static int
@@ -368,7 +374,7 @@ extract_special(struct restorer *rs, int dirfd, const char *leaf)
 	if (mknodat(dirfd, tmp, type | 0600,
 	    makedev(e->devmajor, e->devminor)) != 0)
 		return rs_osfail(rs, "mknod");
-	return commit_counted(rs, dirfd, tmp, leaf, 1, &rs->nother);
+	return commit_counted(rs, dirfd, tmp, leaf, 1, &rs->n.other);
 }
 
 int

@@ -7,6 +7,7 @@
 #ifndef BK_FILES_H
 #define BK_FILES_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "compress.h"
@@ -15,6 +16,19 @@ struct bk_status;
 
 #define FILES_EXCLUDES_MAX 256	/* bk-dump --exclude */
 #define FILES_XPATTERNS_MAX 64	/* bk-restore --xattrs-include */
+
+/* What both modes count, and report in the --json status line. */
+struct files_counts {
+	uint64_t files, dirs, syms, hard, other, bytes;
+};
+/*
+ * counts.c: the counts as the status line's keys "files",
+ * "directories", "symlinks", "hardlinks", "other", "bytes", and (with
+ * doc set) also as a "counts" object, which the manifest records as it
+ * is.
+ */
+void files_counts_status(const struct files_counts *c, struct bk_status *st,
+    int doc);
 
 /* dump_files.c: a directory -> a pax tar stream on stdout. */
 struct dump_files_opts {

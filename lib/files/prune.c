@@ -35,7 +35,8 @@ check_listed(struct restorer *rs, const char *name)
 		return 0;
 	else if (errno != ENOENT)
 		return rs_osfail(rs, "stat");
-	rs_differs(rs, "missing from %s (listed in the stream's index)", rs->o->dir);
+	rs_differs(rs, "missing from %s (listed in the stream's index)",
+	    rs->o->dir);
 	return 0;
 }
 
@@ -187,8 +188,8 @@ rs_finish_replacements(struct restorer *rs)
 		if (unlinkat(dirfd, leaf, AT_REMOVEDIR) != 0 &&
 		    errno != ENOENT) {
 			warnp("%s/%s: the directory in the way of a member "
-			    "was not emptied by --delete; not replaced", rs->o->dir,
-			    rs->path);
+			    "was not emptied by --delete; not replaced",
+			    rs->o->dir, rs->path);
 			unlinkat(dirfd, r->tmp, 0);
 			r->tmp[0] = '\0';
 			rs->incomplete = 1;
@@ -200,9 +201,9 @@ rs_finish_replacements(struct restorer *rs)
 		r->tmp[0] = '\0';
 		if (rs_set_add(rs, &rs->made, rs->path) != 0)
 			return -1;
-		*(r->type == TAR_REG ? &rs->nfiles : r->type == TAR_SYM ?
-		    &rs->nsyms : r->type == TAR_HARD ? &rs->nhard :
-		    &rs->nother) += 1;
+		*(r->type == TAR_REG ? &rs->n.files : r->type == TAR_SYM ?
+		    &rs->n.syms : r->type == TAR_HARD ? &rs->n.hard :
+		    &rs->n.other) += 1;
 	}
 	return 0;
 }

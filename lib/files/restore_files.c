@@ -99,9 +99,12 @@ one_member(struct restorer *rs)
 	if (rs->path[0] == '\0' && rs->e.type != TAR_DIR)
 		return rs_refuse(rs, rs->e.path, "empty name");
 	if (rs->path[0] == '\0' && !rs->o->dryrun)	/* "./": DIR itself */
-		return rs->o->validate ? rs_validate_root(rs) : rs_extract_root(rs);
-	if (rs->e.type == TAR_HARD && rs_normalize(rs->e.link, where, &why) != 0)
-		return rs_refuse(rs, rs->e.path, "hard link target outside DIR");
+		return rs->o->validate ? rs_validate_root(rs) :
+		    rs_extract_root(rs);
+	if (rs->e.type == TAR_HARD &&
+	    rs_normalize(rs->e.link, where, &why) != 0)
+		return rs_refuse(rs, rs->e.path,
+		    "hard link target outside DIR");
 	if (strcmp(rs->path, INDEX_NAME) == 0 && rs->e.type == TAR_REG)
 		return (rs->o->delete && !rs->o->dryrun) || rs->o->validate ?
 		    rs_load_index(rs) : 0;
@@ -176,13 +179,13 @@ open_root(struct restorer *rs)
 {
 	if (rs->o->dryrun)
 		return 0;	/* lists only: DIR need not exist */
-	if (!rs->o->dryrun && !rs->o->validate && mkdir(rs->o->dir, 0755) != 0 &&
+	if (!rs->o->validate && mkdir(rs->o->dir, 0755) != 0 &&
 	    errno != EEXIST) {
 		warnp("mkdir %s", rs->o->dir);
 		return -1;
 	}
-	if ((rs->rootfd = open(rs->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1) {
+	if ((rs->rootfd = open(rs->o->dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
 		warnp("%s", rs->o->dir);
 		return -1;
 	}
@@ -194,13 +197,13 @@ report(struct restorer *rs, struct bk_status *st, int rc)
 {
 	char b[32];
 
-	bk_fmt_bytes(b, sizeof(b), (double)rs->bytes);
+	bk_fmt_bytes(b, sizeof(b), (double)rs->n.bytes);
 	if (rs->o->verbose || rs->o->progress)
 		fprintf(stderr, "%s: %s: %" PRIu64 " files (%s), %" PRIu64
 		    " directories, %" PRIu64 " symlinks, %" PRIu64
 		    " hard links, %" PRIu64 " other, %" PRIu64 " skipped%s\n",
-		    bk_progname(), rs->o->dir, rs->nfiles, b, rs->ndirs_made,
-		    rs->nsyms, rs->nhard, rs->nother, rs->nskipped,
+		    bk_progname(), rs->o->dir, rs->n.files, b, rs->n.dirs,
+		    rs->n.syms, rs->n.hard, rs->n.other, rs->nskipped,
 		    rc == BK_OK && !rs->incomplete ? "" : "; NOT COMPLETE");
 	if (rs->o->validate && rs->ndiff > 0)
 		warn0("%s: %" PRIu64 " differences from the stream", rs->o->dir,
@@ -208,12 +211,7 @@ report(struct restorer *rs, struct bk_status *st, int rc)
 	bk_status_str(st, "mode", rs->o->validate ? "validate" : rs->o->dryrun ?
 	    "dry-run" : "files");
 	bk_status_str(st, "target", rs->o->dir);
-	bk_status_int(st, "files", (int64_t)rs->nfiles);
-	bk_status_int(st, "directories", (int64_t)rs->ndirs_made);
-	bk_status_int(st, "symlinks", (int64_t)rs->nsyms);
-	bk_status_int(st, "hardlinks", (int64_t)rs->nhard);
-	bk_status_int(st, "other", (int64_t)rs->nother);
-	bk_status_int(st, "bytes", (int64_t)rs->bytes);
+	files_counts_status(&rs->n, st, 0);
 	bk_status_int(st, "skipped", (int64_t)rs->nskipped);
 	if (rs->o->validate)
 		bk_status_int(st, "differences", (int64_t)rs->ndiff);

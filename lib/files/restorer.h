@@ -84,7 +84,8 @@ struct restorer {
 					   done after the deletions */
 	unsigned char *buf, *buf2;
 	unsigned tmpseq;
-	uint64_t nfiles, ndirs_made, nsyms, nhard, nother, bytes, ndiff;
+	struct files_counts n;
+	uint64_t ndiff;
 	uint64_t nskipped, ndeleted, nxskipped;
 	int result;			/* of the first failure: BK_* */
 	int incomplete;

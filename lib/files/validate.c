@@ -94,7 +94,8 @@ compare_hardlink(struct restorer *rs, const struct stat *st)
 	int tfd;
 
 	if (rs_normalize(rs->e.link, target, &why) != 0)
-		return rs_refuse(rs, rs->e.path, "hard link target outside DIR");
+		return rs_refuse(rs, rs->e.path,
+		    "hard link target outside DIR");
 	errno = 0;
 	if ((tfd = rs_open_parent_of(rs, target, &tleaf)) == -1) {
 		if (errno != ENOENT)
@@ -135,8 +136,8 @@ rs_validate_one(struct restorer *rs)
 	if (e->type == TAR_HARD)
 		return compare_hardlink(rs, &st);
 	if (type_of(st.st_mode) != e->type) {
-		rs_differs(rs, "type differs: stream %c, %s %c", e->type, rs->o->dir,
-		    type_of(st.st_mode));
+		rs_differs(rs, "type differs: stream %c, %s %c", e->type,
+		    rs->o->dir, type_of(st.st_mode));
 		return 0;
 	}
 	if (e->type != TAR_SYM && (st.st_mode & 07777) != e->mode)
@@ -148,7 +149,8 @@ rs_validate_one(struct restorer *rs)
 		    "%lld.%09ld", e->mtime, e->mtime_nsec, rs->o->dir,
 		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	if (e->type == TAR_SYM) {
-		if ((n = readlinkat(dirfd, leaf, target, sizeof(target) - 1)) < 0)
+		if ((n = readlinkat(dirfd, leaf, target,
+		    sizeof(target) - 1)) < 0)
 			return rs_osfail(rs, "readlink");
 		target[n] = '\0';
 		if (strcmp(target, e->link) != 0)
@@ -162,7 +164,7 @@ rs_validate_one(struct restorer *rs)
 		    e->size, rs->o->dir, (long long)st.st_size);
 		return 0;
 	}
-	rs->bytes += e->size;
+	rs->n.bytes += e->size;
 	return compare_data(rs, dirfd, leaf);
 }
 
