@@ -44,7 +44,7 @@ climode_parse(const struct climode *m, struct bk_cli *cli, int argc,
 }
 
 int
-climode_exit(struct bk_status *st, int result, int incomplete)
+climode_finish(struct bk_status *st, int result, int incomplete)
 {
 	int ex = bk_exit_status(result);
 

@@ -2,7 +2,7 @@
  * climode.h - the command line of a tool with two modes (bk-dump and
  * bk-restore: the database, or a directory with --files DIR), on top of
  * lib/cli: each mode is a table of its own options and usage text; the
- * tool picks the mode, parses, runs it and returns climode_exit().
+ * tool picks the mode, parses, runs it and returns climode_finish().
  */
 #ifndef BK_CLIMODE_H
 #define BK_CLIMODE_H
@@ -37,6 +37,6 @@ int climode_parse(const struct climode *m, struct bk_cli *cli, int argc,
  * status line (st may be NULL); a status line that cannot be written
  * turns success into BK_EXIT_FAIL.
  */
-int climode_exit(struct bk_status *st, int result, int incomplete);
+int climode_finish(struct bk_status *st, int result, int incomplete);
 
 #endif /* !BK_CLIMODE_H */

@@ -197,7 +197,7 @@ dump_db(int argc, char *argv[])
 		return bk_exit_status(rc);
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
-	return climode_exit(st, dump_db_run(&o, st), 0);
+	return climode_finish(st, dump_db_run(&o, st), 0);
 }
 
 static int
@@ -219,7 +219,7 @@ dump_files(int argc, char *argv[])
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
 	rc = dump_files_run(&o, st, &incomplete);
-	return climode_exit(st, rc, incomplete);
+	return climode_finish(st, rc, incomplete);
 }
 
 int

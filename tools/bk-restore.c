@@ -224,7 +224,7 @@ restore_db(int argc, char *argv[])
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
 	rc = restore_db_run(&o, st, &incomplete);
-	return climode_exit(st, rc, incomplete);
+	return climode_finish(st, rc, incomplete);
 }
 
 /* The directory mode's options that exclude each other: 0, or exit 2. */
@@ -258,7 +258,7 @@ restore_files(int argc, char *argv[])
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
 	rc = restore_files_run(&o, st, &incomplete);
-	return climode_exit(st, rc, incomplete);
+	return climode_finish(st, rc, incomplete);
 }
 
 int

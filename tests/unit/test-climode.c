@@ -22,11 +22,11 @@ opt(void *ctx, int ch, const char *arg)
 {
 	struct opts *o = ctx;
 
-	switch (ch) {
-	case 'f': o->dir = arg; return 0;
-	case 'F': o->flag = 1; return 0;
-	}
-	return -1;
+	if (ch == 'f')
+		o->dir = arg;
+	else if (ch == 'F')
+		o->flag = 1;
+	return ch == 'f' || ch == 'F' ? 0 : -1;
 }
 
 static const struct option longopts[] = {
@@ -65,11 +65,11 @@ test_files(void)
 static void
 test_exit(void)
 {
-	CHECK(climode_exit(NULL, BK_OK, 0) == BK_EXIT_OK);
-	CHECK(climode_exit(NULL, BK_OK, 1) == BK_EXIT_INCOMPLETE);
-	CHECK(climode_exit(NULL, BK_NEGATIVE, 1) == BK_EXIT_NEGATIVE);
-	CHECK(climode_exit(NULL, BK_FAIL, 0) == BK_EXIT_FAIL);
-	CHECK(climode_exit(NULL, BK_RETRY, 1) == BK_EXIT_TEMP);
+	CHECK(climode_finish(NULL, BK_OK, 0) == BK_EXIT_OK);
+	CHECK(climode_finish(NULL, BK_OK, 1) == BK_EXIT_INCOMPLETE);
+	CHECK(climode_finish(NULL, BK_NEGATIVE, 1) == BK_EXIT_NEGATIVE);
+	CHECK(climode_finish(NULL, BK_FAIL, 0) == BK_EXIT_FAIL);
+	CHECK(climode_finish(NULL, BK_RETRY, 1) == BK_EXIT_TEMP);
 }
 
 static void
