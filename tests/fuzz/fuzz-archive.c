@@ -1,7 +1,7 @@
 /* fuzz-archive.c - the mongodump --archive reader, to the end of stream. */
 #include <stdlib.h>
 
-#include "archive.h"
+#include "db/archive.h"
 #include "bk.h"
 #include "fuzz.h"
 

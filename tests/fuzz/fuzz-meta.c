@@ -10,7 +10,7 @@
 
 #include "bk.h"
 #include "fuzz.h"
-#include "mongo.h"
+#include "db/mongo.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

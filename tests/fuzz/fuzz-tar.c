@@ -3,7 +3,7 @@
 
 #include "bk.h"
 #include "fuzz.h"
-#include "tar.h"
+#include "files/tar.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,7 +3,7 @@
  * of lib/mongo_conn.c: the exact create/createIndexes commands bk-restore
  * sends for what FerretDB cannot hold (views, validators, collation,
  * capped, TTL/partial/text/2dsphere indexes, old specs with "ns"), the
- * metadata bk-dump writes, namespace patterns and renaming.
+ * metadata bk-dump writes, namespace patterns, selection and renaming.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include <bson/bson.h>
 
 #include "bk.h"
-#include "mongo.h"
+#include "db/mongo.h"
 #include "unit.h"
 
 /* 1 if cmd, as canonical Extended JSON, equals want (also canonical). */
@@ -254,6 +254,26 @@ test_ns(void)
 	free(coll);
 }
 
+/* --ns-include/--ns-exclude as bk-dump and bk-restore both apply them. */
+static void
+test_ns_selected(void)
+{
+	const char *incl[] = { "shop.*", "media.blobs" };
+	const char *excl[] = { "shop.tmp*" };
+
+	/* No pattern: everything. */
+	CHECK(mongo_ns_selected(NULL, 0, NULL, 0, "a", "b"));
+	CHECK(mongo_ns_selected(incl, 2, NULL, 0, "shop", "orders"));
+	CHECK(mongo_ns_selected(incl, 2, NULL, 0, "media", "blobs"));
+	CHECK(!mongo_ns_selected(incl, 2, NULL, 0, "media", "thumbs"));
+	/* The exclusion wins over the inclusion. */
+	CHECK(!mongo_ns_selected(incl, 2, excl, 1, "shop", "tmp1"));
+	CHECK(mongo_ns_selected(incl, 2, excl, 1, "shop", "orders"));
+	/* Exclusion alone: everything else. */
+	CHECK(mongo_ns_selected(NULL, 0, excl, 1, "other", "tmp1"));
+	CHECK(!mongo_ns_selected(NULL, 0, excl, 1, "shop", "tmpx"));
+}
+
 static void
 test_ns_check(void)
 {
@@ -438,6 +458,7 @@ main(void)
 	test_indexes();
 	test_meta_json();
 	test_ns();
+	test_ns_selected();
 	test_ns_check();
 	test_nspat();
 	test_meta_check();

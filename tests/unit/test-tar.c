@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bk.h"
-#include "tar.h"
+#include "files/tar.h"
 #include "unit.h"
 
 struct mem {

@@ -104,9 +104,10 @@ struct archive_reader *archive_reader_new(archive_readfn *fn, void *ctx,
  * Read and check the magic, the header and the metadata documents (at
  * most ARCHIVE_NS_MAX namespaces, each listed once, with at most
  * ARCHIVE_META_MAX bytes of metadata together).  0, -1 (reported with the
- * byte offset), or -2 if the stream is empty (not reported: the caller
- * knows whether that means an earlier stage failed).
+ * byte offset), or ARCHIVE_EMPTY if the stream is empty (not reported:
+ * the caller knows whether that means an earlier stage failed).
  */
+#define ARCHIVE_EMPTY 1
 int archive_read_prelude(struct archive_reader *r);
 /* The header and the namespaces, valid after archive_read_prelude. */
 const struct archive_header *archive_reader_header(

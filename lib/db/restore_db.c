@@ -12,7 +12,6 @@
  * document) with what the server holds.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,21 +23,12 @@
 #include "bk.h"
 #include "archive.h"
 #include "compress.h"
-#include "modes.h"
+#include "db.h"
 #include "mongo.h"
 
-#define PATTERNS_MAX 64
 #define SERVER_NAMESPACE_EXISTS 48
 #define SERVER_NAMESPACE_NOT_FOUND 26
 
-struct rs_opts {
-	const char *uri, *pwfile, *json;
-	const char *incl[PATTERNS_MAX], *excl[PATTERNS_MAX];
-	char *from[PATTERNS_MAX], *to[PATTERNS_MAX];
-	size_t nincl, nexcl, nfrom, nto;
-	uint64_t batch_docs, batch_bytes;
-	int drop, dry, noindex, cont, validate, progress, verbose;
-};
 
 struct rs_ns {
 	char *src;		/* db.coll in the archive */
@@ -52,7 +42,7 @@ struct rs_ns {
 };
 
 struct rs {
-	const struct rs_opts *o;
+	const struct restore_db_opts *o;
 	struct bk_zreader *zr;
 	struct archive_reader *ar;
 	struct archive_ns *ans;
@@ -68,58 +58,6 @@ struct rs {
 	uint64_t lastin;
 	int write_errors;
 };
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: bk-restore [--uri URI] [--password-file FILE] [--drop] "
-	    "[--dry-run]\n"
-	    "                  [--ns-include PAT] [--ns-exclude PAT] "
-	    "[--ns-from PAT --ns-to PAT]\n"
-	    "                  [--batch-size N] [--batch-bytes SIZE] "
-	    "[--no-index-restore]\n"
-	    "                  [--continue-on-error] [--validate] [-v] "
-	    "[--progress] [--json[=FILE]]\n"
-	    "       bk-restore --files DIR ...   (see bk-restore(1))\n");
-}
-
-static void
-help(void)
-{
-	usage(stdout);
-	printf("\nRestore a mongodump --archive stream (plain, gzip or zstd) "
-	    "from standard input.\n"
-	    "  --uri URI              connection string (default "
-	    "$MONGODB_URI)\n"
-	    "  --password-file FILE   read the password from FILE "
-	    "(mode 0600)\n"
-	    "  --drop                 drop each target collection before "
-	    "restoring it\n"
-	    "  -n, --dry-run          check the whole stream, touch no "
-	    "server\n"
-	    "  --ns-include PAT       only namespaces DB.COLL matching PAT "
-	    "('*' wildcard)\n"
-	    "  --ns-exclude PAT       leave out namespaces matching PAT\n"
-	    "  --ns-from PAT --ns-to PAT  rename: each '*' of --ns-to gets "
-	    "what the\n"
-	    "                         matching '*' of --ns-from matched\n"
-	    "  --batch-size N         documents per insert (default 1000)\n"
-	    "  --batch-bytes SIZE     bytes per insert (default 16M)\n"
-	    "  --no-index-restore     create no indexes\n"
-	    "  --continue-on-error    go on after documents the server "
-	    "refuses (exit 4)\n"
-	    "  --validate             compare counts and digests with the "
-	    "server after\n"
-	    "  -v, --verbose          one line per collection on stderr\n"
-	    "  --progress, --no-progress  show the rate on stderr\n"
-	    "  --json[=FILE]          a JSON status line on stdout "
-	    "(or FILE)\n"
-	    "  --help, --version      this text; the version\n"
-	    "The server must answer within 5 s unless the URI sets "
-	    "serverSelectionTimeoutMS.\n"
-	    "See bk-restore(1).\n");
-}
 
 static ssize_t
 zread(void *ctx, void *buf, size_t len)
@@ -163,32 +101,19 @@ digest_add(unsigned char acc[32], const void *doc, size_t len)
 	return 0;
 }
 
-static int
-selected(const struct rs_opts *o, const char *db, const char *coll)
-{
-	size_t i;
-	int ok = o->nincl == 0;
-
-	for (i = 0; i < o->nincl && !ok; i++)
-		ok = mongo_ns_match(o->incl[i], db, coll);
-	for (i = 0; i < o->nexcl && ok; i++)
-		ok = !mongo_ns_match(o->excl[i], db, coll);
-	return ok;
-}
-
 /*
  * Check one namespace of the prelude and decide whether and where it
  * goes: its names (from the archive's separate db and collection
  * fields), its metadata, the guard against system collections (before
  * and after renaming), the patterns.  The metadata string is freed here:
- * only the parsed metadata of selected namespaces is kept.  0, -1
- * (failed), -2 (the archive is bad, or its namespace cannot go where
- * asked).
+ * only the parsed metadata of selected namespaces is kept.  BK_OK,
+ * BK_FAIL, or BK_NEGATIVE (the archive is bad, or its namespace cannot
+ * go where asked).
  */
 static int
 plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 {
-	const struct rs_opts *o = r->o;
+	const struct restore_db_opts *o = r->o;
 	bson_t meta;
 
 	if ((ns->src = archive_nsname(a->db, a->coll)) == NULL)
@@ -198,9 +123,9 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 		return 0;
 	}
 	if (mongo_ns_check(a->db, a->coll, "archive namespace") != 0)
-		return -2;
+		return BK_NEGATIVE;
 	if (mongo_meta_parse(a->metadata, ns->src, &meta) != 0)
-		return -2;
+		return BK_NEGATIVE;
 	bson_destroy(ns->meta);
 	ns->meta = bson_copy(&meta);
 	bson_destroy(&meta);
@@ -218,20 +143,21 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 		    "config databases are not restored", ns->src);
 		goto skip;
 	}
-	if (!selected(o, a->db, a->coll))
+	if (!mongo_ns_selected(o->incl, o->nincl, o->excl, o->nexcl, a->db,
+	    a->coll))
 		goto skip;
 	if (mongo_meta_check(ns->meta, ns->src) != 0)
-		return -2;
+		return BK_NEGATIVE;
 	if (mongo_ns_rename(o->from, o->to, o->nfrom, a->db, a->coll,
 	    &ns->tdb, &ns->tcoll) != 0)
 		return -1;
 	if (mongo_ns_check(ns->tdb, ns->tcoll, ns->src) != 0)
-		return -2;
+		return BK_NEGATIVE;
 	if (mongo_ns_reserved(ns->tdb, ns->tcoll)) {
 		warn0("%s: refused: the target %s.%s is a system collection "
 		    "or in the local or config database", ns->src, ns->tdb,
 		    ns->tcoll);
-		return -2;
+		return BK_NEGATIVE;
 	}
 	ns->selected = 1;
 	return 0;
@@ -450,7 +376,10 @@ create_views(struct rs *r)
 	return rc;
 }
 
-/* Read the whole stream, restoring (or, dry, only checking).  0/-1/-2. */
+/*
+ * Read the whole stream, restoring (or, dry, only checking).  BK_OK,
+ * BK_FAIL, or BK_NEGATIVE (the stream itself is bad).
+ */
 static int
 consume(struct rs *r)
 {
@@ -468,7 +397,7 @@ consume(struct rs *r)
 			warn0("<stdin>: namespace %s at byte %llu: a view "
 			    "that carries documents (corrupt or hostile)",
 			    ns->src, (unsigned long long)ev.off);
-			return -2;
+			return BK_NEGATIVE;
 		}
 		if (!ns->selected)
 			continue;
@@ -481,9 +410,9 @@ consume(struct rs *r)
 		} else if (!r->o->dry && finish_ns(r, ev.ns) != 0)
 			return -1;
 	}
-	/* -2: the stream itself is bad (integrity), not the server. */
+	/* BK_NEGATIVE: the stream itself is bad (integrity), not the server. */
 	if (got < 0)
-		return -2;
+		return BK_NEGATIVE;
 	if (!r->o->dry && create_views(r) != 0)
 		return -1;
 	return 0;
@@ -497,7 +426,6 @@ server_digest(struct rs *r, const struct rs_ns *ns, uint64_t *count,
 	mongoc_collection_t *col;
 	mongoc_cursor_t *cur;
 	const bson_t *doc;
-	bson_error_t err;
 	int rc = 0;
 
 	*count = 0;
@@ -509,11 +437,8 @@ server_digest(struct rs *r, const struct rs_ns *ns, uint64_t *count,
 		(*count)++;
 		rc = digest_add(digest, bson_get_data(doc), doc->len);
 	}
-	if (rc == 0 && mongoc_cursor_error(cur, &err)) {
-		warn0("%s.%s: validate: %s", ns->tdb, ns->tcoll, err.message);
-		rc = -1;
-	}
-	mongoc_cursor_destroy(cur);
+	rc = mongo_cursor_end(cur, rc, "%s.%s: validate", ns->tdb,
+	    ns->tcoll);
 	mongoc_collection_destroy(col);
 	return rc;
 }
@@ -589,104 +514,19 @@ summary(struct rs *r, struct bk_status *st)
 	bk_status_int(st, "bytes", (int64_t)bytes);
 }
 
-static int
-add_pattern(const char **list, size_t *n, const char *p)
+void
+restore_db_defaults(struct restore_db_opts *o)
 {
-	if (*n >= PATTERNS_MAX) {
-		warn0("too many namespace patterns (at most %d)",
-		    PATTERNS_MAX);
-		return -1;
-	}
-	list[(*n)++] = p;
-	return 0;
-}
-
-static int
-parse_count(const char *opt, const char *s, uint64_t *v, int size)
-{
-	if (bk_parse_size(s, v) != 0 || *v == 0 ||
-	    (!size && strspn(s, "0123456789") != strlen(s))) {
-		warn0("%s %s: expected a positive %s", opt, s,
-		    size ? "size" : "number");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-parse_opts(int argc, char *argv[], struct rs_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "uri", required_argument, NULL, 'u' },
-		{ "password-file", required_argument, NULL, 'W' },
-		{ "ns-include", required_argument, NULL, 'I' },
-		{ "ns-exclude", required_argument, NULL, 'E' },
-		{ "ns-from", required_argument, NULL, 'F' },
-		{ "ns-to", required_argument, NULL, 'T' },
-		{ "drop", no_argument, NULL, 'D' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "no-index-restore", no_argument, NULL, 'X' },
-		{ "continue-on-error", no_argument, NULL, 'C' },
-		{ "validate", no_argument, NULL, 'A' },
-		{ "batch-size", required_argument, NULL, 'b' },
-		{ "batch-bytes", required_argument, NULL, 'B' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "json", optional_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch, rc = 0;
-	size_t i;
-
+	memset(o, 0, sizeof(*o));
 	o->batch_docs = 1000;
 	o->batch_bytes = 16 * 1024 * 1024;
-	o->progress = bk_progress_default();
-	while (rc == 0 && (ch = getopt_long(argc, argv, "nvh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'u': o->uri = optarg; break;
-		case 'W': o->pwfile = optarg; break;
-		case 'I': rc = add_pattern(o->incl, &o->nincl, optarg); break;
-		case 'E': rc = add_pattern(o->excl, &o->nexcl, optarg); break;
-		case 'F':
-			rc = add_pattern((const char **)o->from, &o->nfrom,
-			    optarg);
-			break;
-		case 'T':
-			rc = add_pattern((const char **)o->to, &o->nto,
-			    optarg);
-			break;
-		case 'D': o->drop = 1; break;
-		case 'n': o->dry = 1; break;
-		case 'X': o->noindex = 1; break;
-		case 'C': o->cont = 1; break;
-		case 'A': o->validate = 1; break;
-		case 'b':
-			rc = parse_count("--batch-size", optarg,
-			    &o->batch_docs, 0);
-			break;
-		case 'B':
-			rc = parse_count("--batch-bytes", optarg,
-			    &o->batch_bytes, 1);
-			break;
-		case 'v': o->verbose = 1; break;
-		case 'P': o->progress = 1; break;
-		case 'Q': o->progress = 0; break;
-		case 'J': o->json = optarg ? optarg : ""; break;
-		case 'V': bk_print_version(); return 1;
-		case 'h': help(); return 1;
-		default: return -1;
-		}
-	}
-	if (rc != 0)
-		return -1;
-	if (optind != argc) {
-		warn0("unexpected argument: %s", argv[optind]);
-		return -1;
-	}
+}
+
+int
+restore_db_check(const struct restore_db_opts *o)
+{
+	size_t i;
+
 	if (o->nfrom != o->nto) {
 		warn0("--ns-from and --ns-to come in pairs");
 		return -1;
@@ -706,44 +546,53 @@ parse_opts(int argc, char *argv[], struct rs_opts *o)
 	return 0;
 }
 
-/* Everything after the options; returns the exit status. */
+/* The prelude: BK_OK, or BK_NEGATIVE / BK_FAIL (empty input). */
 static int
-restore_run(struct rs *r, struct bk_status *st)
+read_prelude(struct rs *r)
 {
-	const struct rs_opts *o = r->o;
+	int rc;
+
+	if ((rc = archive_read_prelude(r->ar)) == 0)
+		return BK_OK;
+	if (rc != ARCHIVE_EMPTY)
+		return BK_NEGATIVE;
+	if (bk_zreader_in(r->zr) == 0) {
+		warn0("<stdin>: " BK_EMPTY_INPUT);
+		return BK_FAIL;
+	}
+	warn0("<stdin>: the compressed stream holds nothing: not a "
+	    "mongodump archive");
+	return BK_NEGATIVE;
+}
+
+/* Everything after the options: a bk_result. */
+static int
+restore_run(struct rs *r, struct bk_status *st, int *incomplete)
+{
+	const struct restore_db_opts *o = r->o;
 	char *sv = NULL;
-	int temp, rc, ex = BK_EXIT_FAIL;
+	int temp, rc;
 
 	if ((r->zr = bk_zreader_new(STDIN_FILENO, "<stdin>")) == NULL ||
 	    (r->ar = archive_reader_new(zread, r->zr, "<stdin>")) == NULL)
-		return BK_EXIT_FAIL;
-	if ((rc = archive_read_prelude(r->ar)) != 0) {
-		if (rc != -2)
-			return BK_EXIT_NEGATIVE;
-		if (bk_zreader_in(r->zr) == 0) {
-			warn0("<stdin>: empty input: an earlier stage of the "
-			    "pipeline probably failed");
-			return BK_EXIT_FAIL;
-		}
-		warn0("<stdin>: the compressed stream holds nothing: not a "
-		    "mongodump archive");
-		return BK_EXIT_NEGATIVE;
-	}
+		return BK_FAIL;
+	if ((rc = read_prelude(r)) != BK_OK)
+		return rc;
 	r->ans = archive_reader_ns(r->ar, &r->n);
-	if ((rc = plan(r)) != 0)
-		return rc == -2 ? BK_EXIT_NEGATIVE : BK_EXIT_FAIL;
+	if ((rc = plan(r)) != BK_OK)
+		return rc;
 	bk_status_str(st, "compression",
 	    bk_comp_name(bk_zreader_method(r->zr)));
 	if (!o->dry) {
 		if ((r->pool = mongo_pool_open(o->uri, o->pwfile, "primary",
 		    "bk-restore", &temp, &sv)) == NULL)
-			return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
+			return temp ? BK_RETRY : BK_FAIL;
 		r->c = mongoc_client_pool_pop(r->pool);
 	}
 	r->prog = bk_progress_new(o->dry ? "checking" : "restoring",
 	    bk_fd_size(STDIN_FILENO), o->progress);
 	rc = consume(r);
-	if (rc == 0)
+	if (rc == BK_OK)
 		rc = bulk_flush(r);
 	else if (r->bulk != NULL) {
 		/* Nothing more goes in after a failure. */
@@ -753,49 +602,40 @@ restore_run(struct rs *r, struct bk_status *st)
 	}
 	bk_progress_done(r->prog);
 	r->prog = NULL;
-	if (rc != 0) {
+	if (rc != BK_OK) {
 		if (!o->dry)
 			warn0("restore stopped: the target holds a partial "
 			    "restore");
-		ex = rc == -2 ? BK_EXIT_NEGATIVE : BK_EXIT_FAIL;
 		goto done;
 	}
 	summary(r, st);
-	ex = r->write_errors ? BK_EXIT_INCOMPLETE : BK_EXIT_OK;
+	*incomplete = r->write_errors;
 	if (o->validate) {
 		fflush(stdout);
 		if ((rc = validate(r)) != 0)
-			ex = rc < 0 ? BK_EXIT_FAIL : BK_EXIT_NEGATIVE;
+			rc = rc < 0 ? BK_FAIL : BK_NEGATIVE;
 	}
 	if (fflush(stdout) != 0) {
 		warnp("<stdout>");
-		ex = BK_EXIT_FAIL;
+		rc = BK_FAIL;
 	}
 done:
 	free(sv);
-	return ex;
+	return rc;
 }
 
 int
-restore_db_main(int argc, char *argv[])
+restore_db_run(const struct restore_db_opts *o, struct bk_status *st,
+    int *incomplete)
 {
-	struct rs_opts o = { 0 };
 	struct rs r = { 0 };
-	struct bk_status *st;
 	size_t i;
-	int ex, rc;
+	int rc;
 
-	if ((rc = parse_opts(argc, argv, &o)) != 0) {
-		if (rc < 0)
-			usage(stderr);
-		return rc < 0 ? BK_EXIT_USAGE : BK_EXIT_OK;
-	}
-	st = bk_status_new(o.json, STDOUT_FILENO);
-	if (o.json != NULL && st == NULL)
-		return BK_EXIT_FAIL;
+	*incomplete = 0;
 	mongoc_init();
-	r.o = &o;
-	ex = restore_run(&r, st);
+	r.o = o;
+	rc = restore_run(&r, st, incomplete);
 	for (i = 0; i < r.n && r.ns != NULL; i++) {
 		free(r.ns[i].src);
 		free(r.ns[i].tdb);
@@ -809,7 +649,5 @@ restore_db_main(int argc, char *argv[])
 	archive_reader_free(r.ar);
 	bk_zreader_free(r.zr);
 	mongoc_cleanup();
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return rc;
 }

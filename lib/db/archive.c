@@ -13,6 +13,7 @@
 
 #include "bk.h"
 #include "archive.h"
+#include "vec.h"
 
 #define TERMINATOR 0xffffffffU
 
@@ -248,8 +249,7 @@ struct archive_reader {
 	unsigned char *buf;	/* the current document, up to DOC_MAX */
 	size_t cap;
 	struct archive_header h;
-	struct archive_ns *ns;
-	size_t nns, nalloc;
+	struct vec ns;		/* of struct archive_ns: the prelude */
 	uint64_t metabytes;	/* metadata strings of the prelude so far */
 	size_t *htab;		/* namespace index + 1 by hash, 0 empty */
 	size_t hcap;		/* a power of two >= 2 * nns */
@@ -257,6 +257,13 @@ struct archive_reader {
 	int insegment;
 	int ended;
 };
+
+/* The prelude's namespaces, as an array. */
+static struct archive_ns *
+nsv(const struct archive_reader *r)
+{
+	return r->ns.v;
+}
 
 struct archive_reader *
 archive_reader_new(archive_readfn *fn, void *ctx, const char *name)
@@ -270,6 +277,7 @@ archive_reader_new(archive_readfn *fn, void *ctx, const char *name)
 	r->fn = fn;
 	r->ctx = ctx;
 	r->name = name;
+	vec_init(&r->ns, sizeof(struct archive_ns));
 	return r;
 }
 
@@ -289,9 +297,9 @@ archive_reader_free(struct archive_reader *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nns; i++)
-		ns_free(&r->ns[i]);
-	free(r->ns);
+	for (i = 0; i < r->ns.n; i++)
+		ns_free(vec_at(&r->ns, i));
+	vec_free(&r->ns);
 	free(r->htab);
 	free(r->h.version);
 	free(r->h.server_version);
@@ -309,8 +317,8 @@ archive_reader_header(const struct archive_reader *r)
 struct archive_ns *
 archive_reader_ns(const struct archive_reader *r, size_t *n)
 {
-	*n = r->nns;
-	return r->ns;
+	*n = r->ns.n;
+	return r->ns.v;
 }
 
 uint64_t
@@ -530,28 +538,17 @@ parse_header(struct archive_reader *r, const bson_t *b, uint64_t at)
 static int
 parse_nsmeta(struct archive_reader *r, const bson_t *b, uint64_t at)
 {
-	struct archive_ns *ns, *nn;
+	struct archive_ns *ns;
 	bson_iter_t it;
 	int bad = 0;
 
-	if (r->nns >= ARCHIVE_NS_MAX) {
+	if (r->ns.n >= ARCHIVE_NS_MAX) {
 		warn0("%s: more than %d namespaces in the prelude",
 		    r->name, ARCHIVE_NS_MAX);
 		return -1;
 	}
-	if (r->nns == r->nalloc) {
-		/* Doubling: 100k namespaces cost no quadratic copying. */
-		if ((nn = reallocarray(r->ns, r->nalloc ? r->nalloc * 2 : 16,
-		    sizeof(*nn))) == NULL) {
-			warnp("malloc");
-			return -1;
-		}
-		r->ns = nn;
-		r->nalloc = r->nalloc ? r->nalloc * 2 : 16;
-	}
-	ns = &r->ns[r->nns];
-	memset(ns, 0, sizeof(*ns));
-	r->nns++;
+	if ((ns = vec_push(&r->ns)) == NULL)
+		return -1;
 	if ((ns->db = dup_str(b, "db", &bad)) == NULL ||
 	    (ns->coll = dup_str(b, "collection", &bad)) == NULL ||
 	    (ns->metadata = dup_str(b, "metadata", &bad)) == NULL ||
@@ -598,8 +595,8 @@ ns_slot(const struct archive_reader *r, const char *db, const char *coll)
 {
 	size_t i = (size_t)ns_hash(db, coll) & (r->hcap - 1), e;
 
-	while ((e = r->htab[i]) != 0 && (strcmp(r->ns[e - 1].db, db) != 0 ||
-	    strcmp(r->ns[e - 1].coll, coll) != 0))
+	while ((e = r->htab[i]) != 0 && (strcmp(nsv(r)[e - 1].db, db) != 0 ||
+	    strcmp(nsv(r)[e - 1].coll, coll) != 0))
 		i = (i + 1) & (r->hcap - 1);
 	return i;
 }
@@ -610,18 +607,18 @@ ns_index(struct archive_reader *r)
 {
 	size_t i, slot;
 
-	for (r->hcap = 16; r->hcap < 2 * r->nns; r->hcap *= 2)
+	for (r->hcap = 16; r->hcap < 2 * r->ns.n; r->hcap *= 2)
 		;
 	if ((r->htab = calloc(r->hcap, sizeof(*r->htab))) == NULL) {
 		warnp("malloc");
 		return -1;
 	}
-	for (i = 0; i < r->nns; i++) {
-		slot = ns_slot(r, r->ns[i].db, r->ns[i].coll);
+	for (i = 0; i < r->ns.n; i++) {
+		slot = ns_slot(r, nsv(r)[i].db, nsv(r)[i].coll);
 		if (r->htab[slot] != 0) {
 			warn0("%s: namespace %s.%s is listed twice in the "
-			    "prelude (corrupt)", r->name, r->ns[i].db,
-			    r->ns[i].coll);
+			    "prelude (corrupt)", r->name, nsv(r)[i].db,
+			    nsv(r)[i].coll);
 			return -1;
 		}
 		r->htab[slot] = i + 1;
@@ -641,7 +638,7 @@ archive_read_prelude(struct archive_reader *r)
 		return -1;
 	/* Not a corrupt archive but no archive at all: the caller says. */
 	if (got == 0)
-		return -2;
+		return ARCHIVE_EMPTY;
 	if (magic != ARCHIVE_MAGIC) {
 		warn0("%s: magic 0x%08lx is not 0x%08x: not a mongodump "
 		    "archive", r->name, (unsigned long)magic, ARCHIVE_MAGIC);
@@ -663,13 +660,13 @@ archive_read_prelude(struct archive_reader *r)
 	return ns_index(r);
 }
 
-/* The index of db.coll in the prelude, or r->nns.  Constant time. */
+/* The index of db.coll in the prelude, or r->ns.n.  Constant time. */
 static size_t
 ns_find(const struct archive_reader *r, const char *db, const char *coll)
 {
 	size_t e = r->htab[ns_slot(r, db, coll)];
 
-	return e != 0 ? e - 1 : r->nns;
+	return e != 0 ? e - 1 : r->ns.n;
 }
 
 /* After the stream ended cleanly: every namespace must have been closed. */
@@ -678,12 +675,12 @@ check_all_closed(struct archive_reader *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nns; i++) {
-		if (r->ns[i].state != 2) {
+	for (i = 0; i < r->ns.n; i++) {
+		if (nsv(r)[i].state != 2) {
 			warn0("%s: truncated: the stream ends at byte %llu but "
 			    "namespace %s.%s has no EOF block (%s)", r->name,
-			    (unsigned long long)r->off, r->ns[i].db,
-			    r->ns[i].coll, r->ns[i].state == 0 ?
+			    (unsigned long long)r->off, nsv(r)[i].db,
+			    nsv(r)[i].coll, nsv(r)[i].state == 0 ?
 			    "never seen" : "documents cut short");
 			return -1;
 		}
@@ -696,7 +693,7 @@ check_all_closed(struct archive_reader *r)
 static int
 close_ns(struct archive_reader *r, size_t i, uint64_t crc, uint64_t at)
 {
-	struct archive_ns *ns = &r->ns[i];
+	struct archive_ns *ns = &nsv(r)[i];
 	uint32_t term;
 	int got;
 
@@ -772,12 +769,12 @@ next_header(struct archive_reader *r, struct archive_event *ev)
 		    r->name, (unsigned long long)at);
 		goto done;
 	}
-	if ((i = ns_find(r, db, coll)) == r->nns) {
+	if ((i = ns_find(r, db, coll)) == r->ns.n) {
 		warn0("%s: namespace %s.%s at byte %llu is not in the prelude",
 		    r->name, db, coll, (unsigned long long)at);
 		goto done;
 	}
-	if (r->ns[i].state == 2) {
+	if (nsv(r)[i].state == 2) {
 		warn0("%s: namespace %s.%s reopened at byte %llu after its EOF "
 		    "block", r->name, db, coll, (unsigned long long)at);
 		goto done;
@@ -792,7 +789,7 @@ next_header(struct archive_reader *r, struct archive_event *ev)
 		ev->off = at;
 		rc = 1;
 	} else {
-		r->ns[i].state = 1;
+		nsv(r)[i].state = 1;
 		r->cur = i;
 		r->insegment = 1;
 		rc = 2;		/* go on to the segment's documents */
@@ -807,7 +804,7 @@ done:
 static int
 next_doc(struct archive_reader *r, struct archive_event *ev)
 {
-	struct archive_ns *ns = &r->ns[r->cur];
+	struct archive_ns *ns = &nsv(r)[r->cur];
 	uint64_t at = r->off;
 	const char *why;
 	char what[512];

@@ -4,6 +4,8 @@
  * preference, a ping before any work, and redaction of the password in
  * every message.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,4 +220,22 @@ err:
 	mongoc_uri_destroy(u);
 	free(shown);
 	return NULL;
+}
+
+int
+mongo_cursor_end(mongoc_cursor_t *cur, int rc, const char *fmt, ...)
+{
+	bson_error_t err;
+	char what[512];
+	va_list ap;
+
+	if (rc == 0 && mongoc_cursor_error(cur, &err)) {
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		warn0("%s: %s", what, err.message);
+		rc = -1;
+	}
+	mongoc_cursor_destroy(cur);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "bk.h"
+#include "db.h"
 #include "mongo.h"
 
 #define CAPS_MAX 16
@@ -339,4 +340,30 @@ err:
 	free(*tdb);
 	*tdb = NULL;
 	return -1;
+}
+
+int
+db_pattern_add(const char **list, size_t *n, const char *p, const char *what)
+{
+	if (*n >= DB_PATTERNS_MAX) {
+		warn0("too many %s (at most %d)", what, DB_PATTERNS_MAX);
+		return -1;
+	}
+	list[(*n)++] = p;
+	return 0;
+}
+
+int
+mongo_ns_selected(const char *const *incl, size_t nincl,
+    const char *const *excl, size_t nexcl, const char *db,
+    const char *coll)
+{
+	size_t i;
+	int ok = nincl == 0;
+
+	for (i = 0; i < nincl && !ok; i++)
+		ok = mongo_ns_match(incl[i], db, coll);
+	for (i = 0; i < nexcl && ok; i++)
+		ok = !mongo_ns_match(excl[i], db, coll);
+	return ok;
 }

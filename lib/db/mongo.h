@@ -45,6 +45,14 @@ int mongo_uri_db(const char *uri, char **db);
  */
 void mongo_uri_defaults(mongoc_uri_t *u);
 
+/*
+ * Finish with cursor cur after a loop that came to rc (0 or -1): destroy
+ * it and return rc; if rc is 0 but the cursor failed, report
+ * "WHAT: the server's message" (what as printf formats it) and return -1.
+ */
+int mongo_cursor_end(mongoc_cursor_t *cur, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* mongo_ns.c */
 #define MONGO_DB_MAX 63		/* bytes of a database name */
 #define MONGO_NS_MAX 255	/* bytes of "db.coll" */
@@ -86,6 +94,13 @@ int mongo_nspat_check_pair(const char *from, const char *to);
  * against db, its collection part against coll.
  */
 int mongo_ns_match(const char *pattern, const char *db, const char *coll);
+/*
+ * 1 if db/coll is selected by the include patterns (any matches; no
+ * pattern: all are) and not by the exclude patterns.
+ */
+int mongo_ns_selected(const char *const *incl, size_t nincl,
+    const char *const *excl, size_t nexcl, const char *db,
+    const char *coll);
 /*
  * Where db/coll goes: by the first from/to pair whose from matches, each
  * '*' of to receiving, in order, what the corresponding '*' of from

@@ -9,7 +9,6 @@
  * and memory stays at jobs * SEG_MAX.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,21 +20,12 @@
 #include "bk.h"
 #include "archive.h"
 #include "compress.h"
-#include "modes.h"
+#include "db.h"
 #include "mongo.h"
+#include "vec.h"
 
 #define SEG_MAX (16 * 1024 * 1024)
-#define JOBS_MAX 16
-#define PATTERNS_MAX 64
 
-struct dump_opts {
-	const char *uri, *pwfile, *coll, *query, *readpref, *json;
-	const char *dbs[PATTERNS_MAX], *incl[PATTERNS_MAX],
-	    *excl[PATTERNS_MAX];
-	size_t ndbs, nincl, nexcl;
-	enum bk_comp comp;
-	int level, jobs, users, progress, verbose;
-};
 
 struct dump_ns {
 	struct archive_ns a;	/* db, coll, metadata, type for the prelude */
@@ -44,11 +34,11 @@ struct dump_ns {
 };
 
 struct dump {
-	const struct dump_opts *o;
+	const struct dump_db_opts *o;
 	mongoc_client_pool_t *pool;
 	bson_t query;
-	struct dump_ns *ns;
-	size_t nns, nalloc, next;
+	struct vec ns;		/* of struct dump_ns, sorted by name */
+	size_t next;
 	char *uridb;		/* the database the URI names, or NULL */
 	pthread_mutex_t lock;	/* guards next, out, prog, failed */
 	struct bk_zwriter *zw;
@@ -56,57 +46,6 @@ struct dump {
 	struct bk_progress *prog;
 	int failed;
 };
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: bk-dump [--uri URI] [--password-file FILE] [--db DB]... "
-	    "[--collection C]\n"
-	    "               [--ns-include PAT] [--ns-exclude PAT] "
-	    "[--query JSON]\n"
-	    "               [--read-preference MODE] [-j JOBS] "
-	    "[-z none|gzip|zstd[:LEVEL]]\n"
-	    "               [--include-users] [-v] [--progress] "
-	    "[--json[=FILE]]\n"
-	    "       bk-dump --files DIR ...   (see bk-dump(1))\n");
-}
-
-static void
-help(void)
-{
-	usage(stdout);
-	printf("\nWrite a MongoDB backup (mongodump --archive format) on "
-	    "standard output.\n"
-	    "  --uri URI              connection string (default "
-	    "$MONGODB_URI); a database\n"
-	    "                         in it dumps only that database\n"
-	    "  --password-file FILE   read the password from FILE "
-	    "(mode 0600)\n"
-	    "  -d, --db DB            only database DB; repeat for several\n"
-	    "  -c, --collection C     only collection C (needs one database)\n"
-	    "  --ns-include PAT       only namespaces DB.COLL matching PAT "
-	    "('*' wildcard)\n"
-	    "  --ns-exclude PAT       leave out namespaces matching PAT\n"
-	    "  -q, --query JSON       only documents matching this filter\n"
-	    "  --read-preference MODE primary, primaryPreferred, secondary,\n"
-	    "                         secondaryPreferred (default) or "
-	    "nearest\n"
-	    "  -j, --jobs N           collections dumped at once, 1..16 "
-	    "(default 4)\n"
-	    "  -z, --compress M[:L]   none (default), gzip or zstd, with "
-	    "level L\n"
-	    "  --include-users        also dump admin.system.users and "
-	    "system.roles\n"
-	    "  -v, --verbose          one line per collection on stderr\n"
-	    "  --progress, --no-progress  show the rate on stderr\n"
-	    "  --json[=FILE]          a JSON status line on stderr "
-	    "(or FILE)\n"
-	    "  --help, --version      this text; the version\n"
-	    "The server must answer within 5 s unless the URI sets "
-	    "serverSelectionTimeoutMS.\n"
-	    "See bk-dump(1).\n");
-}
 
 static int
 zwrite(void *ctx, const void *buf, size_t len)
@@ -119,19 +58,12 @@ zwrite(void *ctx, const void *buf, size_t len)
 
 /* 1 if the namespace is wanted by --db, --collection and the patterns. */
 static int
-wanted(const struct dump_opts *o, const char *db, const char *coll)
+wanted(const struct dump_db_opts *o, const char *db, const char *coll)
 {
-	size_t i;
-	int ok;
-
 	if (o->coll != NULL && strcmp(coll, o->coll) != 0)
 		return 0;
-	ok = o->nincl == 0;
-	for (i = 0; i < o->nincl && !ok; i++)
-		ok = mongo_ns_match(o->incl[i], db, coll);
-	for (i = 0; i < o->nexcl && ok; i++)
-		ok = !mongo_ns_match(o->excl[i], db, coll);
-	return ok;
+	return mongo_ns_selected(o->incl, o->nincl, o->excl, o->nexcl, db,
+	    coll);
 }
 
 /* The listIndexes output of db.coll as an array in *out. 0 or -1. */
@@ -142,11 +74,10 @@ list_indexes(mongoc_client_t *c, const char *db, const char *coll,
 	mongoc_collection_t *col = mongoc_client_get_collection(c, db, coll);
 	mongoc_cursor_t *cur;
 	const bson_t *spec;
-	bson_error_t err;
 	char key[16];
 	const char *k;
 	uint32_t i = 0;
-	int rc = 0;
+	int rc;
 
 	bson_init(out);
 	cur = mongoc_collection_find_indexes_with_opts(col, NULL);
@@ -154,11 +85,7 @@ list_indexes(mongoc_client_t *c, const char *db, const char *coll,
 		bson_uint32_to_string(i++, &k, key, sizeof(key));
 		BSON_APPEND_DOCUMENT(out, k, spec);
 	}
-	if (mongoc_cursor_error(cur, &err)) {
-		warn0("%s.%s: listIndexes: %s", db, coll, err.message);
-		rc = -1;
-	}
-	mongoc_cursor_destroy(cur);
+	rc = mongo_cursor_end(cur, 0, "%s.%s: listIndexes", db, coll);
 	mongoc_collection_destroy(col);
 	return rc;
 }
@@ -177,7 +104,7 @@ static int
 add_collection(struct dump *d, mongoc_client_t *c, const char *db,
     const bson_t *info)
 {
-	struct dump_ns *nn, *ns;
+	struct dump_ns *ns;
 	const char *name, *type = "collection";
 	bson_iter_t it;
 	bson_t idx;
@@ -202,21 +129,12 @@ add_collection(struct dump *d, mongoc_client_t *c, const char *db,
 		    name);
 		return -1;
 	}
-	if (d->nns >= ARCHIVE_NS_MAX) {
+	if (d->ns.n >= ARCHIVE_NS_MAX) {
 		warn0("more than %d collections", ARCHIVE_NS_MAX);
 		return -1;
 	}
-	if (d->nns == d->nalloc) {
-		if ((nn = reallocarray(d->ns, d->nalloc ? d->nalloc * 2 : 16,
-		    sizeof(*nn))) == NULL) {
-			warnp("malloc");
-			return -1;
-		}
-		d->ns = nn;
-		d->nalloc = d->nalloc ? d->nalloc * 2 : 16;
-	}
-	ns = &d->ns[d->nns++];
-	memset(ns, 0, sizeof(*ns));
+	if ((ns = vec_push(&d->ns)) == NULL)
+		return -1;
 	ns->view = strcmp(type, "view") == 0;
 	bson_init(&idx);
 	if (!ns->view && list_indexes(c, db, name, &idx) != 0) {
@@ -242,17 +160,12 @@ list_db(struct dump *d, mongoc_client_t *c, const char *db)
 	mongoc_database_t *dbh = mongoc_client_get_database(c, db);
 	mongoc_cursor_t *cur;
 	const bson_t *info;
-	bson_error_t err;
 	int rc = 0;
 
 	cur = mongoc_database_find_collections_with_opts(dbh, NULL);
 	while (rc == 0 && mongoc_cursor_next(cur, &info))
 		rc = add_collection(d, c, db, info);
-	if (rc == 0 && mongoc_cursor_error(cur, &err)) {
-		warn0("database %s: listCollections: %s", db, err.message);
-		rc = -1;
-	}
-	mongoc_cursor_destroy(cur);
+	rc = mongo_cursor_end(cur, rc, "database %s: listCollections", db);
 	mongoc_database_destroy(dbh);
 	return rc;
 }
@@ -262,7 +175,7 @@ static int
 list_namespaces(struct dump *d)
 {
 	mongoc_client_t *c = mongoc_client_pool_pop(d->pool);
-	const struct dump_opts *o = d->o;
+	const struct dump_db_opts *o = d->o;
 	const char *const *dbs = o->dbs;
 	bson_error_t err;
 	char **names = NULL;
@@ -300,8 +213,8 @@ list_namespaces(struct dump *d)
 done:
 	bson_strfreev(names);
 	mongoc_client_pool_push(d->pool, c);
-	if (rc == 0 && d->nns > 1)
-		qsort(d->ns, d->nns, sizeof(*d->ns), ns_cmp);
+	if (rc == 0 && d->ns.n > 1)
+		qsort(d->ns.v, d->ns.n, d->ns.size, ns_cmp);
 	return rc;
 }
 
@@ -408,11 +321,11 @@ worker(void *arg)
 	}
 	while (buf != NULL) {
 		pthread_mutex_lock(&d->lock);
-		i = d->failed ? d->nns : d->next++;
+		i = d->failed ? d->ns.n : d->next++;
 		pthread_mutex_unlock(&d->lock);
-		if (i >= d->nns)
+		if (i >= d->ns.n)
 			break;
-		if (dump_collection(d, c, &d->ns[i], buf) != 0) {
+		if (dump_collection(d, c, vec_at(&d->ns, i), buf) != 0) {
 			pthread_mutex_lock(&d->lock);
 			d->failed = 1;
 			pthread_mutex_unlock(&d->lock);
@@ -427,11 +340,11 @@ worker(void *arg)
 static int
 dump_all(struct dump *d)
 {
-	pthread_t th[JOBS_MAX];
+	pthread_t th[DB_JOBS_MAX];
 	int i, n = d->o->jobs, started = 0;
 
-	if ((size_t)n > d->nns)
-		n = d->nns > 0 ? (int)d->nns : 1;
+	if ((size_t)n > d->ns.n)
+		n = d->ns.n > 0 ? (int)d->ns.n : 1;
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&th[i], NULL, worker, d) != 0) {
 			warn0("cannot start a dump thread");
@@ -457,8 +370,8 @@ report(const struct dump *d, struct bk_status *st)
 	size_t i;
 
 	bson_init(&counts);
-	for (i = 0; i < d->nns; i++) {
-		const struct dump_ns *ns = &d->ns[i];
+	for (i = 0; i < d->ns.n; i++) {
+		const struct dump_ns *ns = vec_at(&d->ns, i);
 
 		docs += ns->ndocs;
 		bytes += ns->nbytes;
@@ -478,137 +391,86 @@ report(const struct dump *d, struct bk_status *st)
 	/* The manifest records this "counts" object as it is. */
 	bk_status_doc(st, "counts", &counts);
 	bson_destroy(&counts);
-	bk_status_int(st, "collections", (int64_t)d->nns);
+	bk_status_int(st, "collections", (int64_t)d->ns.n);
 	bk_status_int(st, "documents", (int64_t)docs);
 	bk_status_int(st, "bytes", (int64_t)bytes);
 }
 
-static int
-parse_opts(int argc, char *argv[], struct dump_opts *o)
+void
+dump_db_defaults(struct dump_db_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "uri", required_argument, NULL, 'u' },
-		{ "password-file", required_argument, NULL, 'W' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "ns-include", required_argument, NULL, 'I' },
-		{ "ns-exclude", required_argument, NULL, 'E' },
-		{ "query", required_argument, NULL, 'q' },
-		{ "read-preference", required_argument, NULL, 'R' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "compress", required_argument, NULL, 'z' },
-		{ "include-users", no_argument, NULL, 'U' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "json", optional_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	long n;
-	size_t i;
-	int ch;
-
+	memset(o, 0, sizeof(*o));
 	o->readpref = "secondaryPreferred";
 	o->jobs = 4;
-	o->progress = bk_progress_default();
-	while ((ch = getopt_long(argc, argv, "d:c:q:j:z:vh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'u': o->uri = optarg; break;
-		case 'W': o->pwfile = optarg; break;
-		case 'd':
-			if (o->ndbs >= PATTERNS_MAX) {
-				warn0("too many --db (at most %d)",
-				    PATTERNS_MAX);
-				return -1;
-			}
-			if (mongo_db_check(optarg, "--db") != 0)
-				return -1;
-			for (i = 0; i < o->ndbs; i++)
-				if (strcmp(o->dbs[i], optarg) == 0)
-					break;
-			if (i == o->ndbs)
-				o->dbs[o->ndbs++] = optarg;
-			break;
-		case 'c': o->coll = optarg; break;
-		case 'I':
-		case 'E':
-			if ((ch == 'I' ? o->nincl : o->nexcl) >= PATTERNS_MAX) {
-				warn0("too many --ns-include/--ns-exclude");
-				return -1;
-			}
-			if (ch == 'I')
-				o->incl[o->nincl++] = optarg;
-			else
-				o->excl[o->nexcl++] = optarg;
-			break;
-		case 'q': o->query = optarg; break;
-		case 'R': o->readpref = optarg; break;
-		case 'j':
-			if (bk_parse_long(optarg, 1, JOBS_MAX, &n) != 0) {
-				warn0("--jobs %s: expected 1..%d", optarg,
-				    JOBS_MAX);
-				return -1;
-			}
-			o->jobs = (int)n;
-			break;
-		case 'z':
-			if (bk_comp_parse(optarg, &o->comp, &o->level) != 0)
-				return -1;
-			break;
-		case 'U': o->users = 1; break;
-		case 'v': o->verbose = 1; break;
-		case 'P': o->progress = 1; break;
-		case 'Q': o->progress = 0; break;
-		case 'J': o->json = optarg ? optarg : ""; break;
-		case 'V': bk_print_version(); return 1;
-		case 'h': help(); return 1;
-		default: return -1;
-		}
-	}
-	if (optind != argc) {
-		warn0("unexpected argument: %s", argv[optind]);
+}
+
+int
+dump_db_add_db(struct dump_db_opts *o, const char *name)
+{
+	size_t i;
+
+	if (mongo_db_check(name, "--db") != 0)
 		return -1;
-	}
+	for (i = 0; i < o->ndbs; i++)
+		if (strcmp(o->dbs[i], name) == 0)
+			return 0;
+	return db_pattern_add(o->dbs, &o->ndbs, name, "--db");
+}
+
+int
+dump_db_check(const struct dump_db_opts *o)
+{
+	bson_error_t err;
+	bson_t q;
+	char *uridb = NULL;
+	int rc = BK_NEGATIVE;
+
 	if (o->coll != NULL && o->ndbs > 1) {
 		warn0("--collection needs a single --db");
-		return -1;
+		return BK_NEGATIVE;
 	}
 	if (mongo_nspat_check_list("--ns-include", o->incl, o->nincl) != 0 ||
 	    mongo_nspat_check_list("--ns-exclude", o->excl, o->nexcl) != 0)
-		return -1;
-	return 0;
+		return BK_NEGATIVE;
+	if (o->query != NULL) {
+		if (!bson_init_from_json(&q, o->query, -1, &err)) {
+			warn0("--query: not valid Extended JSON: %s",
+			    err.message);
+			return BK_NEGATIVE;
+		}
+		bson_destroy(&q);
+	}
+	/* Which databases is settled before any connection. */
+	if (mongo_uri_db(o->uri, &uridb) != 0)
+		return BK_FAIL;
+	if (o->coll != NULL && o->ndbs == 0 && uridb == NULL)
+		warn0("--collection needs --db (or a database in the URI)");
+	else if (o->ndbs > 0 || uridb == NULL ||
+	    mongo_db_check(uridb, "the URI's database") == 0)
+		rc = BK_OK;
+	free(uridb);
+	return rc;
 }
 
-/* Everything after the options; returns the exit status. */
+/* Open the pool, list the namespaces, write the stream.  BK_*. */
 static int
 dump_run(struct dump *d, struct bk_status *st)
 {
-	const struct dump_opts *o = d->o;
+	const struct dump_db_opts *o = d->o;
 	struct archive_header h = { 0 };
 	bson_error_t err;
 	char *sv = NULL;
 	struct archive_ns *prelude = NULL;
 	size_t i;
-	int temp, ex = BK_EXIT_FAIL;
+	int temp, rc = BK_FAIL;
 
 	if (o->query != NULL && !bson_init_from_json(&d->query, o->query, -1,
 	    &err)) {
 		warn0("--query: not valid Extended JSON: %s", err.message);
-		return BK_EXIT_USAGE;
+		return BK_FAIL;
 	}
-	/* Which databases is settled before any connection. */
 	if (mongo_uri_db(o->uri, &d->uridb) != 0)
-		return BK_EXIT_FAIL;
-	if (o->coll != NULL && o->ndbs == 0 && d->uridb == NULL) {
-		warn0("--collection needs --db (or a database in the URI)");
-		return BK_EXIT_USAGE;
-	}
-	if (o->ndbs == 0 && d->uridb != NULL &&
-	    mongo_db_check(d->uridb, "the URI's database") != 0)
-		return BK_EXIT_USAGE;
+		return BK_FAIL;
 	/* The classic "authenticate against admin" URI now limits the dump:
 	 * say so, since the backup would silently lack the application. */
 	if (o->ndbs == 0 && d->uridb != NULL && strcmp(d->uridb, "admin") == 0)
@@ -617,17 +479,17 @@ dump_run(struct dump *d, struct bk_status *st)
 		    "dump every database use ...host/?authSource=admin");
 	if ((d->pool = mongo_pool_open(o->uri, o->pwfile, o->readpref,
 	    "bk-dump", &temp, &sv)) == NULL)
-		return temp ? BK_EXIT_TEMP : BK_EXIT_FAIL;
+		return temp ? BK_RETRY : BK_FAIL;
 	mongoc_client_pool_max_size(d->pool, (uint32_t)o->jobs + 1);
 	if (list_namespaces(d) != 0)
 		goto done;
-	if (d->nns > 0 && (prelude = calloc(d->nns, sizeof(*prelude))) ==
+	if (d->ns.n > 0 && (prelude = calloc(d->ns.n, sizeof(*prelude))) ==
 	    NULL) {
 		warnp("malloc");
 		goto done;
 	}
-	for (i = 0; i < d->nns; i++)
-		prelude[i] = d->ns[i].a;
+	for (i = 0; i < d->ns.n; i++)
+		prelude[i] = ((struct dump_ns *)vec_at(&d->ns, i))->a;
 	/* mongorestore refuses a prelude whose server_version is not X.Y.Z
 	 * ("parse version from prelude: invalid version string"). */
 	if (!version_ok(sv)) {
@@ -644,7 +506,7 @@ dump_run(struct dump *d, struct bk_status *st)
 	d->out.write = zwrite;
 	d->out.ctx = d;
 	d->prog = bk_progress_new("dumping", 0, o->progress);
-	if (archive_put_prelude(&d->out, &h, prelude, d->nns) != 0 ||
+	if (archive_put_prelude(&d->out, &h, prelude, d->ns.n) != 0 ||
 	    dump_all(d) != 0)
 		goto done;
 	bk_progress_done(d->prog);
@@ -660,57 +522,43 @@ dump_run(struct dump *d, struct bk_status *st)
 	report(d, st);
 	bk_status_str(st, "compression", bk_comp_name(o->comp));
 	bk_status_str(st, "server_version", sv);
-	ex = BK_EXIT_OK;
+	rc = BK_OK;
 done:
 	bk_progress_done(d->prog);
 	bk_zwriter_free(d->zw);
 	free(prelude);
 	free(sv);
-	return ex;
+	return rc;
 }
 
 int
-dump_db_main(int argc, char *argv[])
+dump_db_run(const struct dump_db_opts *o, struct bk_status *st)
 {
-	struct dump_opts o = { 0 };
 	struct dump d = { 0 };
-	struct bk_status *st;
 	size_t i;
-	int ex, rc;
+	int rc;
 
-	if ((rc = parse_opts(argc, argv, &o)) != 0) {
-		if (rc < 0)
-			usage(stderr);
-		return rc < 0 ? BK_EXIT_USAGE : BK_EXIT_OK;
-	}
-	if (isatty(STDOUT_FILENO)) {
-		warn0("refusing to write an archive to a terminal");
-		return BK_EXIT_USAGE;
-	}
-	/* stdout carries the archive, so the status line goes to stderr. */
-	st = bk_status_new(o.json, STDERR_FILENO);
-	if (o.json != NULL && st == NULL)
-		return BK_EXIT_FAIL;
 	mongoc_init();
-	d.o = &o;
+	d.o = o;
+	vec_init(&d.ns, sizeof(struct dump_ns));
 	bson_init(&d.query);
 	pthread_mutex_init(&d.lock, NULL);
-	ex = dump_run(&d, st);
+	rc = dump_run(&d, st);
 	pthread_mutex_destroy(&d.lock);
-	for (i = 0; i < d.nns; i++) {
-		bson_free(d.ns[i].a.metadata);
-		free(d.ns[i].a.db);
-		free(d.ns[i].a.coll);
-		free(d.ns[i].a.type);
+	for (i = 0; i < d.ns.n; i++) {
+		struct dump_ns *ns = vec_at(&d.ns, i);
+
+		bson_free(ns->a.metadata);
+		free(ns->a.db);
+		free(ns->a.coll);
+		free(ns->a.type);
 	}
-	free(d.ns);
+	vec_free(&d.ns);
 	free(d.out.open_db);	/* set only if the dump stopped mid-segment */
 	free(d.out.open_coll);
 	free(d.uridb);
 	bson_destroy(&d.query);
 	mongoc_client_pool_destroy(d.pool);
 	mongoc_cleanup();
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return rc;
 }

@@ -6,15 +6,14 @@
  * with AT_SYMLINK_NOFOLLOW, fdopendir), so a symlink is stored as a link
  * and never followed, and a directory swapped for a symlink while we walk
  * cannot lead us out of DIR.  A file that changes, shrinks or vanishes
- * while it is read is reported and the run ends with BK_EXIT_INCOMPLETE;
- * the stream itself stays well formed (a short file is padded with zeros
+ * while it is read is reported and the run ends incomplete (exit 4); the
+ * stream itself stays well formed (a short file is padded with zeros
  * to the size its header declared).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -27,16 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bson/bson.h>
-
 #include "bk.h"
 #include "compress.h"
-#include "modes.h"
+#include "files.h"
 #include "tar.h"
 
 #define IOBUF (256 * 1024)
 #define XATTR_BUF (64 * 1024)
-#define MAX_EXCLUDES 256
 #define INDEX_NAME ".bk-index"
 
 struct hlink {			/* a file with several names, seen once */
@@ -57,12 +53,8 @@ struct dumper {
 	struct tar_writer *w;
 	struct bk_zwriter *z;
 	struct bk_progress *prog;
-	const char *dir;
-	const char *excludes[MAX_EXCLUDES];
-	int nexcludes;
-	int xattrs, onefs, since_set;
+	const struct dump_files_opts *o;
 	dev_t rootdev;
-	struct timespec since;
 	FILE *index;		/* --since: every current path, NUL-ended */
 	struct hlink *links;	/* open-addressing table of (dev, ino) */
 	size_t nlinks, caplinks;
@@ -70,61 +62,26 @@ struct dumper {
 	unsigned char *buf;
 	unsigned char *xbuf;
 	char path[TAR_PATH_MAX + 1];
-	uint64_t nfiles, ndirs, nsyms, nhard, nother, bytes, skipped;
+	struct files_counts n;
+	uint64_t skipped;
 	int incomplete;
 };
-
-static const char usage_text[] =
-    "usage: bk-dump --files DIR [-z none|gzip|zstd[:LEVEL]] "
-    "[--exclude PATTERN]...\n"
-    "               [--one-file-system] [--xattrs] "
-    "[--since TIMESTAMP] [-v]\n"
-    "               [--progress | --no-progress] [--json[=FILE]]\n";
-
-static const char help_text[] =
-    "Write DIR as a pax tar stream on standard output.\n"
-    "  --files DIR          the directory to archive (stored as \"./\" "
-    "and below)\n"
-    "  -z, --compress M     none (default), gzip or zstd, optionally "
-    ":LEVEL\n"
-    "  --exclude PATTERN    leave out paths or names matching the fnmatch "
-    "pattern\n"
-    "  --one-file-system    do not descend into other file systems\n"
-    "  --xattrs             store extended attributes\n"
-    "  --since TIMESTAMP    incremental: only what changed after "
-    "TIMESTAMP\n"
-    "                       (2026-11-26T15:00:00Z or @EPOCH), every "
-    "directory, and\n"
-    "                       a .bk-index of every current path\n"
-    "  -v, --verbose        a summary on standard error\n"
-    "  --progress, --no-progress  progress on standard error (default: "
-    "if a tty)\n"
-    "  --json[=FILE]        a JSON status line with a \"counts\" object "
-    "(standard\n"
-    "                       error or FILE)\n"
-    "See bk-dump(1), DIRECTORY MODE.\n";
-
-static void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(BK_EXIT_USAGE);
-}
-
-/* --help: the synopsis and the options, on stdout, status 0. */
-static int
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs(help_text, stdout);
-	return bk_close_stdout() == 0 ? BK_EXIT_OK : BK_EXIT_FAIL;
-}
 
 /* A problem with one file: reported, the run becomes incomplete. */
 static void
 incomplete(struct dumper *d)
 {
 	d->incomplete = 1;
+}
+
+/* d->path was replaced by another file while we read it (what): skipped. */
+static int
+replaced(struct dumper *d, const char *what)
+{
+	warn0("%s/%s: %s replaced while being read; skipped", d->o->dir,
+	    d->path, what);
+	incomplete(d);
+	return 0;
 }
 
 static int
@@ -284,18 +241,18 @@ get_xattrs(struct dumper *d, int fd, struct tar_entry *e)
 	if ((len = flistxattr(fd, names, sizeof(names))) < 0) {
 		if (errno == ENOTSUP || errno == EOPNOTSUPP)
 			return 0;
-		warnp("%s/%s: list extended attributes", d->dir, d->path);
+		warnp("%s/%s: list extended attributes", d->o->dir, d->path);
 		return -1;
 	}
 	for (p = names; p < names + len; p += strlen(p) + 1) {
 		if (e->nxattrs == TAR_XATTR_MAX) {
 			warn0("%s/%s: more than %d extended attributes",
-			    d->dir, d->path, TAR_XATTR_MAX);
+			    d->o->dir, d->path, TAR_XATTR_MAX);
 			return -1;
 		}
 		v = fgetxattr(fd, p, d->xbuf + used, XATTR_BUF - used);
 		if (v < 0) {
-			warnp("%s/%s: extended attribute %s", d->dir, d->path,
+			warnp("%s/%s: extended attribute %s", d->o->dir, d->path,
 			    p);
 			return -1;
 		}
@@ -305,7 +262,7 @@ get_xattrs(struct dumper *d, int fd, struct tar_entry *e)
 		used += (size_t)v;
 		if (used + strlen(p) + 1 > XATTR_BUF) {
 			warn0("%s/%s: extended attributes larger than %d bytes",
-			    d->dir, d->path, XATTR_BUF);
+			    d->o->dir, d->path, XATTR_BUF);
 			return -1;
 		}
 		memcpy(d->xbuf + used, p, strlen(p) + 1);
@@ -319,15 +276,15 @@ get_xattrs(struct dumper *d, int fd, struct tar_entry *e)
 static int
 newer(const struct dumper *d, const struct timespec *t)
 {
-	return t->tv_sec > d->since.tv_sec ||
-	    (t->tv_sec == d->since.tv_sec && t->tv_nsec > d->since.tv_nsec);
+	return t->tv_sec > d->o->since.tv_sec ||
+	    (t->tv_sec == d->o->since.tv_sec && t->tv_nsec > d->o->since.tv_nsec);
 }
 
 /* 1 if the file (lstat) must be stored, in --since mode. */
 static int
 wanted(const struct dumper *d, const struct stat *st)
 {
-	return !d->since_set || S_ISDIR(st->st_mode) ||
+	return !d->o->since_set || S_ISDIR(st->st_mode) ||
 	    newer(d, &st->st_mtim) || newer(d, &st->st_ctim);
 }
 
@@ -357,7 +314,7 @@ copy_data(struct dumper *d, int fd, const struct stat *st)
 		if ((n = read(fd, d->buf, want)) < 0) {
 			if (errno == EINTR)
 				continue;
-			warnp("%s/%s: read", d->dir, d->path);
+			warnp("%s/%s: read", d->o->dir, d->path);
 			incomplete(d);
 			break;
 		}
@@ -366,16 +323,16 @@ copy_data(struct dumper *d, int fd, const struct stat *st)
 		if (tar_write_data(d->w, d->buf, (size_t)n) != 0)
 			return -1;
 		left -= (uint64_t)n;
-		d->bytes += (uint64_t)n;
+		d->n.bytes += (uint64_t)n;
 	}
 	if (tar_member_end(d->w, &missing) != 0)
 		return -1;
 	if (missing > 0) {
 		warn0("%s/%s: file shrank by %" PRIu64 " bytes while being "
-		    "read; padded with zeros", d->dir, d->path, missing);
+		    "read; padded with zeros", d->o->dir, d->path, missing);
 		incomplete(d);
 	} else if (fstat(fd, &after) != 0 || changed(st, &after)) {
-		warn0("%s/%s: file changed as we read it", d->dir, d->path);
+		warn0("%s/%s: file changed as we read it", d->o->dir, d->path);
 		incomplete(d);
 	}
 	return 0;
@@ -398,7 +355,7 @@ dump_reg(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 			entry_from_stat(d, &e, lst);
 			e.type = TAR_HARD;
 			e.link = first;
-			d->nhard++;
+			d->n.hard++;
 			rc = tar_write_header(d->w, &e) == 0 &&
 			    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
 			link_done(d, slot);
@@ -408,27 +365,24 @@ dump_reg(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY |
 	    O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
-		warnp("%s/%s: open%s", d->dir, d->path,
+		warnp("%s/%s: open%s", d->o->dir, d->path,
 		    errno == ENOENT ? " (file vanished)" : "");
 		incomplete(d);
 		return 0;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_ino != lst->st_ino) {
-		warn0("%s/%s: file replaced while being read; skipped",
-		    d->dir, d->path);
-		incomplete(d);
-		rc = 0;
+		rc = replaced(d, "file");
 		goto done;
 	}
 	entry_from_stat(d, &e, &st);
 	e.type = TAR_REG;
 	e.size = (uint64_t)st.st_size;
-	if (d->xattrs && get_xattrs(d, fd, &e) != 0)
+	if (d->o->xattrs && get_xattrs(d, fd, &e) != 0)
 		incomplete(d);
 	if (tar_write_header(d->w, &e) != 0 || copy_data(d, fd, &st) != 0)
 		goto done;
-	d->nfiles++;
+	d->n.files++;
 	rc = 0;
 done:
 	close(fd);
@@ -444,13 +398,13 @@ dump_symlink(struct dumper *d, int dirfd, const char *name,
 	ssize_t n;
 
 	if ((n = readlinkat(dirfd, name, target, sizeof(target))) < 0) {
-		warnp("%s/%s: readlink", d->dir, d->path);
+		warnp("%s/%s: readlink", d->o->dir, d->path);
 		incomplete(d);
 		return 0;
 	}
 	if ((size_t)n == sizeof(target)) {
 		warn0("%s/%s: symlink target longer than %d bytes; skipped",
-		    d->dir, d->path, TAR_PATH_MAX);
+		    d->o->dir, d->path, TAR_PATH_MAX);
 		incomplete(d);
 		return 0;
 	}
@@ -458,7 +412,7 @@ dump_symlink(struct dumper *d, int dirfd, const char *name,
 	entry_from_stat(d, &e, st);
 	e.type = TAR_SYM;
 	e.link = target;
-	d->nsyms++;
+	d->n.syms++;
 	return tar_write_header(d->w, &e) == 0 &&
 	    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
 }
@@ -469,7 +423,7 @@ dump_special(struct dumper *d, const struct stat *st)
 	struct tar_entry e;
 
 	if (S_ISSOCK(st->st_mode)) {
-		warn0("%s/%s: socket ignored", d->dir, d->path);
+		warn0("%s/%s: socket ignored", d->o->dir, d->path);
 		return 0;
 	}
 	entry_from_stat(d, &e, st);
@@ -477,7 +431,7 @@ dump_special(struct dumper *d, const struct stat *st)
 	    TAR_BLK : TAR_FIFO;
 	e.devmajor = major(st->st_rdev);
 	e.devminor = minor(st->st_rdev);
-	d->nother++;
+	d->n.other++;
 	return tar_write_header(d->w, &e) == 0 &&
 	    tar_member_end(d->w, NULL) == 0 ? 0 : -1;
 }
@@ -494,29 +448,26 @@ dump_dir(struct dumper *d, int dirfd, const char *name, const struct stat *lst)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1) {
-		warnp("%s/%s: open directory%s", d->dir, d->path,
+		warnp("%s/%s: open directory%s", d->o->dir, d->path,
 		    errno == ENOENT ? " (vanished)" : "");
 		incomplete(d);
 		return 0;
 	}
 	if (fstat(fd, &st) != 0 || st.st_ino != lst->st_ino ||
 	    st.st_dev != lst->st_dev) {
-		warn0("%s/%s: directory replaced while being read; skipped",
-		    d->dir, d->path);
-		incomplete(d);
-		rc = 0;
+		rc = replaced(d, "directory");
 		goto done;
 	}
 	entry_from_stat(d, &e, &st);
 	e.type = TAR_DIR;
-	if (d->xattrs && get_xattrs(d, fd, &e) != 0)
+	if (d->o->xattrs && get_xattrs(d, fd, &e) != 0)
 		incomplete(d);
 	if (tar_write_header(d->w, &e) != 0 ||
 	    tar_member_end(d->w, NULL) != 0)
 		goto done;
-	d->ndirs++;
+	d->n.dirs++;
 	/* Like GNU tar: the mount point is stored, not what is under it. */
-	if (d->onefs && st.st_dev != d->rootdev) {
+	if (d->o->onefs && st.st_dev != d->rootdev) {
 		rc = 0;
 		goto done;
 	}
@@ -531,9 +482,9 @@ excluded(const struct dumper *d, const char *name)
 {
 	int i;
 
-	for (i = 0; i < d->nexcludes; i++)
-		if (fnmatch(d->excludes[i], d->path, 0) == 0 ||
-		    fnmatch(d->excludes[i], name, 0) == 0)
+	for (i = 0; i < d->o->nexcludes; i++)
+		if (fnmatch(d->o->excludes[i], d->path, 0) == 0 ||
+		    fnmatch(d->o->excludes[i], name, 0) == 0)
 			return 1;
 	return 0;
 }
@@ -547,14 +498,14 @@ dump_entry(struct dumper *d, int dirfd, const char *name)
 	if (excluded(d, name))
 		return 0;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		warnp("%s/%s: stat%s", d->dir, d->path,
+		warnp("%s/%s: stat%s", d->o->dir, d->path,
 		    errno == ENOENT ? " (file vanished)" : "");
 		incomplete(d);
 		return 0;
 	}
 	if (strcmp(d->path, INDEX_NAME) == 0) {
 		warn0("%s/%s: name reserved for the --since index; skipped",
-		    d->dir, d->path);
+		    d->o->dir, d->path);
 		incomplete(d);
 		return 0;
 	}
@@ -596,7 +547,7 @@ list_dir(struct dumper *d, int fd, size_t *np)
 	int dfd;
 
 	if ((dfd = dup(fd)) == -1 || (dp = fdopendir(dfd)) == NULL) {
-		warnp("%s/%s: open directory", d->dir, d->path);
+		warnp("%s/%s: open directory", d->o->dir, d->path);
 		if (dfd != -1)
 			close(dfd);
 		return NULL;
@@ -617,7 +568,7 @@ list_dir(struct dumper *d, int fd, size_t *np)
 		errno = 0;
 	}
 	if (errno != 0) {
-		warnp("%s/%s: read directory", d->dir, d->path);
+		warnp("%s/%s: read directory", d->o->dir, d->path);
 		goto fail;
 	}
 	closedir(dp);
@@ -650,7 +601,7 @@ walk(struct dumper *d, int fd)
 	for (i = 0; i < n; i++) {
 		if (base + (base > 0) + strlen(names[i]) > TAR_PATH_MAX) {
 			warn0("%s/%s/%s: path longer than %d bytes; skipped",
-			    d->dir, d->path, names[i], TAR_PATH_MAX);
+			    d->o->dir, d->path, names[i], TAR_PATH_MAX);
 			incomplete(d);
 			continue;
 		}
@@ -680,11 +631,11 @@ dump_root(struct dumper *d, int fd, const struct stat *st)
 	snprintf(d->path, sizeof(d->path), ".");
 	entry_from_stat(d, &e, st);
 	e.type = TAR_DIR;
-	if (d->xattrs && get_xattrs(d, fd, &e) != 0)
+	if (d->o->xattrs && get_xattrs(d, fd, &e) != 0)
 		incomplete(d);
 	if (tar_write_header(d->w, &e) != 0 || tar_member_end(d->w, NULL) != 0)
 		return -1;
-	d->ndirs++;
+	d->n.dirs++;
 	return 0;
 }
 
@@ -720,9 +671,8 @@ write_index(struct dumper *d)
 	return tar_member_end(d->w, NULL);
 }
 
-/* "@EPOCH[.FRAC]" or "YYYY-MM-DDTHH:MM:SS[.FRAC]Z"; -1 (reported). */
-static int
-parse_since(const char *s, struct timespec *ts)
+int
+dump_files_parse_since(const char *s, struct timespec *ts)
 {
 	struct tm tm;
 	const char *p;
@@ -759,59 +709,43 @@ bad:
 }
 
 static void
-report(struct dumper *d, struct bk_status *st, int verbose, enum bk_comp m)
+report(struct dumper *d, struct bk_status *st)
 {
 	char b[32];
 
-	bk_fmt_bytes(b, sizeof(b), (double)d->bytes);
-	if (verbose)
+	bk_fmt_bytes(b, sizeof(b), (double)d->n.bytes);
+	if (d->o->verbose || d->o->progress)
 		fprintf(stderr, "%s: %s: %" PRIu64 " files (%s), %" PRIu64
 		    " directories, %" PRIu64 " symlinks, %" PRIu64
 		    " hard links, %" PRIu64 " other%s\n", bk_progname(),
-		    d->dir, d->nfiles, b, d->ndirs, d->nsyms, d->nhard,
-		    d->nother, d->incomplete ? "; INCOMPLETE" : "");
-	bson_t counts;
-
-	/* The manifest records "counts" as it is (as for the db mode). */
-	bson_init(&counts);
-	BSON_APPEND_INT64(&counts, "files", (int64_t)d->nfiles);
-	BSON_APPEND_INT64(&counts, "directories", (int64_t)d->ndirs);
-	BSON_APPEND_INT64(&counts, "symlinks", (int64_t)d->nsyms);
-	BSON_APPEND_INT64(&counts, "hardlinks", (int64_t)d->nhard);
-	BSON_APPEND_INT64(&counts, "other", (int64_t)d->nother);
-	BSON_APPEND_INT64(&counts, "bytes", (int64_t)d->bytes);
-	bk_status_doc(st, "counts", &counts);
-	bson_destroy(&counts);
+		    d->o->dir, d->n.files, b, d->n.dirs, d->n.syms, d->n.hard,
+		    d->n.other, d->incomplete ? "; INCOMPLETE" : "");
 	bk_status_str(st, "mode", "files");
-	bk_status_str(st, "source", d->dir);
-	bk_status_str(st, "compression", bk_comp_name(m));
-	bk_status_int(st, "files", (int64_t)d->nfiles);
-	bk_status_int(st, "directories", (int64_t)d->ndirs);
-	bk_status_int(st, "symlinks", (int64_t)d->nsyms);
-	bk_status_int(st, "hardlinks", (int64_t)d->nhard);
-	bk_status_int(st, "other", (int64_t)d->nother);
-	bk_status_int(st, "bytes", (int64_t)d->bytes);
-	if (d->since_set)
+	bk_status_str(st, "source", d->o->dir);
+	bk_status_str(st, "compression", bk_comp_name(d->o->comp));
+	/* "counts" too: the manifest records it (as for the db mode). */
+	files_counts_status(&d->n, st, 1);
+	if (d->o->since_set)
 		bk_status_int(st, "unchanged", (int64_t)d->skipped);
 	bk_status_bool(st, "incomplete", d->incomplete);
 }
 
-/* Open DIR, write the archive; BK_EXIT_OK, _INCOMPLETE or _FAIL. */
+/* Open DIR, write the archive: BK_OK or BK_FAIL. */
 static int
 dump_tree(struct dumper *d)
 {
 	struct stat st;
-	int fd, rc = BK_EXIT_FAIL;
+	int fd, rc = BK_FAIL;
 
-	if ((fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((fd = open(d->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) != 0) {
-		warnp("%s", d->dir);
+		warnp("%s", d->o->dir);
 		if (fd != -1)
 			close(fd);
-		return BK_EXIT_FAIL;
+		return BK_FAIL;
 	}
 	d->rootdev = st.st_dev;
-	if (d->since_set && (d->index = tmpfile()) == NULL) {
+	if (d->o->since_set && (d->index = tmpfile()) == NULL) {
 		warnp("tmpfile for the --since index");
 		goto done;
 	}
@@ -822,7 +756,7 @@ dump_tree(struct dumper *d)
 		goto done;
 	if (d->index != NULL && write_index(d) != 0)
 		goto done;
-	rc = d->incomplete ? BK_EXIT_INCOMPLETE : BK_EXIT_OK;
+	rc = BK_OK;
 done:
 	if (d->index != NULL)
 		fclose(d->index);
@@ -831,112 +765,45 @@ done:
 }
 
 int
-dump_files_main(int argc, char *argv[])
+dump_files_run(const struct dump_files_opts *o, struct bk_status *st,
+    int *incomplete)
 {
-	static const struct option longopts[] = {
-		{ "files", required_argument, NULL, 'f' },
-		{ "compress", required_argument, NULL, 'z' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ "one-file-system", no_argument, NULL, 'O' },
-		{ "xattrs", no_argument, NULL, 'X' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'Q' },
-		{ "json", optional_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct dumper d;
-	struct bk_status *st;
-	enum bk_comp method = BK_COMP_NONE;
-	const char *json = NULL;
-	int level = 0, ch, progress = bk_progress_default(), verbose = 0;
-	int ex = BK_EXIT_FAIL;
-	int i;
+	int rc = BK_FAIL;
 
 	memset(&d, 0, sizeof(d));
-	/* "--files --help" too: --help wins wherever it stands. */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0)
-			return help();
-	while ((ch = getopt_long(argc, argv, "z:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': d.dir = optarg; break;
-		case 'z':
-			if (bk_comp_parse(optarg, &method, &level) != 0)
-				usage();
-			break;
-		case 'x':
-			if (d.nexcludes == MAX_EXCLUDES) {
-				warn0("more than %d --exclude patterns",
-				    MAX_EXCLUDES);
-				usage();
-			}
-			d.excludes[d.nexcludes++] = optarg;
-			break;
-		case 'O': d.onefs = 1; break;
-		case 'X': d.xattrs = 1; break;
-		case 'S':
-			if (parse_since(optarg, &d.since) != 0)
-				usage();
-			d.since_set = 1;
-			break;
-		case 'v': verbose = 1; break;
-		case 'P': progress = 1; break;
-		case 'Q': progress = 0; break;
-		case 'J': json = optarg ? optarg : ""; break;
-		case 'V': bk_print_version(); return 0;
-		case 'h': return help();
-		default: usage();
-		}
-	}
-	if (optind != argc) {
-		warn0("unexpected argument: %s", argv[optind]);
-		usage();
-	}
-	if (d.dir == NULL || *d.dir == '\0')
-		usage();
-	if (isatty(STDOUT_FILENO)) {
-		warn0("refusing to write an archive to a terminal");
-		return BK_EXIT_USAGE;
-	}
-	st = bk_status_new(json, STDERR_FILENO);
-	if (json != NULL && st == NULL)
-		return BK_EXIT_FAIL;
+	d.o = o;
 	if ((d.buf = malloc(IOBUF)) == NULL || (d.xbuf = malloc(XATTR_BUF)) ==
 	    NULL) {
 		warnp("malloc");
 		goto out;
 	}
-	if ((d.z = bk_zwriter_new(STDOUT_FILENO, method, level, "<stdout>")) ==
-	    NULL || (d.w = tar_writer_new(out_z, &d)) == NULL)
+	if ((d.z = bk_zwriter_new(STDOUT_FILENO, o->comp, o->level,
+	    "<stdout>")) == NULL || (d.w = tar_writer_new(out_z, &d)) == NULL)
 		goto out;
-	d.prog = bk_progress_new("dumping", 0, progress);
-	ex = dump_tree(&d);
-	if (ex != BK_EXIT_FAIL && tar_writer_finish(d.w) != 0)
-		ex = BK_EXIT_FAIL;
-	else if (ex == BK_EXIT_FAIL)
+	d.prog = bk_progress_new("dumping", 0, o->progress);
+	rc = dump_tree(&d);
+	if (rc == BK_OK && tar_writer_finish(d.w) != 0)
+		rc = BK_FAIL;
+	else if (rc != BK_OK)
 		tar_writer_free(d.w);
 	d.w = NULL;
 	bk_progress_done(d.prog);
-	if (ex != BK_EXIT_FAIL && (bk_zwriter_finish(d.z) != 0 ||
+	if (rc == BK_OK && (bk_zwriter_finish(d.z) != 0 ||
 	    bk_close_stdout() != 0))
-		ex = BK_EXIT_FAIL;
-	else if (ex == BK_EXIT_FAIL)
+		rc = BK_FAIL;
+	else if (rc != BK_OK)
 		bk_zwriter_free(d.z);
 	d.z = NULL;
-	if (ex == BK_EXIT_INCOMPLETE)
+	if (rc == BK_OK && d.incomplete)
 		warn0("%s: some files changed, vanished or could not be read;"
-		    " the archive is incomplete", d.dir);
-	report(&d, st, verbose || progress, method);
+		    " the archive is incomplete", o->dir);
+	report(&d, st);
+	*incomplete = d.incomplete;
 out:
 	bk_zwriter_free(d.z);
 	links_free(&d);
 	free(d.buf);
 	free(d.xbuf);
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return rc;
 }
