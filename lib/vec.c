@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "bk.h"
+#include "io/sha256.h"
 #include "vec.h"
 
 void
@@ -62,9 +62,10 @@ strset_init(struct strset *s, size_t max)
 void
 strset_digest(const char *k, unsigned char d[STRSET_DIGEST])
 {
-	unsigned char full[SHA256_DIGEST_LENGTH];
+	unsigned char full[BK_SHA256_LEN] = { 0 };
 
-	SHA256((const unsigned char *)k, strlen(k), full);
+	/* Fails only without memory: then every name gets one slot's hash. */
+	(void)bk_sha256(k, strlen(k), full);
 	memcpy(d, full, STRSET_DIGEST);
 	if (memcmp(d, zero_digest, STRSET_DIGEST) == 0)
 		d[0] = 1;	/* all zeros marks a free slot */

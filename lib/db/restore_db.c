@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include <mongoc/mongoc.h>
-#include <openssl/evp.h>
 
 #include "bk.h"
+#include "io/sha256.h"
 #include "archive.h"
 #include "compress.h"
 #include "db.h"
@@ -83,20 +83,12 @@ add256(unsigned char acc[32], const unsigned char v[32])
 static int
 digest_add(unsigned char acc[32], const void *doc, size_t len)
 {
-	static EVP_MD_CTX *ctx;
-	unsigned char md[32];
-	unsigned int mdlen;
+	static struct bk_sha256 *c;
+	unsigned char md[BK_SHA256_LEN];
 
-	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL) {
-		warn0("SHA-256: out of memory");
+	if ((c == NULL && (c = bk_sha256_new()) == NULL) ||
+	    bk_sha256_update(c, doc, len) != 0 || bk_sha256_final(c, md) != 0)
 		return -1;
-	}
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, doc, len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) {
-		warn0("SHA-256 failed");
-		return -1;
-	}
 	add256(acc, md);
 	return 0;
 }

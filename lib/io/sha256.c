@@ -40,7 +40,8 @@ bk_sha256_final(struct bk_sha256 *c, unsigned char d[BK_SHA256_LEN])
 	unsigned int dlen;
 
 	if (EVP_DigestFinal_ex(CTX(c), d, &dlen) != 1 ||
-	    dlen != BK_SHA256_LEN) {
+	    dlen != BK_SHA256_LEN ||
+	    EVP_DigestInit_ex(CTX(c), EVP_sha256(), NULL) != 1) {
 		warn0("SHA-256 final failed");
 		return -1;
 	}

@@ -16,7 +16,10 @@ struct bk_sha256;
 struct bk_sha256 *bk_sha256_new(void);
 /* Hash len more bytes.  0 or -1 (reported). */
 int bk_sha256_update(struct bk_sha256 *c, const void *buf, size_t len);
-/* The digest of everything hashed; c may not be updated again.  0 or -1. */
+/*
+ * The digest of everything hashed; c then starts again, empty (so a hash
+ * per document reuses one c).  0 or -1.
+ */
 int bk_sha256_final(struct bk_sha256 *c, unsigned char d[BK_SHA256_LEN]);
 /* NULL is a no-op. */
 void bk_sha256_free(struct bk_sha256 *c);
