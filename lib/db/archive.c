@@ -549,6 +549,9 @@ parse_nsmeta(struct archive_reader *r, const bson_t *b, uint64_t at)
 	}
 	if ((ns = vec_push(&r->ns)) == NULL)
 		return -1;
+	/* "db" may be empty (the oplog's), never absent. */
+	if (!bson_has_field(b, "db") || !bson_has_field(b, "collection"))
+		bad = 1;
 	if ((ns->db = dup_str(b, "db", &bad)) == NULL ||
 	    (ns->coll = dup_str(b, "collection", &bad)) == NULL ||
 	    (ns->metadata = dup_str(b, "metadata", &bad)) == NULL ||
@@ -745,6 +748,8 @@ next_header(struct archive_reader *r, struct archive_event *ev)
 		    r->name, (unsigned long long)at);
 		return -1;
 	}
+	if (!bson_has_field(&b, "db") || !bson_has_field(&b, "collection"))
+		bad = 1;
 	if ((db = dup_str(&b, "db", &bad)) == NULL ||
 	    (coll = dup_str(&b, "collection", &bad)) == NULL)
 		goto done;

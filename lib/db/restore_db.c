@@ -110,7 +110,9 @@ plan_ns(struct rs *r, struct archive_ns *a, struct rs_ns *ns)
 
 	if ((ns->src = archive_nsname(a->db, a->coll)) == NULL)
 		return -1;
-	if (a->db[0] == '\0') {
+	/* mongodump --oplog's entry: db "", collection "oplog".  Any other
+	 * empty database name is corrupt (mongo_ns_check says so). */
+	if (a->db[0] == '\0' && strcmp(a->coll, "oplog") == 0) {
 		warn0("%s: skipped: oplog replay is not supported", a->coll);
 		return 0;
 	}
