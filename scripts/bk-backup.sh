@@ -63,6 +63,8 @@ started=$(date -u +%s)
 # The database URI may hold a password: it goes to bk-dump alone (with_uri),
 # never to the other stages or the alert command, whoever exported it.
 export -n MONGODB_URI
+# libmongoc's counters in memory, not in /dev/shm (bk(7)).
+export MONGOC_DISABLE_SHM=1
 
 # The kind as a metrics label and file name: what was asked if it is a
 # plain word, else "invalid".

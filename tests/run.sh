@@ -32,6 +32,8 @@ if [ -n "${EXEC:-}" ]; then
 fi
 export PATH=$bindir:$PATH
 export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1:abort_on_error=0}
+# No stray libmongoc line on stderr from a stale /dev/shm/mongoc-PID (bk(7)).
+export MONGOC_DISABLE_SHM=1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:exitcode=86:print_stacktrace=1}
 
 pass=0 failn=0 skipn=0
