@@ -58,6 +58,24 @@ optname(char *argv[], int opt)
 	return buf;
 }
 
+/* The help lines of the common options, then the tool's footer. */
+static void
+common_help(const struct bk_cli *cli)
+{
+	if (cli->common & BK_CLI_PROGRESS)
+		puts("      --progress     show bytes, rate and ETA on stderr "
+		    "(--no-progress: off)");
+	if (cli->common & BK_CLI_JSON)
+		printf("      --json[=FILE]  a JSON status line at the end "
+		    "(default: %s)\n", cli->json_fd == 1 ? "stdout" :
+		    "stderr");
+	if (cli->common & BK_CLI_VERBOSE)
+		puts("  -v, --verbose      say more");
+	puts("  -h, --help         this text;  --version  the version");
+	if (cli->footer != NULL)
+		printf("\n%s", cli->footer);
+}
+
 static int
 synopsis_to_stderr(const struct bk_cli *cli)
 {
@@ -113,6 +131,8 @@ bk_cli_parse(struct bk_cli *cli, int argc, char *argv[],
 			fputs(cli->synopsis, stdout);
 			if (cli->help != NULL)
 				printf("\n%s", cli->help);
+			if (cli->common & BK_CLI_HELP)
+				common_help(cli);
 			return bk_close_stdout() == 0 ? BK_EXIT_OK :
 			    BK_EXIT_FAIL;
 		case OPT_VERSION:

@@ -27,6 +27,12 @@ struct bk_status;
 #define BK_CLI_PROGRESS	0x01	/* --progress, --no-progress */
 #define BK_CLI_JSON	0x02	/* --json[=FILE] */
 #define BK_CLI_VERBOSE	0x04	/* -v, --verbose */
+/*
+ * --help prints the lines for the common options itself, after the tool's
+ * help and before its footer, in the layout "  -x, --long ARG   text"
+ * with the text at column 21.
+ */
+#define BK_CLI_HELP	0x08
 
 /* Rows of a tool's getopt_long table, one line each. */
 #define BK_CLI_ARG(name, ch) { name, required_argument, NULL, ch }
@@ -47,6 +53,8 @@ struct bk_cli {
 	const char *json;	/* NULL: no --json; "": json_fd; else a file */
 	int verbose;		/* how many -v */
 	int argi;		/* the first operand */
+	/* Set by the tool, with BK_CLI_HELP: what --help ends with. */
+	const char *footer;
 };
 
 /*

@@ -7,9 +7,7 @@
 backup=$BK_TOP/scripts/bk-backup.sh
 
 start_ferretdb "$T/fdb"
-start_versitygw "$T/s3"
-use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
-aws s3api create-bucket --bucket bk-prod >/dev/null
+s3_buckets bk-prod
 "$PY" -c 'import sys; from pymongo import MongoClient
 db = MongoClient(sys.argv[1]).shop
 db.orders.insert_many([{"n": i, "item": "x" * (i % 50)} for i in range(3000)])
@@ -21,15 +19,7 @@ bk-encrypt --genkey -k keyring >keyid
 printf '%s?serverSelectionTimeoutMS=3000\n' "$FERRETDB_URI" >uri
 chmod 600 uri
 make_alert_recorder
-cat >bk.conf <<EOC
-BK_MONGODB_URI_FILE=$T/uri
-BK_UPLOADS_DIR=$T/uploads
-BK_KEYRING=$T/keyring
-BK_DESTS="s3://bk-prod/prod file://$T/nas"
-BK_STATE_DIR=$T/state
-BK_ALERT_CMD="env T=$T $T/alert"
-EOC
-chmod 600 bk.conf
+backup_conf bk.conf "s3://bk-prod/prod file://$T/nas" "BK_MONGODB_URI_FILE=$T/uri"
 
 # Success: both destinations hold a committed backup with its manifest.
 bash "$backup" -c bk.conf db 2>db.err || fail "db backup: $(cat db.err)"

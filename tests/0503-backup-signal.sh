@@ -14,9 +14,7 @@
 backup=$BK_TOP/scripts/bk-backup.sh
 
 start_ferretdb "$T/fdb"
-start_versitygw "$T/s3"
-use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
-aws s3api create-bucket --bucket bk-sig >/dev/null
+s3_buckets bk-sig
 # 64 MiB of incompressible documents.
 "$PY" -c 'import os, sys; from pymongo import MongoClient
 c = MongoClient(sys.argv[1]).shop.blobs
@@ -163,14 +161,7 @@ rm -f paused go alerts
 "$PY" pauseproxy.py "$pport" "$VGW_PORT" $((8 << 20)) "$T/paused" requests "$T/go" &
 BK_PIDS="$BK_PIDS $!"
 wait_port "$pport" 30 || fail "the proxy did not start"
-cat >files.conf <<EOC
-BK_UPLOADS_DIR=$T/uploads
-BK_KEYRING=$T/keyring
-BK_DESTS="s3://bk-sig/changing?endpoint=http://127.0.0.1:$pport file://$T/nas"
-BK_STATE_DIR=$T/state
-BK_ALERT_CMD="env T=$T $T/alert"
-EOC
-chmod 600 files.conf
+backup_conf files.conf "s3://bk-sig/changing?endpoint=http://127.0.0.1:$pport file://$T/nas"
 bash "$backup" -c files.conf files 2>changed.err &
 bpid=$!
 n=0

@@ -7,18 +7,11 @@
 . "$BK_TOP/tests/lib.sh"
 backup=$BK_TOP/scripts/bk-backup.sh
 
-make_alert_recorder
-bk-encrypt --genkey -k keyring >/dev/null
 mkdir store uploads
 echo hello >uploads/a
-cat >b.conf <<EOC
-BK_STATE_DIR=$T/state
-BK_ALERT_CMD="env T=$T $T/alert"
-BK_KEYRING=$T/keyring
-BK_DESTS="file://$T/store"
-BK_UPLOADS_DIR=$T/uploads
-EOC
-chmod 600 b.conf
+bk-encrypt --genkey -k keyring >/dev/null
+make_alert_recorder
+backup_conf b.conf "file://$T/store"
 
 # Start just after a second begins, so that without the rule several of
 # these quick runs would share a name.

@@ -123,15 +123,8 @@ sampler=$!
 BK_PIDS="$BK_PIDS $sampler"
 
 conf() {	# conf NAME URIFILE DESTS
-	cat >"$1" <<EOC
-BK_MONGODB_URI_FILE=$T/$2
-BK_UPLOADS_DIR=$T/uploads
-BK_KEYRING=$T/keyring
-BK_DESTS="$3"
-BK_STATE_DIR=$T/state
-BK_ALERT_CMD="env T=$T $T/alert-env"
-EOC
-	chmod 600 "$1"
+	backup_conf "$1" "$3" "BK_MONGODB_URI_FILE=$T/$2" \
+	    "BK_ALERT_CMD=\"env T=$T $T/alert-env\""
 }
 conf ok.conf uri "s3://bk-leak/prod file://$T/nas"
 conf degraded.conf uri "s3://bk-leak/prod file://$T/nas file://$T/unmounted"

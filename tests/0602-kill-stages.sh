@@ -27,14 +27,7 @@ gen_bytes k2 1000000 >uploads/sub/two
 echo small >uploads/sub/three
 bk-encrypt --genkey -k keyring >/dev/null
 make_alert_recorder
-cat >bk.conf <<EOC
-BK_UPLOADS_DIR=$T/uploads
-BK_KEYRING=$T/keyring
-BK_DESTS="file://$T/nas"
-BK_STATE_DIR=$T/state
-BK_ALERT_CMD="env T=$T $T/alert"
-EOC
-chmod 600 bk.conf
+backup_conf bk.conf "file://$T/nas"
 
 # gate.py N MARKER: copy stdin to stdout, N bytes and no more; then create
 # MARKER and hold the stream (read nothing more, never end it) until

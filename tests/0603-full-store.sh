@@ -51,14 +51,7 @@ gen_bytes u1 500000 >uploads/a
 bk-encrypt --genkey -k keyring >/dev/null
 make_alert_recorder
 mkdir small/bk
-cat >bk.conf <<EOC
-BK_UPLOADS_DIR=$T/uploads
-BK_KEYRING=$T/keyring
-BK_DESTS="file://$T/small/bk"
-BK_STATE_DIR=$T/state
-BK_ALERT_CMD="env T=$T $T/alert"
-EOC
-chmod 600 bk.conf
+backup_conf bk.conf "file://$T/small/bk"
 bash "$backup" -c bk.conf files 2>ok.err || fail "the backup that fits: $(cat ok.err)"
 first=$(bk-get --list "file://$T/small/bk/files/" | cut -f 1)
 [ -n "$first" ] || fail "the first backup is not listed"

@@ -67,6 +67,19 @@ cleanup_servers() {
 }
 trap cleanup_servers EXIT
 
+# spawn_server WHAT PORT SECONDS LOG CMD...: start CMD in the background
+# (stdout and stderr to LOG), stopped at exit; wait up to SECONDS for it
+# to listen on PORT.  Sets SPAWNED to its pid.
+spawn_server() {
+	local what=$1 port=$2 secs=$3 log=$4
+	shift 4
+	"$@" >"$log" 2>&1 &
+	SPAWNED=$!
+	BK_PIDS="$BK_PIDS $SPAWNED"
+	wait_port "$port" "$secs" ||
+	    fail "$what did not start: $(tail -n 5 "$log")"
+}
+
 # start_ferretdb DIR: a private FerretDB (SQLite in DIR); sets FERRETDB_URI,
 # FERRETDB_PID, FERRETDB_PORT.
 start_ferretdb() {
@@ -74,12 +87,9 @@ start_ferretdb() {
 	[ -x "$bin" ] || fail "FerretDB not built: run make deps"
 	mkdir -p "$dir"
 	FERRETDB_PORT=$(free_port)
-	"$bin" -listen "127.0.0.1:$FERRETDB_PORT" -dir "$dir/data" \
-	    >"$dir/ferretdb.out" 2>"$dir/ferretdb.log" &
-	FERRETDB_PID=$!
-	BK_PIDS="$BK_PIDS $FERRETDB_PID"
-	wait_port "$FERRETDB_PORT" 60 ||
-	    fail "FerretDB did not start: $(tail -n 5 "$dir/ferretdb.log")"
+	spawn_server FerretDB "$FERRETDB_PORT" 60 "$dir/ferretdb.log" \
+	    "$bin" -listen "127.0.0.1:$FERRETDB_PORT" -dir "$dir/data"
+	FERRETDB_PID=$SPAWNED
 	FERRETDB_URI="mongodb://127.0.0.1:$FERRETDB_PORT/"
 }
 
@@ -104,13 +114,10 @@ start_versitygw() {
 		scheme=https
 	fi
 	ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
+	    spawn_server versitygw "$VGW_PORT" 30 "$dir/versitygw.log" \
 	    "$bin" --port "127.0.0.1:$VGW_PORT" --quiet "${tlsargs[@]}" \
-	    posix --sidecar "$dir/meta" "$dir/data" \
-	    >"$dir/versitygw.log" 2>&1 &
-	VGW_PID=$!
-	BK_PIDS="$BK_PIDS $VGW_PID"
-	wait_port "$VGW_PORT" 30 ||
-	    fail "versitygw did not start: $(tail -n 5 "$dir/versitygw.log")"
+	    posix --sidecar "$dir/meta" "$dir/data"
+	VGW_PID=$SPAWNED
 	S3_ENDPOINT="$scheme://127.0.0.1:$VGW_PORT"
 }
 
@@ -137,6 +144,18 @@ use_s3() {
 	export AWS_ENDPOINT_URL=$1 AWS_ACCESS_KEY_ID=$2 AWS_SECRET_ACCESS_KEY=$3
 	export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 	unset AWS_PROFILE AWS_SESSION_TOKEN
+}
+
+# s3_buckets BUCKET...: a private versitygw in $T/s3, used (use_s3), with
+# these buckets made.
+s3_buckets() {
+	local b
+	start_versitygw "$T/s3"
+	use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
+	for b in "$@"; do
+		aws s3api create-bucket --bucket "$b" >/dev/null ||
+		    fail "cannot create bucket $b"
+	done
 }
 
 # The official mongodump/mongorestore, or skip with the recorded reason.
@@ -197,4 +216,22 @@ make_alert_recorder() {
 { echo "SUBJECT: $1"; cat; } >>"$T/alerts"
 EOA
 	chmod +x "$T/alert"
+}
+
+# backup_conf FILE DESTS [LINE...]: a bk-backup.sh configuration, mode
+# 0600: $T/uploads, $T/keyring, the destinations DESTS, state in $T/state,
+# alerts to make_alert_recorder's ./alert; then each LINE (a later
+# assignment wins, e.g. BK_ALERT_CMD=...).
+backup_conf() {
+	local f=$1 dests=$2
+	shift 2
+	{
+		echo "BK_UPLOADS_DIR=$T/uploads"
+		echo "BK_KEYRING=$T/keyring"
+		echo "BK_DESTS=\"$dests\""
+		echo "BK_STATE_DIR=$T/state"
+		echo "BK_ALERT_CMD=\"env T=$T $T/alert\""
+		printf '%s\n' "$@"
+	} >"$f"
+	chmod 600 "$f"
 }

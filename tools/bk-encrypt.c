@@ -35,13 +35,9 @@ static const char help[] =
     "      --rotate       add a key and make it current; old "
     "keys stay for decryption\n"
     "      --list         list key ids, dates and which is "
-    "current (never key bytes)\n"
-    "      --progress     show bytes, rate and ETA on stderr "
-    "(--no-progress: off)\n"
-    "      --json[=FILE]  a JSON status line at the end "
-    "(default: stderr)\n"
-    "  -h, --help         this text;  --version  the version\n"
-    "\nExit: 0 ok, 1 refused (tampered, truncated, wrong key), "
+    "current (never key bytes)\n";
+static const char footer[] =
+    "Exit: 0 ok, 1 refused (tampered, truncated, wrong key), "
     "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
 
 /* The tool's own options; lib/cli adds the common ones. */
@@ -276,8 +272,8 @@ int
 main(int argc, char *argv[])
 {
 	/* stdout carries data or key ids, so the status line goes to stderr. */
-	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
-	    STDERR_FILENO, 0, NULL, 0, 0 };
+	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON |
+	    BK_CLI_HELP, STDERR_FILENO, 0, NULL, 0, 0, footer };
 	struct opts o = { ENCRYPT, NULL };
 	struct bk_status *st;
 	const char *path;

@@ -29,13 +29,9 @@ static const char help[] =
     "                     exit 1 on a mismatch\n"
     "  -n, --name NAME    the file name on the line (default \"-\"); "
     "with -c, the\n"
-    "                     line to check in a file of several\n"
-    "      --progress     show bytes, rate and ETA on stderr "
-    "(--no-progress: off)\n"
-    "      --json[=FILE]  a JSON status line at the end (default: "
-    "stderr)\n"
-    "  -h, --help         this text;  --version  the version\n"
-    "\nExit: 0 ok, 1 mismatch, 2 usage, 3 failure.  See bk-hash(1).\n";
+    "                     line to check in a file of several\n";
+static const char footer[] =
+    "Exit: 0 ok, 1 mismatch, 2 usage, 3 failure.  See bk-hash(1).\n";
 
 /* The tool's own options; lib/cli adds the common ones. */
 static const struct option longopts[] = {
@@ -122,8 +118,8 @@ int
 main(int argc, char *argv[])
 {
 	/* The data stream owns stdout, so the status line goes to stderr. */
-	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON,
-	    STDERR_FILENO, 0, NULL, 0, 0 };
+	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON |
+	    BK_CLI_HELP, STDERR_FILENO, 0, NULL, 0, 0, footer };
 	struct opts o = { NULL, NULL, NULL, STDERR_FILENO };
 	unsigned char digest[BK_SHA256_LEN], expected[BK_SHA256_LEN];
 	char hex[2 * BK_SHA256_LEN + 1], ehex[2 * BK_SHA256_LEN + 1];

@@ -32,25 +32,28 @@ timed() {
 	note_row "  - \`$1\`: FerretDB used $(awk -v a="$c0" -v b="$c1" -v h="$hz" -v r="$BENCH_ROUNDS" 'BEGIN { printf "%.1f", (b - a) / h / r }') s CPU per round"
 }
 
+# peer LABEL TOOL ARGS: a timed row for the official TOOL (MONGODUMP or
+# MONGORESTORE, which need_mongo_tools sets) with ARGS, or a note that it
+# is absent.
+peer() {
+	if ( need_mongo_tools ) 9>/dev/null 2>&1; then
+		need_mongo_tools
+		timed "$1" "${!2} $3"
+	else
+		note_row "  - ${1%% *}: not built here (the Go module proxy refuses github.com/mongodb/mongo-tools); no peer row"
+	fi
+}
+
 bench_group "bk-dump of $ndocs documents ($((bytes / 1000000)) MB of BSON) from FerretDB 1.24 (SQLite)"
 timed "bk-dump --db bench > archive" "bk-dump --uri $U --db bench >/dev/null"
 timed "bk-dump --db bench -j 1 > archive" "bk-dump --uri $U --db bench -j 1 >/dev/null"
 timed "bk-dump --db bench -z zstd > archive" "bk-dump --uri $U --db bench -z zstd >/dev/null"
-if ( need_mongo_tools ) 9>/dev/null 2>&1; then
-	need_mongo_tools
-	timed "mongodump --archive" "$MONGODUMP --uri $U --db bench --archive >/dev/null"
-else
-	note_row "  - mongodump: not built here (the Go module proxy refuses github.com/mongodb/mongo-tools); no peer row"
-fi
+peer "mongodump --archive" MONGODUMP "--uri $U --db bench --archive >/dev/null"
 note_row "  - archive: $bytes bytes plain, $zbytes bytes with -z zstd"
 
 bench_group "bk-restore of the same archive into FerretDB (--drop, renamed)"
 timed "bk-restore --drop < archive" "bk-restore --uri $U --drop --ns-from 'bench.*' --ns-to 'r.*' <$T/a.arch"
 timed "bk-restore --dry-run < archive (no server)" "bk-restore --dry-run <$T/a.arch >/dev/null"
-if ( need_mongo_tools ) 9>/dev/null 2>&1; then
-	need_mongo_tools
-	timed "mongorestore --archive --drop" "$MONGORESTORE --uri $U --archive --drop --nsFrom 'bench.*' --nsTo 'm.*' <$T/a.arch"
-else
-	note_row "  - mongorestore: not built here; no peer row"
-fi
+peer "mongorestore --archive --drop" MONGORESTORE \
+    "--uri $U --archive --drop --nsFrom 'bench.*' --nsTo 'm.*' <$T/a.arch"
 note_row "  - documents per second = $ndocs / (time); time = $bytes bytes / (MB/s column)"

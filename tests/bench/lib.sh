@@ -58,3 +58,12 @@ bench() {
 	printf '| `%s` | %s | %.1f | %s |\n' "${label//|/\\|}" "$rate" \
 	    "$(awk -v k="$maxrss" 'BEGIN { print k / 1024 }')" "$ratio" >>"$BENCH_OUT"
 }
+
+# bench_flat LABEL SMALL LARGE 'CMD': the memory group: CMD with {} read
+# from the 64 MiB file SMALL, then from the 1 GiB file LARGE.
+bench_flat() {
+	local label=$1 small=$2 large=$3 cmd=$4
+	bench_group "$label memory does not grow with input (64 MiB vs 1 GiB)"
+	bench "$label < 64MiB" $((64 << 20)) "${cmd//\{\}/$small}"
+	bench "$label < 1GiB" $((1 << 30)) "${cmd//\{\}/$large}"
+}
