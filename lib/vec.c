@@ -15,20 +15,30 @@ vec_init(struct vec *a, size_t size)
 	a->size = size;
 }
 
+int
+vec_grow(void *arrayp, size_t *cap, size_t n, size_t size)
+{
+	void **a = arrayp, *na;
+	size_t ncap = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return 0;
+	if ((na = reallocarray(*a, ncap, size)) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	*a = na;
+	*cap = ncap;
+	return 0;
+}
+
 void *
 vec_push(struct vec *a)
 {
-	size_t cap = a->cap ? a->cap * 2 : 16;
-	void *nv, *e;
+	void *e;
 
-	if (a->n == a->cap) {
-		if ((nv = reallocarray(a->v, cap, a->size)) == NULL) {
-			warnp("malloc");
-			return NULL;
-		}
-		a->v = nv;
-		a->cap = cap;
-	}
+	if (vec_grow(&a->v, &a->cap, a->n, a->size) != 0)
+		return NULL;
 	e = (char *)a->v + a->n++ * a->size;
 	memset(e, 0, a->size);
 	return e;

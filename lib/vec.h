@@ -25,6 +25,12 @@ void vec_init(struct vec *a, size_t size);
  * push), or NULL on malloc failure (reported).
  */
 void *vec_push(struct vec *a);
+/*
+ * The growth itself, for an array kept as a plain pointer (*arrayp, n
+ * elements of size bytes, room for *cap): make room for one more,
+ * doubling.  0, or -1 on malloc failure (reported).
+ */
+int vec_grow(void *arrayp, size_t *cap, size_t n, size_t size);
 /* The address of element i (i < a->n). */
 void *vec_at(const struct vec *a, size_t i);
 /* Free the storage (not what the elements point to); NULL-safe, reusable. */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bk.h"
+#include "vec.h"
 #include "compress.h"
 #include "files.h"
 #include "tar.h"
@@ -542,7 +543,7 @@ list_dir(struct dumper *d, int fd, size_t *np)
 {
 	struct dirent *de;
 	DIR *dp;
-	char **v = NULL, **nv;
+	char **v = NULL;
 	size_t n = 0, cap = 0;
 	int dfd;
 
@@ -556,12 +557,8 @@ list_dir(struct dumper *d, int fd, size_t *np)
 	while ((de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
-				goto nomem;
-			v = nv;
-		}
+		if (vec_grow(&v, &cap, n, sizeof(*v)) != 0)
+			goto fail;
 		if ((v[n] = strdup(de->d_name)) == NULL)
 			goto nomem;
 		n++;

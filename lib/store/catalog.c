@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "bk.h"
+#include "vec.h"
 #include "store/catalog.h"
 #include "store/driver.h"
 #include "store/manifest.h"
@@ -38,7 +39,7 @@ collect_fn(const struct store_obj *o, void *arg)
 		warn0("more than %d objects under the prefix", LIST_MAX);
 		return BK_FAIL;
 	}
-	if (store_grow(&c->e, &c->cap, c->n, sizeof(*c->e)) != 0)
+	if (vec_grow(&c->e, &c->cap, c->n, sizeof(*c->e)) != 0)
 		return BK_FAIL;
 	if ((c->e[c->n].key = strdup(o->key)) == NULL) {
 		warnp("malloc");

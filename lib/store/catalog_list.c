@@ -12,6 +12,7 @@
 #include <bson/bson.h>
 
 #include "bk.h"
+#include "vec.h"
 #include "store/catalog.h"
 #include "store/driver.h"
 
@@ -50,7 +51,7 @@ add_item(struct listctx *l, const struct catalog_backup *b)
 	struct item *e;
 	struct copy *c;
 
-	if (store_grow(&l->it, &l->cap, l->n, sizeof(*l->it)) != 0)
+	if (vec_grow(&l->it, &l->cap, l->n, sizeof(*l->it)) != 0)
 		return BK_FAIL;
 	e = &l->it[l->n];
 	memset(e, 0, sizeof(*e));

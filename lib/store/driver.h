@@ -88,10 +88,5 @@ struct store_driver {
 /* Decode %XX in place; -1 on a malformed escape or a NUL. */
 int store_pct_decode(char *s);
 
-/*
- * Make room for one more element in a growing array of n elements of
- * size bytes (capacity *cap, doubled as needed).  0 or -1 (reported).
- */
-int store_grow(void *arrayp, size_t *cap, size_t n, size_t size);
 
 #endif /* !STORE_DRIVER_H */

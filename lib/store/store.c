@@ -62,24 +62,6 @@ store_pct_decode(char *s)
 }
 
 int
-store_grow(void *arrayp, size_t *cap, size_t n, size_t size)
-{
-	void **a = arrayp, *na;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	if ((na = realloc(*a, ncap * size)) == NULL) {
-		warnp("malloc");
-		return -1;
-	}
-	*a = na;
-	*cap = ncap;
-	return 0;
-}
-
-int
 store_key_check(const char *key)
 {
 	const char *p = key, *end;
