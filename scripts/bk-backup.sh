@@ -272,10 +272,12 @@ trap 'on_signal HUP 1' HUP
 # run_bg NAME IN OUT CMD...: start CMD in the background, reading IN and
 # writing OUT (opened by the child: they may be FIFOs), its standard error
 # in $tmp/NAME.err, not holding the lock; its PID is appended to pids.
-# with_uri CMD...: run CMD with MONGODB_URI in its environment (only its).
+# with_uri CMD...: become CMD with MONGODB_URI in its environment (only
+# its).  Called in run_bg's background subshell, which exec replaces, so
+# the stage's PID is CMD's own and a signal for the stage reaches it.
 # shellcheck disable=SC2317 # called through the dump array
 with_uri() {
-	MONGODB_URI=$MONGODB_URI "$@"
+	MONGODB_URI=$MONGODB_URI exec "$@"
 }
 
 run_bg() {

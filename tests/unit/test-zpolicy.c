@@ -103,17 +103,17 @@ param(ZSTD_CCtx *c, ZSTD_cParameter p)
 static void
 roundtrip(const unsigned char *data, size_t len, int *frames)
 {
-	struct bk_stage *mem, *z;
+	struct bk_stage *mem, *z, *packed;
 	const unsigned char *c, *back;
 	size_t clen, blen, off, n, fsz;
 
-	CHECK((z = bk_stage_compress(BK_COMP_ZSTD, BK_ZSTD_DEFAULT, "<t>",
-	    mem = bk_stage_mem())) != NULL);
+	CHECK((packed = bk_stage_compress(BK_COMP_ZSTD, BK_ZSTD_DEFAULT,
+	    "<t>", mem = bk_stage_mem())) != NULL);
 	for (off = 0; off < len; off += n) {
 		n = len - off < 100003 ? len - off : 100003;
-		CHECK(bk_stage_write(z, data + off, n) == BK_OK);
+		CHECK(bk_stage_write(packed, data + off, n) == BK_OK);
 	}
-	CHECK(bk_stage_finish(z) == BK_OK);
+	CHECK(bk_stage_finish(packed) == BK_OK);
 	c = bk_stage_mem_data(mem, &clen);
 	*frames = 0;
 	for (off = 0; off < clen; off += fsz, (*frames)++) {
@@ -128,6 +128,7 @@ roundtrip(const unsigned char *data, size_t len, int *frames)
 	back = bk_stage_mem_data(mem, &blen);
 	CHECK(blen == len && (len == 0 || memcmp(back, data, len) == 0));
 	bk_stage_free(z);
+	bk_stage_free(packed);
 }
 
 /* Frames of BK_ZFRAME input bytes, whatever the data, and all read back. */
