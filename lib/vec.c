@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "bk.h"
 #include "io/sha256.h"
 #include "vec.h"
@@ -10,9 +9,7 @@
 void
 vec_init(struct vec *a, size_t size)
 {
-	a->v = NULL;
-	a->n = a->cap = 0;
-	a->size = size;
+	*a = (struct vec){ .size = size };
 }
 
 int
@@ -64,9 +61,7 @@ static const unsigned char zero_digest[STRSET_DIGEST];
 void
 strset_init(struct strset *s, size_t max)
 {
-	s->v = NULL;
-	s->n = s->cap = 0;
-	s->max = max;
+	*s = (struct strset){ .max = max };
 }
 
 void
