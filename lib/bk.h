@@ -166,6 +166,11 @@ void bk_status_array(struct bk_status *s, const char *key,
     const struct _bson_t *arr);
 /* Append "ok", "exit" and "error" (the last warning, if any); print; free. */
 int bk_status_emit(struct bk_status *s, int exitcode);
+/*
+ * bk_status_emit, then the exit status for main to return: exitcode, or
+ * BK_EXIT_FAIL when a success could not write its status line.
+ */
+int bk_status_done(struct bk_status *s, int exitcode);
 /* The last message passed to warnp/warn0, for the status line. */
 const char *bk_last_error(void);
 

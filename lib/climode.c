@@ -50,7 +50,5 @@ climode_finish(struct bk_status *st, int result, int incomplete)
 
 	if (ex == BK_EXIT_OK && incomplete)
 		ex = BK_EXIT_INCOMPLETE;
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return bk_status_done(st, ex);
 }

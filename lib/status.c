@@ -99,6 +99,14 @@ bk_status_array(struct bk_status *s, const char *key, const bson_t *arr)
 }
 
 int
+bk_status_done(struct bk_status *s, int exitcode)
+{
+	if (bk_status_emit(s, exitcode) != 0 && exitcode == BK_EXIT_OK)
+		return BK_EXIT_FAIL;
+	return exitcode;
+}
+
+int
 bk_status_emit(struct bk_status *s, int exitcode)
 {
 	char *json;

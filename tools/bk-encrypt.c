@@ -298,7 +298,5 @@ main(int argc, char *argv[])
 		ex = stream(o.verb, path, st, cli.progress);
 	else
 		ex = manage(o.verb, path);
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return bk_status_done(st, ex);
 }

@@ -231,7 +231,5 @@ main(int argc, char *argv[])
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
 	ex = run_get(&o, &cli, st, argv[cli.argi]);
-	if (bk_status_emit(st, ex) != 0 && ex == 0)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return bk_status_done(st, ex);
 }

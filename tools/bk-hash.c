@@ -187,7 +187,5 @@ main(int argc, char *argv[])
 	ex = BK_EXIT_OK;
 out:
 	free(line);
-	if (bk_status_emit(st, ex) != 0 && ex == BK_EXIT_OK)
-		ex = BK_EXIT_FAIL;
-	return ex;
+	return bk_status_done(st, ex);
 }
