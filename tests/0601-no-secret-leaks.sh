@@ -110,8 +110,16 @@ while not os.path.exists(stop):
         argv = cmd.split(b"\0")
         bk = comm in tools or any(a.endswith(b"bk-backup.sh") for a in argv[:3])
         if bk:
-            seen.add(comm)
             env = read(pid, "environ")
+            # A process may exec between the reads (bk-backup.sh's
+            # subshell becomes bk-dump with MONGODB_URI): the environ
+            # read is the new program's.  cmdline and environ come from
+            # the same memory, so an unchanged cmdline read after the
+            # environ proves the environ is the process's named above;
+            # else it is skipped here and sampled again next round.
+            if read(pid, "cmdline") != cmd:
+                continue
+            seen.add(comm)
             for s, l in zip(secrets, labels):
                 if s and s.encode() in env:
                     out.write("environ %s %s: %s\n" % (pid, comm, l))
