@@ -45,7 +45,24 @@ struct dump {
 	struct archive_out out;
 	struct bk_progress *prog;
 	int failed;
+	int lost;		/* the connection to the server was lost */
 };
+
+/*
+ * Note an error from the driver: one of the network (the server went
+ * away mid-dump, a failover) makes the dump worth running again later
+ * (exit 75), as an unreachable server at the start does.
+ */
+static void
+driver_err(struct dump *d, const bson_error_t *err)
+{
+	if (err->domain == MONGOC_ERROR_STREAM ||
+	    err->domain == MONGOC_ERROR_SERVER_SELECTION) {
+		pthread_mutex_lock(&d->lock);
+		d->lost = 1;
+		pthread_mutex_unlock(&d->lock);
+	}
+}
 
 static int
 zwrite(void *ctx, const void *buf, size_t len)
@@ -199,6 +216,7 @@ list_namespaces(struct dump *d)
 	rc = -1;
 	if ((names = mongoc_client_get_database_names_with_opts(c, NULL,
 	    &err)) == NULL) {
+		driver_err(d, &err);
 		warn0("listDatabases: %s", err.message);
 		goto done;
 	}
@@ -287,6 +305,7 @@ dump_collection(struct dump *d, mongoc_client_t *c, struct dump_ns *ns,
 		ns->nbytes += doc->len;
 	}
 	if (mongoc_cursor_error(cur, &err)) {
+		driver_err(d, &err);
 		warn0("%s.%s: find: %s", ns->a.db, ns->a.coll, err.message);
 		goto done;
 	}
@@ -524,6 +543,8 @@ dump_run(struct dump *d, struct bk_status *st)
 	bk_status_str(st, "server_version", sv);
 	rc = BK_OK;
 done:
+	if (rc != BK_OK && d->lost)
+		rc = BK_RETRY;
 	bk_progress_done(d->prog);
 	bk_zwriter_free(d->zw);
 	free(prelude);
