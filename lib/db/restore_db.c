@@ -36,7 +36,7 @@ struct rs_ns {
 	/* A pointer (bson_new): a bson_t needs 128-byte alignment, which an
 	 * element of a calloc'ed array does not have. */
 	bson_t *meta;
-	int selected, view, prepared, nindexes;
+	int selected, view, prepared, finished, nindexes;
 	uint64_t inserted, failed;
 	unsigned char digest[32];	/* of the archive's documents */
 };
@@ -343,12 +343,15 @@ finish_ns(struct rs *r, size_t i)
 		return -1;
 	if (prepare(r, i) != 0)
 		return -1;
-	if (ns->view || r->o->noindex)
+	if (ns->view || r->o->noindex) {
+		ns->finished = 1;
 		return 0;
+	}
 	ns->nindexes = mongo_indexes_cmd(&cmd, ns->tcoll, ns->meta);
 	rc = ns->nindexes == 0 ? 0 : run_cmd(r, ns->tdb, &cmd,
 	    "createIndexes", ns->src, 0);
 	bson_destroy(&cmd);
+	ns->finished = rc == 0;
 	return rc;
 }
 
@@ -559,6 +562,47 @@ read_prelude(struct rs *r)
 	return BK_NEGATIVE;
 }
 
+/* Append the target names of the namespaces in state (0 not begun, 1
+ * partial, 2 complete) to line, at most a few, then how many more. */
+static void
+partial_list(struct rs *r, int state, char *line, size_t cap)
+{
+	size_t i, n = 0, len;
+
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected || ns->view ||
+		    (ns->finished ? 2 : ns->prepared) != state)
+			continue;
+		len = strlen(line);
+		if (n++ < 8)
+			snprintf(line + len, cap - len, "%s%s.%s",
+			    n > 1 ? ", " : "", ns->tdb, ns->tcoll);
+	}
+	len = strlen(line);
+	if (n == 0)
+		snprintf(line + len, cap - len, "none");
+	else if (n > 8)
+		snprintf(line + len, cap - len, " and %zu more", n - 8);
+}
+
+/* A restore stopped: say which namespaces the target now holds whole. */
+static void
+report_partial(struct rs *r)
+{
+	char line[2048] = "";
+
+	strcat(line, "complete: ");
+	partial_list(r, 2, line, sizeof(line));
+	strncat(line, "; partial: ", sizeof(line) - strlen(line) - 1);
+	partial_list(r, 1, line, sizeof(line));
+	strncat(line, "; not begun: ", sizeof(line) - strlen(line) - 1);
+	partial_list(r, 0, line, sizeof(line));
+	warn0("restore stopped: the target holds a partial restore (%s)",
+	    line);
+}
+
 /* Everything after the options: a bk_result. */
 static int
 restore_run(struct rs *r, struct bk_status *st, int *incomplete)
@@ -598,8 +642,7 @@ restore_run(struct rs *r, struct bk_status *st, int *incomplete)
 	r->prog = NULL;
 	if (rc != BK_OK) {
 		if (!o->dry)
-			warn0("restore stopped: the target holds a partial "
-			    "restore");
+			report_partial(r);
 		goto done;
 	}
 	summary(r, st);
