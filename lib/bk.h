@@ -216,7 +216,9 @@ char *bk_sumline(const unsigned char digest[BK_SHA256_LEN], const char *name);
 /*
  * Find the SHA-256 recorded for name in sha256sum-format text (GNU or
  * BSD "SHA256 (NAME) = HEX" lines).  With name NULL the text must hold
- * exactly one entry.  Returns 0, or -1 (reported, naming path).
+ * exactly one entry.  BK_OK; BK_NEGATIVE if the text is well formed and
+ * has entries, but none for name; else BK_FAIL (malformed or ambiguous
+ * text, or no entry at all).  Reported, naming path.
  */
 int bk_sumtext_lookup(const char *text, const char *path, const char *name,
     unsigned char digest[BK_SHA256_LEN]);

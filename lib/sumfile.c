@@ -101,7 +101,7 @@ bk_sumtext_lookup(const char *text, const char *path, const char *name,
     unsigned char digest[BK_SHA256_LEN])
 {
 	char *copy, *line, *next, *hex, *lname;
-	int found = 0, lineno = 0, rc = -1;
+	int found = 0, entries = 0, lineno = 0, rc = BK_FAIL;
 	size_t n;
 
 	if ((copy = strdup(text)) == NULL) {
@@ -125,6 +125,7 @@ bk_sumtext_lookup(const char *text, const char *path, const char *name,
 			    lineno);
 			goto done;
 		}
+		entries++;
 		if (name != NULL && strcmp(name, lname) != 0)
 			continue;
 		if (found++ > 0) {
@@ -142,13 +143,14 @@ bk_sumtext_lookup(const char *text, const char *path, const char *name,
 		}
 	}
 	if (!found) {
-		if (name != NULL)
+		if (name != NULL && entries > 0) {
 			warn0("%s: no checksum for %s", path, name);
-		else
+			rc = BK_NEGATIVE;
+		} else
 			warn0("%s: no checksum line", path);
 		goto done;
 	}
-	rc = 0;
+	rc = BK_OK;
 done:
 	free(copy);
 	return rc;

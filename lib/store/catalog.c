@@ -282,8 +282,11 @@ check_sum(struct store *s, const struct catalog_commit *c, const char *base,
 	char hex[2][65];
 	int known, rc;
 
-	if (bk_sumtext_lookup(c->sumtext, c->sumfile, base, digest) != 0)
-		return BK_NEGATIVE;
+	/* A malformed sum file fails the commit (3, as bk-hash -c says);
+	 * one that does not name this object is a negative answer (1). */
+	if ((rc = bk_sumtext_lookup(c->sumtext, c->sumfile, base, digest)) !=
+	    BK_OK)
+		return rc;
 	if ((rc = store_digest(s, s->u.key, have, &known)) != BK_OK)
 		return rc;
 	if (known && memcmp(have, digest, 32) != 0) {

@@ -73,7 +73,7 @@ test_sumline(void)
 	CHECK(bk_sumtext_lookup(line, "t", NULL, got) == 0 &&
 	    memcmp(d, got, sizeof(d)) == 0);
 	CHECK(bk_sumtext_lookup(line, "t", "db.bk", got) == 0);
-	CHECK(bk_sumtext_lookup(line, "t", "other", got) == -1);
+	CHECK(bk_sumtext_lookup(line, "t", "other", got) == BK_NEGATIVE);
 	free(line);
 
 	/* sha256sum escapes names with backslash or newline. */
@@ -101,10 +101,14 @@ test_sumline(void)
 	    "101112131415161718191a1b1c1d1e1f  x\r\n", "t", NULL, got) == 0);
 	/* Only one CR is a line end; a name is never cut short silently. */
 	CHECK(bk_sumtext_lookup("000102030405060708090a0b0c0d0e0f"
-	    "101112131415161718191a1b1c1d1e1f  x\r\r\n", "t", "x", got) == -1);
+	    "101112131415161718191a1b1c1d1e1f  x\r\r\n", "t", "x", got) ==
+	    BK_NEGATIVE);
 
 	/* Hostile or ambiguous texts. */
-	CHECK(bk_sumtext_lookup("", "t", NULL, got) == -1);
+	CHECK(bk_sumtext_lookup("", "t", NULL, got) == BK_FAIL);
+	CHECK(bk_sumtext_lookup("", "t", "x", got) == BK_FAIL);
+	CHECK(bk_sumtext_lookup("# only a comment\n", "t", "x", got) == BK_FAIL);
+	CHECK(bk_sumtext_lookup("not a sum\n", "t", "x", got) == BK_FAIL);
 	CHECK(bk_sumtext_lookup("not a sum\n", "t", NULL, got) == -1);
 	CHECK(bk_sumtext_lookup("0001  x\n", "t", NULL, got) == -1);
 	CHECK(bk_sumtext_lookup("000102030405060708090a0b0c0d0e0f"
