@@ -96,7 +96,9 @@ int bk_open_regular(const char *path, int flags, const char *what);
  * Read a whole regular text file of at most max bytes (no NUL bytes) into
  * a new NUL-terminated buffer; *lenp (if not NULL) gets its length.  The
  * caller frees it (bk_wipe first if it is a secret).  NULL on error
- * (reported, naming what and path).
+ * (reported, naming what and path), with errno EFBIG if the file is
+ * larger than max, EILSEQ if it holds a NUL byte: the contents are wrong,
+ * not the reading.
  */
 char *bk_read_small_file(const char *path, size_t max, size_t *lenp,
     const char *what);

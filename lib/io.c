@@ -130,6 +130,7 @@ bk_read_text_fd(int fd, const char *path, size_t max, size_t *lenp,
 {
 	char *buf;
 	ssize_t n;
+	int why = EIO;
 
 	if ((buf = malloc(max + 1)) == NULL) {
 		warnp("malloc");
@@ -140,10 +141,12 @@ bk_read_text_fd(int fd, const char *path, size_t max, size_t *lenp,
 		goto err1;
 	if ((size_t)n > max) {
 		warn0("%s %s: larger than %zu bytes", what, path, max);
+		why = EFBIG;
 		goto err1;
 	}
 	if (memchr(buf, '\0', (size_t)n) != NULL) {
 		warn0("%s %s: binary data (a NUL byte), not text", what, path);
+		why = EILSEQ;
 		goto err1;
 	}
 	close(fd);
@@ -156,6 +159,7 @@ err1:
 	free(buf);
 err0:
 	close(fd);
+	errno = why;
 	return NULL;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # bk-get --list against what a store may hold: a manifest that does not
 # parse (or is a FIFO) hides no good backup, is named on stderr, and the
-# exit status says something is wrong (1); a key with a newline, tab,
+# exit status says something is wrong (1), and plain bk-get of a backup
+# with a damaged manifest answers 1 from S3 and file:// alike; a key with a newline, tab,
 # backslash or "%" cannot forge listing lines, and every listed URL,
 # settings (?profile=...) included, works as given.
 . "$BK_TOP/tests/lib.sh"
@@ -39,6 +40,29 @@ for base in s3://bk-list/db "file://$T/nas/db"; do
 	[ "$got" -eq 1 ] || fail "$base: --json: exit $got"
 	jq -se 'map(.name) == ["a.bk", "c.bk"]' list.json >/dev/null ||
 		fail "$base: --json: $(cat list.json)"
+done
+
+# Reading one backup whose manifest is damaged is the same negative answer
+# (1) from either store, whatever the damage: not JSON, over 1 MiB, binary.
+for base in s3://bk-list/dm "file://$T/nas/dm"; do
+	[ "${base%%:*}" = file ] && mkdir -p nas/dm
+	for d in notjson huge nul; do
+		backup "$base/$d.bk" "$d"
+		case $d in
+		notjson) echo 'not json {' ;;
+		huge) head -c $((1 << 20)) /dev/zero | tr '\0' ' '; echo '{}' ;;
+		nul) printf '{"name": "nul.bk",\0 "size": 1000}\n' ;;
+		esac >m
+		# Overwrite the manifest in place: as a damaged store would.
+		if [ "${base%%:*}" = file ]; then cp m "nas/dm/$d.bk.manifest.json"
+		else aws s3 cp m "s3://bk-list/dm/$d.bk.manifest.json" >/dev/null; fi
+		got=0
+		bk-get "$base/$d.bk" >out 2>err || got=$?
+		[ "$got" -eq 1 ] || fail "$base/$d.bk: a damaged manifest: exit $got (want 1): $(cat err)"
+		[ ! -s out ] || fail "$base/$d.bk: bytes written despite a damaged manifest"
+		[ "$(wc -l <err)" -eq 1 ] || fail "$base/$d.bk: not one line: $(cat err)"
+		expect_grep "$d\.bk\.manifest\.json: (not JSON|larger than 1048576 bytes|binary data \(a NUL byte\))" err
+	done
 done
 
 # A "manifest" that is a FIFO is no manifest, and is never waited on.

@@ -199,7 +199,8 @@ file_get_small(struct store *s, const char *path, size_t max, char **buf,
 {
 	(void)s;
 	if ((*buf = bk_read_small_file(path, max, len, "file")) == NULL)
-		return BK_FAIL;
+		return errno == EFBIG || errno == EILSEQ ? BK_NEGATIVE :
+		    BK_FAIL;
 	return BK_OK;
 }
 

@@ -1492,6 +1492,7 @@ s3_delete(struct s3_client *c, const char *key)
 struct smallbuf {
 	char *buf;
 	size_t len, max;
+	int toobig;
 };
 
 static int
@@ -1501,7 +1502,7 @@ small_sink(const void *p, size_t len, void *arg)
 	char *nb;
 
 	if (s->len + len > s->max) {
-		warn0("object larger than %zu bytes", s->max);
+		s->toobig = 1;
 		return -1;
 	}
 	if ((nb = realloc(s->buf, s->len + len + 1)) == NULL) {
@@ -1519,7 +1520,7 @@ int
 s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
     size_t *len)
 {
-	struct smallbuf s = { NULL, 0, max };
+	struct smallbuf s = { NULL, 0, max, 0 };
 	uint64_t off = 0;
 	int archived, rc;
 
@@ -1531,6 +1532,16 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
 	if (archived) {
 		warn0("%s/%s: in an archive storage class", c->t->name, key);
 		rc = BK_FAIL;
+	}
+	/* The contents are wrong, not the reading: a negative answer, as
+	 * the file store's (bk_read_small_file) and with its words. */
+	if (s.toobig) {
+		warn0("%s/%s: larger than %zu bytes", c->t->name, key, max);
+		rc = BK_NEGATIVE;
+	} else if (rc == BK_OK && memchr(s.buf, '\0', s.len) != NULL) {
+		warn0("%s/%s: binary data (a NUL byte), not text",
+		    c->t->name, key);
+		rc = BK_NEGATIVE;
 	}
 	if (rc != BK_OK) {
 		free(s.buf);
