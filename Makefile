@@ -103,6 +103,12 @@ check-valgrind: all servers
 bench: all servers
 	bash tests/bench/run.sh
 
+# Hourly cycles compressed in time under random faults (tests/soak.sh);
+# not part of check.  make soak SOAK_CYCLES=20 for a short one.
+SOAK_CYCLES = 200
+soak: all servers
+	bash tests/soak.sh $(SOAK_CYCLES)
+
 demo: deps
 	$(MAKE) all
 	bash scripts/bk-demo.sh
