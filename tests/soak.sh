@@ -29,7 +29,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/bk-soak.XXXXXX")
 export T
 cd "$T" || exit 3
 # shellcheck source=tests/lib.sh
-. "$top/tests/lib.sh"
+. "$BK_TOP/tests/lib.sh"
 set +e +o pipefail
 RANDOM=$seed
 log() { printf '%s soak: %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$T/soak.log" >&2; }
@@ -126,9 +126,8 @@ db.orders.update_many({"i": {"$lt": 10}}, {"$set": {"touched": '"$c"'}})' 2>>soa
 			hit=1
 			case $f in
 			kill-stage)
-				stage=(bk-dump bk-encrypt bk-hash bk-put)
-				stage=${stage[RANDOM % 4]}
-				pkill -9 -x "$stage" || hit=0 ;;
+				stages=(bk-dump bk-encrypt bk-hash bk-put)
+				pkill -9 -x "${stages[RANDOM % 4]}" || hit=0 ;;
 			kill-s3) kill -0 "$run" 2>/dev/null || hit=0; restart_vgw ;;
 			kill-db) kill -0 "$run" 2>/dev/null || hit=0; restart_fdb ;;
 			term-run) kill -TERM "$run" 2>/dev/null || hit=0 ;;
