@@ -218,8 +218,8 @@ parse_size_text(const char *s, uint64_t *out)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
+size_t
+s3_on_header(char *p, size_t size, size_t n, void *arg)
 {
 	static const struct { const char *name; size_t off, len; } h[] = {
 #define H(name, field) { name, offsetof(struct s3_resp, field), \
@@ -497,7 +497,7 @@ attempt(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
 	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	if (c->t->conf.ca_bundle != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->t->conf.ca_bundle);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, s3_on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
@@ -969,9 +969,8 @@ struct getctx {
 	char why[600];
 };
 
-/* "bytes A-B/T" into a, b and t; -1 if it is not that. */
-static int
-parse_content_range(const char *s, uint64_t *a, uint64_t *b, uint64_t *t)
+int
+s3_content_range(const char *s, uint64_t *a, uint64_t *b, uint64_t *t)
 {
 	char na[32], nb[32], nt[32], extra;
 
@@ -1013,7 +1012,7 @@ check_answer(struct getctx *g, long status)
 		BAD("an answer without Content-Length");
 	total = r->length;
 	if (status == 206) {
-		if (parse_content_range(r->content_range, &a, &b, &t) != 0)
+		if (s3_content_range(r->content_range, &a, &b, &t) != 0)
 			BAD("Content-Range \"%.60s\" is not bytes A-B/SIZE",
 			    r->content_range);
 		if (a != start || b + 1 != t)
@@ -1395,9 +1394,8 @@ upload_entry(const char *in, const char *end, const struct entries *e)
 	return rc;
 }
 
-/* One page of ListMultipartUploads; m gets the next key and id markers. */
-static int
-uploads_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
+int
+s3_uploads_page(const struct s3_resp *r, int (*fn)(const struct s3_object *,
     void *), void *arg, char *m[2])
 {
 	const struct entries e = { fn, arg };
@@ -1431,7 +1429,7 @@ s3_list(struct s3_client *c, const char *prefix, int uploads,
 {
 	static const struct pager pagers[2] = {
 		{ "list", objects_query, objects_page },
-		{ "list uploads", uploads_query, uploads_page },
+		{ "list uploads", uploads_query, s3_uploads_page },
 	};
 
 	return list_pages(c, &pagers[uploads != 0], prefix, fn, arg);

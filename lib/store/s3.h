@@ -98,6 +98,18 @@ void s3_client_free(struct s3_client *c);
 int s3_list_page(const struct s3_resp *r,
     int (*fn)(const struct s3_object *, void *), void *arg, char **token);
 
+/* One page of ListMultipartUploads: fn for each Upload; m gets the next
+ * key and upload-id markers (NULL, NULL on the last page).  BK_*. */
+int s3_uploads_page(const struct s3_resp *r,
+    int (*fn)(const struct s3_object *, void *), void *arg, char *m[2]);
+
+/* libcurl's header callback: one response header line (not NUL-ended)
+ * into the s3_resp at arg (status, ETag, lengths, Content-Range...). */
+size_t s3_on_header(char *p, size_t size, size_t n, void *arg);
+
+/* "bytes A-B/T" into a, b and t; 0, or -1 if it is not exactly that. */
+int s3_content_range(const char *s, uint64_t *a, uint64_t *b, uint64_t *t);
+
 /* Free what an s3_resp holds and clear it. */
 void s3_resp_free(struct s3_resp *r);
 

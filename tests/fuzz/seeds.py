@@ -93,6 +93,12 @@ put("manifest", "files", '{ "format" : "bk-manifest 1", "name" : "f.bk", "kind" 
 
 put("s3list", "page", '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>db/</Prefix><KeyCount>2</KeyCount><IsTruncated>true</IsTruncated><NextContinuationToken>tok</NextContinuationToken><Contents><Key>db/a.bk</Key><LastModified>2026-11-26T15:00:00.000Z</LastModified><ETag>"e"</ETag><Size>123</Size><StorageClass>STANDARD</StorageClass></Contents><Contents><Key>db/a.bk.sha256</Key><Size>90</Size></Contents></ListBucketResult>')
 put("s3list", "last", '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>x&amp;y&#x41;</Key><Size>0</Size></Contents></ListBucketResult>')
+put("s3xml", "uploads", '<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated><NextKeyMarker>db/a.bk</NextKeyMarker><NextUploadIdMarker>u1</NextUploadIdMarker><Upload><Key>db/a.bk</Key><UploadId>u1</UploadId><Initiated>2026-11-26T15:00:00.000Z</Initiated></Upload></ListMultipartUploadsResult>')
+put("s3xml", "error", '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate &amp; retry.</Message><RequestId>r1</RequestId></Error>')
+put("s3xml", "create", '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>db/a.bk</Key><UploadId>VXBsb2FkSWQ</UploadId></InitiateMultipartUploadResult>')
+put("s3xml", "complete-error", '<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>')
+put("http", "get206", "HTTP/1.1 206 Partial Content\r\nContent-Length: 1000\r\nContent-Range: bytes 1000-1999/4096\r\nETag: \"abc\"\r\nx-amz-version-id: v1\r\nLast-Modified: Thu, 26 Nov 2026 15:00:00 GMT\r\n\r\n")
+put("http", "redirect", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\nx-amz-checksum-sha256: AAAA\r\nx-amz-storage-class: GLACIER\r\nx-amz-restore: ongoing-request=\"true\"\r\n\r\n")
 
 key = bytes([0x42]) * 32
 kid = bytes(range(8))
