@@ -76,9 +76,21 @@ with open(out, "w") as f:
     for k in sorted(peak):
         f.write("%s %d\n" % (k, peak[k]))
 EOP
-"$PY" sampler.py "$T/stop-sampler" "$T/peaks" "$(cd "$build/bin" && pwd -P)" &
+bindir=$(cd "$build/bin" && pwd -P)
+"$PY" sampler.py "$T/stop-sampler" "$T/peaks" "$bindir" &
 sampler=$!
 
+# kill_ours TOOL: SIGKILL the running TOOL of this soak's build only (not
+# one another job on the machine runs); 1 if none runs.
+kill_ours() {
+	local p e hit=1
+	for p in $(pgrep -x "$1"); do
+		e=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
+		[ "$e" = "$bindir/$1" ] || continue
+		kill -9 "$p" 2>/dev/null && hit=0
+	done
+	return "$hit"
+}
 restart_vgw() { stop_versitygw; sleep "0.$((RANDOM % 10))"; rerun_versitygw "$T/s3"; }
 restart_fdb() {
 	kill -9 "$FERRETDB_PID" 2>/dev/null; wait "$FERRETDB_PID" 2>/dev/null
@@ -127,7 +139,7 @@ db.orders.update_many({"i": {"$lt": 10}}, {"$set": {"touched": '"$c"'}})' 2>>soa
 			case $f in
 			kill-stage)
 				stages=(bk-dump bk-encrypt bk-hash bk-put)
-				pkill -9 -x "${stages[RANDOM % 4]}" || hit=0 ;;
+				kill_ours "${stages[RANDOM % 4]}" || hit=0 ;;
 			kill-s3) kill -0 "$run" 2>/dev/null || hit=0; restart_vgw ;;
 			kill-db) kill -0 "$run" 2>/dev/null || hit=0; restart_fdb ;;
 			term-run) kill -TERM "$run" 2>/dev/null || hit=0 ;;
