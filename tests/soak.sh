@@ -118,7 +118,7 @@ for c in $(seq "$cycles"); do
 import os, random
 from pymongo import MongoClient
 db = MongoClient(os.environ["SOAK_URI"]).app
-db.orders.insert_many([{"c": '"$c"', "i": i, "s": "x" * random.randint(10, 2000)} for i in range(300)])
+db.orders.insert_many([{"c": '"$c"', "i": i, "s": "x" * random.randint(10, 2000)} for i in range(50)])
 db.orders.update_many({"i": {"$lt": 10}}, {"$set": {"touched": '"$c"'}})' 2>>soak.err ||
 	    log "cycle $c: the application write failed"
 	kinds=(db)
