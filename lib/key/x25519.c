@@ -51,7 +51,10 @@ x25519_public(const unsigned char sk[X25519_LEN],
 	return rc;
 }
 
-/* ss = X25519(sk, pk); an all-zero result (a low-order pk) is refused. */
+/*
+ * ss = X25519(sk, pk).  BK_OK; BK_NEGATIVE, not reported, when pk gives
+ * no secret (a low-order point, whose result is all zero); BK_FAIL.
+ */
 static int
 shared_secret(const unsigned char sk[X25519_LEN],
     const unsigned char pk[X25519_LEN], unsigned char ss[X25519_LEN])
@@ -60,19 +63,20 @@ shared_secret(const unsigned char sk[X25519_LEN],
 	EVP_PKEY *p, *peer = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	size_t len = X25519_LEN;
-	int rc = -1;
+	int rc = BK_FAIL;
 
 	if ((p = private_key(sk)) == NULL)
-		return -1;
+		return BK_FAIL;
 	if ((peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk,
 	    X25519_LEN)) == NULL || (ctx = EVP_PKEY_CTX_new(p, NULL)) == NULL ||
 	    EVP_PKEY_derive_init(ctx) != 1 ||
-	    EVP_PKEY_derive_set_peer(ctx, peer) != 1 ||
-	    EVP_PKEY_derive(ctx, ss, &len) != 1 || len != X25519_LEN ||
+	    EVP_PKEY_derive_set_peer(ctx, peer) != 1)
+		warn0("cannot set up X25519 key agreement");
+	else if (EVP_PKEY_derive(ctx, ss, &len) != 1 || len != X25519_LEN ||
 	    CRYPTO_memcmp(ss, zero, X25519_LEN) == 0)
-		warn0("X25519 key agreement failed (a bad public key?)");
+		rc = BK_NEGATIVE;
 	else
-		rc = 0;
+		rc = BK_OK;
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
 	EVP_PKEY_free(p);
@@ -154,12 +158,18 @@ seal_stanza(const struct x25519_rcpt *r, size_t n,
 {
 	unsigned char ss[X25519_LEN], kek[BK_KEY_LEN], aad[AADLEN];
 	unsigned char *epk = st + X25519_IDLEN + BK_CHECKLEN;
-	int rc = -1;
+	char idhex[2 * X25519_IDLEN + 1];
+	int rc = -1, ok;
 
 	memcpy(st, r->id, X25519_IDLEN);
 	if (bk_check_value(r->pub, st + X25519_IDLEN) != 0 ||
-	    x25519_public(esk, epk) != 0 || shared_secret(esk, r->pub, ss) != 0 ||
-	    kek_derive(ss, epk, r->pub, kek) != 0)
+	    x25519_public(esk, epk) != 0)
+		return -1;
+	if ((ok = shared_secret(esk, r->pub, ss)) == BK_NEGATIVE) {
+		bk_hex(idhex, r->id, X25519_IDLEN);
+		warn0("recipient %s: not a usable X25519 public key", idhex);
+	}
+	if (ok != BK_OK || kek_derive(ss, epk, r->pub, kek) != 0)
 		goto done;
 	stanza_aad(aad, n, st);
 	if (gcm_once(1, kek, aad, dk, epk + X25519_LEN) == BK_OK)
@@ -222,10 +232,9 @@ x25519_unwrap(const unsigned char *ref, size_t i,
 	int rc = BK_FAIL;
 
 	/* A forged ephemeral key of low order is a tampered header. */
-	if (shared_secret(sk, epk, ss) != 0) {
-		rc = BK_NEGATIVE;
+	if ((rc = shared_secret(sk, epk, ss)) != BK_OK)
 		goto done;
-	}
+	rc = BK_FAIL;
 	if (kek_derive(ss, epk, pk, kek) != 0)
 		goto done;
 	stanza_aad(aad, ref[0], st);
