@@ -49,13 +49,14 @@ static int
 seal_x25519(const struct keyring *kr, struct bk_key *k)
 {
 	struct x25519_rcpt r[X25519_MAXRCPT];
-	const struct keyring_key *c = keyring_current(kr);
+	const struct keyring_key *c;
 	size_t i, n = 0;
 	int rc = -1;
 
-	for (i = 0; i < kr->n + 1; i++) {
-		c = i == 0 ? c : &kr->keys[i - 1];
-		if (i > 0 && (!c->recipient || c->type != KEYRING_X25519))
+	/* The current key first, then the recipients in keyring order. */
+	for (i = 0; i <= kr->n; i++) {
+		c = i == 0 ? keyring_current(kr) : &kr->keys[i - 1];
+		if (i > 0 && !c->recipient)
 			continue;
 		if (n == X25519_MAXRCPT) {
 			warn0("%s: more than %d recipients", kr->path,
