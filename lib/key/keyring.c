@@ -164,18 +164,19 @@ parse_state(struct keyring_key *k, const char *f)
 static int
 parse_key_fields(struct keyring_key *k, char **f, size_t nf)
 {
-	if (k->type == KEYRING_AES)
-		return nf == 1 && strlen(f[0]) == 2 * KEYRING_KEYLEN &&
-		    bk_unhex(k->key, f[0], KEYRING_KEYLEN) == 0 &&
-		    (k->secret = 1) ? 0 : -1;
-	if (nf != 2 || strlen(f[0]) != 2 * KEYRING_KEYLEN ||
-	    bk_unhex(k->pub, f[0], KEYRING_KEYLEN) != 0)
+	const char *secret;
+
+	if (nf != (k->type == KEYRING_AES ? 1 : 2))
 		return -1;
-	if (strcmp(f[1], "-") == 0)
+	if (k->type == KEYRING_X25519 && (strlen(f[0]) != 2 * KEYRING_KEYLEN ||
+	    bk_unhex(k->pub, f[0], KEYRING_KEYLEN) != 0))
+		return -1;
+	secret = f[nf - 1];
+	if (k->type == KEYRING_X25519 && strcmp(secret, "-") == 0)
 		return 0;
 	k->secret = 1;
-	return strlen(f[1]) == 2 * KEYRING_KEYLEN &&
-	    bk_unhex(k->key, f[1], KEYRING_KEYLEN) == 0 ? 0 : -1;
+	return strlen(secret) == 2 * KEYRING_KEYLEN &&
+	    bk_unhex(k->key, secret, KEYRING_KEYLEN) == 0 ? 0 : -1;
 }
 
 /* An X25519 private key must give its public key: a typo shows here. */
