@@ -29,8 +29,8 @@ static const char synopsis[] =
     "[--json[=file]] < in > out\n"
     "       bk-encrypt --genkey | --rotate [--type aes|x25519] "
     "[-k keyring]\n"
-    "       bk-encrypt --list | --export-public | --add-recipient pubring "
-    "[-k keyring]\n";
+    "       bk-encrypt --list | --export-public [-k keyring]\n"
+    "       bk-encrypt --add-recipient pubring [-k keyring]\n";
 static const char help[] =
     "Encrypt standard input into the AES-256-GCM container "
     "of bk-format(5),\nor with -d decrypt and authenticate one.\n\n"
@@ -50,8 +50,8 @@ static const char help[] =
     "values, which is current\n"
     "      --export-public  write the X25519 public keys alone "
     "to stdout (no secret)\n"
-    "      --add-recipient PUBRING  also seal to the current "
-    "key of public keyring PUBRING\n";
+    "      --add-recipient PUBRING  seal to PUBRING's current "
+    "key too\n";
 static const char footer[] =
     "Exit: 0 ok, 1 refused (tampered, truncated, wrong key), "
     "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
