@@ -4,7 +4,7 @@
 . "$BK_TOP/tests/lib.sh"
 
 P=1048560		# plaintext bytes in a full 1 MiB segment
-H=93			# header bytes with a keyring key id
+H=99			# header bytes with a keyring key id and check value
 S=1048576		# ciphertext bytes in a full segment
 
 # flip FILE OFFSET: invert the low bit of one byte in place.
@@ -33,7 +33,8 @@ expect_grep 'kr: already exists; not overwritten' err
 cmp kr kr.before || fail "--genkey replaced an existing keyring"
 ls kr.tmp.* 2>/dev/null && fail "left a temporary file"
 bk-encrypt --list -k kr >list
-expect_grep "^$id1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z current$" list
+expect_grep "^$id1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z aes256 [0-9a-f]{12} current$" list
+cv1=$(awk '{ print $4 }' list)
 key1=$(awk '$1 == "key" { print $5 }' kr)
 grep -q "$key1" list && fail "--list printed key bytes"
 
@@ -65,16 +66,19 @@ t() { cp c x; flip x "$1"; refused x "$2"; }
 t 0 'not a bk-encrypt container \(bad magic\)$'
 t 8 'unsupported container version 0 at byte 8'
 t 9 'unknown algorithm 0 at byte 9'
-t 10 'header check failed \(bytes 0\.\.92\): wrong key for key id'
+t 10 'header check failed \(bytes 0\.\.98\): a corrupted header'
 t 11 'unknown key type 0 at byte 11'
-t 13 'key id of 9 bytes at byte 12'
+t 13 'key id of 15 bytes at byte 12'
+# A damaged check value (bytes 22..27) reads as another key under the id.
+t 22 "this keyring's key [0-9a-f]{16} has check value $cv1, the container needs [0-9a-f]{12}"
+
 # A key id the keyring lacks is exit 3 (bk(7): a missing key is for an
 # operator to fix), whether the key is missing or the id was damaged.
 cp c x; flip x 14
 expect_exit 3 bk-encrypt -d -k kr <x >/dev/null 2>err
 expect_grep "key id [0-9a-f]{16} \\(bytes 14\\.\\.21\\) is not in keyring kr: use the keyring that holds it, or the header is corrupted" err
 t 30 'header check failed'				# salt
-t 57 'header check failed'				# nonce prefix
+t 62 'header check failed'				# nonce prefix
 t 80 'header check failed'				# key commitment
 t $((H + 1000)) "authentication failed in segment 0 \\(bytes $H\\.\\.$((H + S - 1))\\): corrupted, reordered or substituted data"
 t $((H + S - 1)) 'authentication failed in segment 0'	# its tag
@@ -137,7 +141,8 @@ dd if=c2 bs=$H count=1 2>/dev/null | cat - s0 s1 s2 >x; refused x 'authenticatio
 sed "s/$key1/$(printf '%064d' 7)/" kr >kr.wrong
 chmod 600 kr.wrong
 expect_exit 1 bk-encrypt -d -k kr.wrong <c >/dev/null 2>err
-expect_grep "header check failed \\(bytes 0\\.\\.92\\): wrong key for key id $id1, or a corrupted header" err
+cvw=$(bk-encrypt --list -k kr.wrong | awk '{ print $4 }')
+expect_grep "this keyring's key $id1 has check value $cvw, the container needs $cv1: kr.wrong holds another key under that id" err
 bk-encrypt --genkey -k other >/dev/null
 expect_exit 3 bk-encrypt -d -k other <c >/dev/null 2>err
 expect_grep "key id $id1 \\(bytes 14\\.\\.21\\) is not in keyring other" err

@@ -2,7 +2,7 @@
 # bk-encrypt against an implementation that is not ours: tests/bkcrypt_ref.py
 # (Python cryptography: AESGCM + HKDF), written from bk-format(5) alone.
 # Each side opens what the other sealed, and both reproduce the known-answer
-# vectors in tests/vectors/aead-kat.txt.
+# vectors in tests/vectors/aead-kat.txt (and x25519-kat.txt: 0103).
 . "$BK_TOP/tests/lib.sh"
 ref() { "$PY" "$BK_TOP/tests/bkcrypt_ref.py" "$@"; }
 "$PY" -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
@@ -30,9 +30,23 @@ done
 # Both refuse the same damage: a stream cut exactly on a segment boundary.
 gen_bytes cut $((2 * P + 10)) >p
 bk-encrypt -k kr <p >c
-head -c $((93 + 1048576)) c >x
+head -c $((99 + 1048576)) c >x
 expect_exit 1 ref decrypt kr <x >/dev/null 2>err
 expect_grep 'no final segment' err
 expect_exit 1 bk-encrypt -d -k kr <x >/dev/null 2>err
 expect_grep 'without a final segment' err
+
+# A container from before the check value (an 8-byte key reference) still
+# opens; with a check value, both name a key that differs under the same id.
+gen_bytes old 5000 >p
+ref encrypt-noid kr <p >c
+[ "$(od -An -tu1 -j13 -N1 c | tr -d ' ')" = 8 ] || fail "reference wrote no old header"
+bk-encrypt -d -k kr <c | cmp - p || fail "bk-encrypt refuses an old container"
+bk-encrypt -k kr <p >c
+sed -E "s/^(key [0-9a-f]{16} \S+ current )[0-9a-f]{64}/\1$(printf '%064d' 5)/" kr >kr.wrong
+chmod 600 kr.wrong
+expect_exit 1 ref decrypt kr.wrong <c >/dev/null 2>err
+expect_grep 'has check value [0-9a-f]{12}, the container needs' err
+expect_exit 1 bk-encrypt -d -k kr.wrong <c >/dev/null 2>err
+expect_grep "this keyring's key [0-9a-f]{16} has check value" err
 exit 0

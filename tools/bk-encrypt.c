@@ -1,8 +1,11 @@
 /*
  * bk-encrypt - seal standard input into the bk encrypted container
  * (AES-256-GCM segments, bk-format(5)) or, with -d, open one; and manage
- * the keyring that holds the keys (--genkey, --rotate, --list).
+ * the keyring that holds the keys (--genkey, --rotate, --list,
+ * --export-public, --add-recipient).
  */
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +17,20 @@
 #include "cli.h"
 #include "io/aead.h"
 #include "io/stage.h"
+#include "key/kdf.h"
 #include "key/keyring.h"
 #include "key/keysrc.h"
+#include "key/x25519.h"
 
-enum verb { ENCRYPT, DECRYPT, GENKEY, ROTATE, LIST };
+enum verb { ENCRYPT, DECRYPT, GENKEY, ROTATE, LIST, EXPORT, ADDRCPT };
 
 static const char synopsis[] =
     "usage: bk-encrypt [-d] [-k keyring] [--progress] "
     "[--json[=file]] < in > out\n"
-    "       bk-encrypt --genkey | --rotate | --list [-k keyring]\n";
+    "       bk-encrypt --genkey | --rotate [--type aes|x25519] "
+    "[-k keyring]\n"
+    "       bk-encrypt --list | --export-public [-k keyring]\n"
+    "       bk-encrypt --add-recipient pubring [-k keyring]\n";
 static const char help[] =
     "Encrypt standard input into the AES-256-GCM container "
     "of bk-format(5),\nor with -d decrypt and authenticate one.\n\n"
@@ -34,8 +42,16 @@ static const char help[] =
     "(never replaces one)\n"
     "      --rotate       add a key and make it current; old "
     "keys stay for decryption\n"
-    "      --list         list key ids, dates and which is "
-    "current (never key bytes)\n";
+    "      --type TYPE    the key --genkey or --rotate adds: aes "
+    "(default) or x25519\n"
+    "                     (a key pair; --genkey adds it to an "
+    "existing keyring)\n"
+    "      --list         list key ids, dates, types, check "
+    "values, which is current\n"
+    "      --export-public  write the X25519 public keys alone "
+    "to stdout (no secret)\n"
+    "      --add-recipient PUBRING  seal to PUBRING's current "
+    "key too\n";
 static const char footer[] =
     "Exit: 0 ok, 1 refused (tampered, truncated, wrong key), "
     "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
@@ -47,12 +63,17 @@ static const struct option longopts[] = {
 	{ "genkey", no_argument, NULL, 'G' },
 	{ "rotate", no_argument, NULL, 'R' },
 	{ "list", no_argument, NULL, 'L' },
+	{ "type", required_argument, NULL, 'T' },
+	{ "export-public", no_argument, NULL, 'P' },
+	{ "add-recipient", required_argument, NULL, 'A' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	enum verb verb;
 	const char *keyring;
+	const char *type;	/* --type, NULL if not given */
+	const char *pubring;	/* --add-recipient */
 };
 
 /* One of the tool's own options; a second verb is a usage error. */
@@ -64,14 +85,18 @@ opt(void *ctx, int ch, const char *arg)
 
 	switch (ch) {
 	case 'k': o->keyring = arg; return 0;
+	case 'T': o->type = arg; return 0;
 	case 'd': v = DECRYPT; break;
 	case 'G': v = GENKEY; break;
 	case 'R': v = ROTATE; break;
 	case 'L': v = LIST; break;
+	case 'P': v = EXPORT; break;
+	case 'A': v = ADDRCPT; o->pubring = arg; break;
 	default: return -1;
 	}
 	if (o->verb != ENCRYPT && o->verb != v) {
-		warn0("-d, --genkey, --rotate and --list exclude each other");
+		warn0("-d, --genkey, --rotate, --list, --export-public and "
+		    "--add-recipient exclude each other");
 		return -1;
 	}
 	o->verb = v;
@@ -91,14 +116,14 @@ keyring_path(const char *arg)
 	return NULL;
 }
 
-/* Add a key to kr, make it current, save kr and print its id. */
+/* Add a key of type to kr, make it current, save kr and print its id. */
 static int
-add_key(struct keyring *kr, int noclobber)
+add_key(struct keyring *kr, enum keyring_type type, int noclobber)
 {
 	const struct keyring_key *k;
 	char idhex[2 * KEYRING_IDLEN + 1];
 
-	if ((k = keyring_add(kr, time(NULL))) == NULL ||
+	if ((k = keyring_add_type(kr, time(NULL), type)) == NULL ||
 	    keyring_save(kr, noclobber) != 0)
 		return -1;
 	keyring_idhex(idhex, k->id);
@@ -106,23 +131,13 @@ add_key(struct keyring *kr, int noclobber)
 	return 0;
 }
 
-/* --genkey: a new keyring with one key; never replaces a file. */
+/*
+ * Load the keyring at path under its lock, let change alter it, save it.
+ * 0 or -1 (reported).
+ */
 static int
-genkey(const char *path)
-{
-	struct keyring *kr;
-	int rc;
-
-	if ((kr = keyring_new(path)) == NULL)
-		return -1;
-	rc = add_key(kr, 1);
-	keyring_free(kr);
-	return rc;
-}
-
-/* --rotate: add a key and make it current, under the keyring's lock. */
-static int
-rotate(const char *path)
+update(const char *path, int (*change)(struct keyring *, const void *),
+    const void *arg)
 {
 	struct keyring *kr;
 	int lockfd, rc = -1;
@@ -130,29 +145,127 @@ rotate(const char *path)
 	if ((lockfd = keyring_lock(path)) == -1)
 		return -1;
 	if ((kr = keyring_load(path)) != NULL)
-		rc = add_key(kr, 0);
+		rc = change(kr, arg);
 	keyring_free(kr);
 	close(lockfd);
 	return rc;
 }
 
-/* --list: ids, dates and which key is current; never the key bytes. */
+static int
+change_add(struct keyring *kr, const void *type)
+{
+	return add_key(kr, *(const enum keyring_type *)type, 0);
+}
+
+/* --rotate: add a key and make it current, under the keyring's lock. */
+static int
+rotate(const char *path, enum keyring_type type)
+{
+	return update(path, change_add, &type);
+}
+
+/*
+ * --genkey: a new keyring with one key; never replaces a file.  An X25519
+ * pair joins an existing keyring instead, as with --rotate.
+ */
+static int
+genkey(const char *path, enum keyring_type type)
+{
+	struct keyring *kr;
+	struct stat st;
+	int rc;
+
+	if (type == KEYRING_X25519 && lstat(path, &st) == 0)
+		return rotate(path, type);
+	if ((kr = keyring_new(path)) == NULL)
+		return -1;
+	rc = add_key(kr, type, 1);
+	keyring_free(kr);
+	return rc;
+}
+
+/* Add the current X25519 key of the public keyring pubring as recipient. */
+static int
+change_recipient(struct keyring *kr, const void *pubring)
+{
+	struct keyring *pub;
+	const struct keyring_key *k;
+	char idhex[2 * KEYRING_IDLEN + 1];
+	int rc = -1;
+
+	if ((pub = keyring_load((const char *)pubring)) == NULL)
+		return -1;
+	k = keyring_current(pub);
+	if (k->type != KEYRING_X25519)
+		warn0("%s: the current key is not an X25519 key", (const char *)pubring);
+	else if (keyring_add_recipient(kr, k) == 0 &&
+	    keyring_save(kr, 0) == 0) {
+		keyring_idhex(idhex, k->id);
+		printf("%s\n", idhex);
+		rc = 0;
+	}
+	keyring_free(pub);
+	return rc;
+}
+
+/* What --list shows as a key's type. */
+static const char *
+type_name(const struct keyring_key *k)
+{
+	if (k->type == KEYRING_AES)
+		return "aes256";
+	return k->secret ? "x25519" : "x25519-public";
+}
+
+/*
+ * --list: ids, dates, types, check values and which key is current or a
+ * recipient; never the key bytes.
+ */
 static int
 list(const char *path)
 {
 	struct keyring *kr;
-	char idhex[2 * KEYRING_IDLEN + 1];
+	const struct keyring_key *k;
+	char idhex[2 * KEYRING_IDLEN + 1], cvhex[2 * BK_CHECKLEN + 1];
+	unsigned char cv[BK_CHECKLEN];
 	size_t i;
+	int rc = 0;
 
 	if ((kr = keyring_load(path)) == NULL)
 		return -1;
-	for (i = 0; i < kr->n; i++) {
-		keyring_idhex(idhex, kr->keys[i].id);
-		printf("%s %s %s\n", idhex, kr->keys[i].created,
-		    kr->keys[i].current ? "current" : "old");
+	for (i = 0; i < kr->n && rc == 0; i++) {
+		k = &kr->keys[i];
+		if ((rc = keyring_check_value(k, cv)) != 0)
+			break;
+		keyring_idhex(idhex, k->id);
+		bk_hex(cvhex, cv, BK_CHECKLEN);
+		printf("%s %s %s %s %s\n", idhex, k->created, type_name(k),
+		    cvhex, k->current ? "current" : k->recipient ?
+		    "recipient" : "old");
 	}
 	keyring_free(kr);
-	return 0;
+	return rc;
+}
+
+/* --export-public: the X25519 public keys, as a keyring, to stdout. */
+static int
+export_public(const char *path)
+{
+	struct keyring *kr;
+	size_t len;
+	char *text = NULL;
+	int rc = -1;
+
+	if ((kr = keyring_load(path)) == NULL)
+		return -1;
+	if (keyring_current(kr)->type != KEYRING_X25519)
+		warn0("%s: the current key is not an X25519 key pair (add one "
+		    "with --genkey --type x25519)", path);
+	else if ((text = keyring_format(kr, 1, &len)) != NULL)
+		rc = fwrite(text, 1, len, stdout) == len ? 0 : -1;
+	free(text);
+	keyring_free(kr);
+	return rc;
 }
 
 /*
@@ -178,12 +291,14 @@ static void
 report(const struct bk_stage *s, struct bk_status *st)
 {
 	const struct aead_header *h = bk_aead_header(s);
-	char idhex[2 * AEAD_KEYREF_MAX + 1];
+	char idhex[2 * KEYRING_IDLEN + 1];
 	struct aead_stats as;
 
 	if (h == NULL)
 		return;
-	bk_hex(idhex, h->keyref, h->keyreflen);
+	/* The keyring key, or the first recipient (the current key). */
+	bk_hex(idhex, h->keyref + (h->keytype == AEAD_KEYTYPE_X25519),
+	    KEYRING_IDLEN);
 	bk_status_str(st, "key_id", idhex);
 	bk_aead_stats(s, &as);
 	if (!as.keyed)
@@ -257,12 +372,17 @@ stream(enum verb v, const char *path, struct bk_status *st, int progress)
 
 /* The keyring verbs.  An exit status. */
 static int
-manage(enum verb v, const char *path)
+manage(const struct opts *o, const char *path, enum keyring_type type)
 {
 	int rc;
 
-	rc = v == GENKEY ? genkey(path) : v == ROTATE ? rotate(path) :
-	    list(path);
+	switch (o->verb) {
+	case GENKEY: rc = genkey(path, type); break;
+	case ROTATE: rc = rotate(path, type); break;
+	case EXPORT: rc = export_public(path); break;
+	case ADDRCPT: rc = update(path, change_recipient, o->pubring); break;
+	default: rc = list(path); break;
+	}
 	if (rc == 0 && bk_close_stdout() == 0)
 		return BK_EXIT_OK;
 	return BK_EXIT_FAIL;
@@ -274,7 +394,8 @@ main(int argc, char *argv[])
 	/* stdout carries data or key ids, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON |
 	    BK_CLI_HELP, STDERR_FILENO, 0, NULL, 0, 0, footer };
-	struct opts o = { ENCRYPT, NULL };
+	struct opts o = { ENCRYPT, NULL, NULL, NULL };
+	enum keyring_type type = KEYRING_AES;
 	struct bk_status *st;
 	const char *path;
 	int ex;
@@ -287,6 +408,14 @@ main(int argc, char *argv[])
 		return bk_cli_usage(&cli, "unexpected argument: %s (data goes "
 		    "through stdin and stdout; keys never on the command line)",
 		    argv[cli.argi]);
+	if (o.type != NULL && o.verb != GENKEY && o.verb != ROTATE)
+		return bk_cli_usage(&cli, "--type goes with --genkey or "
+		    "--rotate");
+	if (o.type != NULL && strcmp(o.type, "x25519") == 0)
+		type = KEYRING_X25519;
+	else if (o.type != NULL && strcmp(o.type, "aes") != 0)
+		return bk_cli_usage(&cli, "unknown key type %s (want aes or "
+		    "x25519)", o.type);
 	if ((path = keyring_path(o.keyring)) == NULL)
 		return bk_cli_usage(&cli, "no keyring: give -k FILE or set "
 		    "BK_KEYRING");
@@ -297,6 +426,6 @@ main(int argc, char *argv[])
 	if (o.verb == ENCRYPT || o.verb == DECRYPT)
 		ex = stream(o.verb, path, st, cli.progress);
 	else
-		ex = manage(o.verb, path);
+		ex = manage(&o, path, type);
 	return bk_status_done(st, ex);
 }

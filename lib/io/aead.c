@@ -17,17 +17,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include "io/aead.h"
 #include "io/stage.h"
+#include "key/kdf.h"
 #include "key/keysrc.h"
+#include "key/x25519.h"
 
-_Static_assert(BK_KEY_LEN == AEAD_KEYLEN && BK_KEY_REFMAX == AEAD_KEYREF_MAX,
+_Static_assert(BK_KEY_LEN == AEAD_KEYLEN && BK_KEY_REFMAX == AEAD_KEYREF_MAX &&
+    X25519_KEYTYPE == AEAD_KEYTYPE_X25519,
     "a key source's keys and references fit the container");
 
 static const unsigned char magic[AEAD_MAGICLEN] = {
@@ -118,33 +119,14 @@ derive(const struct aead_header *h, size_t infolen,
     unsigned char commit[AEAD_COMMITLEN])
 {
 	unsigned char okm[AEAD_KEYLEN + AEAD_COMMITLEN];
-	OSSL_PARAM params[5];
-	EVP_KDF_CTX *kctx = NULL;
-	EVP_KDF *kdf;
-	int rc = -1;
+	int rc;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)key, AEAD_KEYLEN);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)h->salt, AEAD_SALTLEN);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    (void *)h->raw, infolen);
-	params[4] = OSSL_PARAM_construct_end();
-	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL ||
-	    (kctx = EVP_KDF_CTX_new(kdf)) == NULL ||
-	    EVP_KDF_derive(kctx, okm, sizeof(okm), params) != 1) {
-		warn0("HKDF-SHA256 key derivation failed");
-		goto done;
+	if ((rc = bk_hkdf_sha256(key, AEAD_KEYLEN, h->salt, AEAD_SALTLEN,
+	    h->raw, infolen, okm, sizeof(okm))) == 0) {
+		memcpy(segkey, okm, AEAD_KEYLEN);
+		memcpy(commit, okm + AEAD_KEYLEN, AEAD_COMMITLEN);
 	}
-	memcpy(segkey, okm, AEAD_KEYLEN);
-	memcpy(commit, okm + AEAD_KEYLEN, AEAD_COMMITLEN);
-	rc = 0;
-done:
 	bk_wipe(okm, sizeof(okm));
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
 	return rc;
 }
 
@@ -426,6 +408,21 @@ err:
 	return NULL;
 }
 
+/* A recipient list (key type 3) holds 1 to 10 stanzas of 94 bytes. */
+static int
+header_check_rcpt(const struct aead_header *h, const char *name)
+{
+	if (h->keyreflen < 1 + X25519_STANZALEN ||
+	    h->keyreflen > 1 + X25519_MAXRCPT * X25519_STANZALEN ||
+	    (h->keyreflen - 1) % X25519_STANZALEN != 0) {
+		warn0("%s: recipient list of %zu bytes at byte 12 (1 + %d per "
+		    "recipient, 1 to %d recipients)", name, h->keyreflen,
+		    X25519_STANZALEN, X25519_MAXRCPT);
+		return BK_NEGATIVE;
+	}
+	return 0;
+}
+
 /* Check the fixed fields in h->raw[0..AEAD_FIXEDLEN).  0 or REFUSED. */
 static int
 header_check_fixed(struct aead_header *h, const char *name)
@@ -458,13 +455,16 @@ header_check_fixed(struct aead_header *h, const char *name)
 		    "by this bk-encrypt", name);
 		return BK_NEGATIVE;
 	}
+	if (h->keytype == AEAD_KEYTYPE_X25519)
+		return header_check_rcpt(h, name);
 	if (h->keytype != AEAD_KEYTYPE_KEYRING) {
 		warn0("%s: unknown key type %u at byte 11", name, h->keytype);
 		return BK_NEGATIVE;
 	}
-	if (h->keyreflen != 8) {
-		warn0("%s: key id of %zu bytes at byte 12 (keyring ids have 8)",
-		    name, h->keyreflen);
+	if (h->keyreflen != 8 && h->keyreflen != 8 + BK_CHECKLEN) {
+		warn0("%s: key id of %zu bytes at byte 12 (keyring ids have 8,"
+		    " or %d with their check value)", name, h->keyreflen,
+		    8 + BK_CHECKLEN);
 		return BK_NEGATIVE;
 	}
 	return 0;
@@ -498,18 +498,23 @@ open_keyed(struct aead_stage *a)
 	struct aead_header *h = &a->h;
 	int rc = BK_FAIL;
 
-	if (bk_keysrc_open_key(a->ks, h->keytype, h->keyref, h->keyreflen,
-	    a->s.name, key) != 0)
-		return BK_FAIL;
+	if ((rc = bk_keysrc_open_key(a->ks, h->keytype, h->keyref,
+	    h->keyreflen, a->s.name, key)) != BK_OK)
+		return rc;
+	rc = BK_FAIL;
 	a->st.keyed = 1;
 	a->st.in = h->len;
 	if (derive(h, h->len - AEAD_COMMITLEN, key, segkey, commit) != 0)
 		goto done;
 	if (CRYPTO_memcmp(commit, h->commit, AEAD_COMMITLEN) != 0) {
 		bk_hex(idhex, h->keyref, 8);
-		warn0("%s: header check failed (bytes 0..%zu): wrong key for "
-		    "key id %s, or a corrupted header", a->s.name, h->len - 1,
-		    idhex);
+		if (h->keytype == AEAD_KEYTYPE_KEYRING && h->keyreflen == 8)
+			warn0("%s: header check failed (bytes 0..%zu): wrong "
+			    "key for key id %s, or a corrupted header",
+			    a->s.name, h->len - 1, idhex);
+		else	/* the key is known right: its check value matched */
+			warn0("%s: header check failed (bytes 0..%zu): a "
+			    "corrupted header", a->s.name, h->len - 1);
 		rc = BK_NEGATIVE;
 		goto done;
 	}

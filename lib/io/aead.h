@@ -13,8 +13,10 @@
 
 #define AEAD_VERSION 1
 #define AEAD_ALG_AES256GCM_HKDF 1	/* the only algorithm of version 1 */
-#define AEAD_KEYTYPE_KEYRING 1		/* keyref = 8-byte keyring key id */
+#define AEAD_KEYTYPE_KEYRING 1		/* keyref = keyring key id (8 bytes),
+					   check value (6; older: none) */
 #define AEAD_KEYTYPE_KMS 2		/* reserved: KMS-wrapped data key */
+#define AEAD_KEYTYPE_X25519 3		/* keyref = recipient list, x25519.h */
 
 #define AEAD_MAGICLEN 8
 #define AEAD_FIXEDLEN 14	/* magic..keyref length, before the keyref */

@@ -4,9 +4,10 @@
  * A key source gives the key to seal a new stream with, with the
  * reference its header will keep (key type and key ref, bk-format(5)),
  * and finds the key for the reference in a header when a stream is
- * opened.  The keyring (key/keyring.h) is the one source today; a KMS
- * (the reference a wrapped data key) or public-key recipients (the
- * reference an ephemeral public key) are further sources behind the same
+ * opened.  The keyring (key/keyring.h) gives both its AES keys (the
+ * reference a key id and check value) and its X25519 recipients (the
+ * reference a list of data keys wrapped to them, key/x25519.h); a KMS
+ * (the reference a wrapped data key) is a further source behind the same
  * ops, with no change to the container code or to bk-encrypt.
  */
 #ifndef BK_KEY_KEYSRC_H
@@ -32,8 +33,11 @@ struct bk_keysrc_ops {
 	int (*seal_key)(struct bk_keysrc *ks, struct bk_key *k);
 	/*
 	 * The key named by (type, ref) in the header of the stream name,
-	 * into key.  0, or -1 if the source has no such key or cannot get
-	 * it (reported, naming the stream and the key).
+	 * into key.  A bk_result: BK_OK; BK_FAIL (-1) if the source has no
+	 * such key or cannot get it; BK_NEGATIVE if it holds a key of that
+	 * name that is not the one the header needs (a wrong key) or the
+	 * reference is damaged; BK_RETRY for a transient failure.  Reported,
+	 * naming the stream and the key.
 	 */
 	int (*open_key)(struct bk_keysrc *ks, unsigned type,
 	    const unsigned char *ref, size_t reflen, const char *name,
@@ -49,7 +53,7 @@ struct bk_keysrc {
 
 /* ks->ops->seal_key; the caller wipes k (bk_wipe) when done. */
 int bk_keysrc_seal_key(struct bk_keysrc *ks, struct bk_key *k);
-/* ks->ops->open_key; the caller wipes key when done. */
+/* ks->ops->open_key (a bk_result); the caller wipes key when done. */
 int bk_keysrc_open_key(struct bk_keysrc *ks, unsigned type,
     const unsigned char *ref, size_t reflen, const char *name,
     unsigned char key[BK_KEY_LEN]);
@@ -58,8 +62,9 @@ void bk_keysrc_free(struct bk_keysrc *ks);
 
 /*
  * The keyring at path (key/keyring.h) as a key source: seals with its
- * current key, opens with the key of the id a header names.  NULL on
- * error (reported).
+ * current key (an X25519 one: a fresh data key wrapped to it and to the
+ * keys marked recipient), opens with the key of the id a header names.
+ * NULL on error (reported).
  */
 struct bk_keysrc *bk_keysrc_keyring(const char *path);
 

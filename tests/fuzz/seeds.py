@@ -106,3 +106,21 @@ put("keyring", "one", "bk-keyring 1\nkey %s 2026-11-26T15:00:00Z current %s\n" %
 put("keyring", "two", "bk-keyring 1\n# rotated\nkey %s 2026-11-26T15:00:00Z old %s\nkey 0102030405060708 2026-11-27T15:00:00Z current %s\n" % (kid.hex(), key.hex(), "ab" * 32))
 for n, plain in (("empty", b""), ("short", b"hello"), ("segments", bytes(range(256)) * 3)):
     put("aead", n, bkcrypt_ref.encrypt(key, kid, plain, b"s" * 32, b"p" * 7, 8))
+# Key type 1 with its check value; key type 3 to the recipient whose private
+# key fuzz-aead.c holds (0x20..0x3f, id 0x10..0x17) and to it and another.
+put("aead", "check-value", bkcrypt_ref.encrypt(
+    key, kid + bkcrypt_ref.check_value(key), b"hello", b"s" * 32, b"p" * 7, 8))
+xsk = [bytes(range(0x20, 0x40)), bytes(range(0x40, 0x60))]
+xid = [bytes(range(0x10, 0x18)), bytes(range(0x18, 0x20))]
+xpub = [bkcrypt_ref.x25519_public(k) for k in xsk]
+for n, nr, plain in (("x25519-one", 1, b"hello"), ("x25519-two", 2, bytes(range(256)) * 2)):
+    ref = bkcrypt_ref.seal_rcpts(list(zip(xid, xpub))[:nr], key,
+                                 [bytes([0x60 + i]) * 32 for i in range(nr)])
+    put("aead", n, bkcrypt_ref.encrypt(key, ref, plain, b"s" * 32, b"p" * 7, 8,
+                                       bkcrypt_ref.KEYTYPE_X25519))
+put("keyring", "x25519", "bk-keyring 1\nkey %s 2026-11-26T15:00:00Z old %s\n"
+    "x25519 %s 2026-11-27T15:00:00Z current %s %s\n"
+    "x25519 %s 2026-11-27T15:00:00Z recipient %s -\n" % (
+        kid.hex(), key.hex(), xid[0].hex(), xpub[0].hex(), xsk[0].hex(),
+        xid[1].hex(), xpub[1].hex()))
+put("keyring", "public", "bk-keyring 1\nx25519 %s 2026-11-27T15:00:00Z current %s -\n" % (xid[0].hex(), xpub[0].hex()))
