@@ -454,9 +454,13 @@ header_check_fixed(struct aead_header *h, const char *name)
 		return BK_NEGATIVE;
 	}
 	if (h->keytype == AEAD_KEYTYPE_KMS) {
-		warn0("%s: key type 2 (KMS-wrapped data key) is not supported "
-		    "by this bk-encrypt", name);
-		return BK_NEGATIVE;
+		/* The key source checks the reference's inside. */
+		if (h->keyreflen < 3 || h->keyreflen > AEAD_KEYREF_MAX) {
+			warn0("%s: KMS key reference of %zu bytes at byte 12 "
+			    "(3..%d)", name, h->keyreflen, AEAD_KEYREF_MAX);
+			return BK_NEGATIVE;
+		}
+		return 0;
 	}
 	if (h->keytype != AEAD_KEYTYPE_KEYRING) {
 		warn0("%s: unknown key type %u at byte 11", name, h->keytype);
@@ -496,11 +500,13 @@ open_keyed(struct aead_stage *a)
 	unsigned char commit[AEAD_COMMITLEN];
 	char idhex[2 * 8 + 1];
 	struct aead_header *h = &a->h;
-	int rc = BK_FAIL;
+	int rc;
 
-	if (bk_keysrc_open_key(a->ks, h->keytype, h->keyref, h->keyreflen,
-	    a->s.name, key) != 0)
-		return BK_FAIL;
+	/* A key source may say why: refused, or retry later. */
+	if ((rc = bk_keysrc_open_key(a->ks, h->keytype, h->keyref,
+	    h->keyreflen, a->s.name, key)) != 0)
+		return rc;
+	rc = BK_FAIL;
 	a->st.keyed = 1;
 	a->st.in = h->len;
 	if (derive(h, h->len - AEAD_COMMITLEN, key, segkey, commit) != 0)

@@ -28,12 +28,17 @@ struct bk_key {
 struct bk_keysrc;
 
 struct bk_keysrc_ops {
-	/* The key to seal a new stream with, into *k.  0 or -1 (reported). */
+	/*
+	 * The key to seal a new stream with, into *k.  0, or a bk_result
+	 * (reported): -1 (BK_FAIL), or BK_RETRY from a service.
+	 */
 	int (*seal_key)(struct bk_keysrc *ks, struct bk_key *k);
 	/*
 	 * The key named by (type, ref) in the header of the stream name,
 	 * into key.  0, or -1 if the source has no such key or cannot get
-	 * it (reported, naming the stream and the key).
+	 * it (reported, naming the stream and the key); a source that asks
+	 * a service may also say BK_NEGATIVE (the reference is not its) or
+	 * BK_RETRY.
 	 */
 	int (*open_key)(struct bk_keysrc *ks, unsigned type,
 	    const unsigned char *ref, size_t reflen, const char *name,
