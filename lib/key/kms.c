@@ -663,6 +663,11 @@ kms_open_key(struct bk_keysrc *ks, unsigned type, const unsigned char *ref,
 	}
 	snprintf(what, sizeof(what), "%s: KMS Decrypt with key %s", name,
 	    s->keyid ? s->keyid : arn);
+	/*
+	 * KeyId always, as AWS advises: the pinned key, else the header's
+	 * ARN (which only pinning makes a check: whoever forged a blob
+	 * wrote the ARN too), so KMS names that key when it refuses.
+	 */
 	if ((b64 = b64_encode(blob, bloblen)) == NULL ||
 	    (body = kms_json("CiphertextBlob", b64, "KeyId",
 	    s->keyid ? s->keyid : arn, NULL)) == NULL) {
