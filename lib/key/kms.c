@@ -48,6 +48,7 @@ static int
 b64_decode(const char *s, size_t slen, unsigned char **out, size_t *outlen)
 {
 	unsigned char *buf;
+	size_t pad;
 	int n;
 
 	*out = NULL;
@@ -55,16 +56,19 @@ b64_decode(const char *s, size_t slen, unsigned char **out, size_t *outlen)
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789+/=") < slen)
 		return -1;
-	if ((buf = malloc(slen / 4 * 3 + 1)) == NULL)
+	/* Padding only at the end, at most two. */
+	pad = (s[slen - 1] == '=') + (s[slen - 1] == '=' && s[slen - 2] == '=');
+	if (memchr(s, '=', slen - pad) != NULL ||
+	    (buf = malloc(slen / 4 * 3 + 1)) == NULL)
 		return -1;
 	if ((n = EVP_DecodeBlock(buf, (const unsigned char *)s,
-	    (int)slen)) < 0 || memchr(s, '=', slen - 2) != NULL) {
+	    (int)slen)) < 0) {
 		bk_wipe(buf, slen / 4 * 3 + 1);
 		free(buf);
 		return -1;
 	}
 	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	n -= (s[slen - 1] == '=') + (s[slen - 2] == '=');
+	n -= (int)pad;
 	*out = buf;
 	*outlen = (size_t)n;
 	return 0;
@@ -146,7 +150,12 @@ kms_reply_parse(const char *body, size_t len, const char *what,
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (len == 0 || len > KMS_BODY_MAX ||
+	/* libbson would take a top-level array as a document. */
+	while (len > 0 && strchr(" \t\r\n", *body) != NULL && *body != '\0') {
+		body++;
+		len--;
+	}
+	if (len == 0 || *body != '{' || len > KMS_BODY_MAX ||
 	    (doc = bson_new_from_json((const uint8_t *)body, (ssize_t)len,
 	    &err)) == NULL) {
 		warn0("%s: KMS reply is not a JSON object", what);
@@ -180,9 +189,9 @@ kms_ref_make(unsigned char *ref, size_t *reflen, const char *keyid,
 
 	if (idlen == 0 || idlen > KMS_KEYID_MAX || bloblen == 0 ||
 	    2 + idlen + bloblen > BK_KEY_REFMAX) {
-		warn0("KMS key %s: the wrapped data key (%zu bytes) and the "
-		    "key ARN do not fit a header's %d bytes", keyid, bloblen,
-		    BK_KEY_REFMAX);
+		warn0("KMS key %.80s: a wrapped data key of %zu bytes and "
+		    "a key ARN of %zu do not fit a header", keyid, bloblen,
+		    idlen);
 		return -1;
 	}
 	ref[0] = (unsigned char)(idlen >> 8);
@@ -438,27 +447,25 @@ kms_post(struct kms_src *s, const char *target, const char *body,
 	return cc;
 }
 
-/* Is a failed exchange worth another try? */
+/* Is a transport failure worth another try? */
 static int
-kms_temporary(CURLcode cc, long status, const char *type)
+curl_temporary(CURLcode cc)
 {
-	if (cc != CURLE_OK)
-		return cc == CURLE_COULDNT_CONNECT ||
-		    cc == CURLE_COULDNT_RESOLVE_HOST ||
-		    cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_GOT_NOTHING ||
-		    cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
-		    cc == CURLE_PARTIAL_FILE || cc == CURLE_SSL_CONNECT_ERROR;
-	return status >= 500 || status == 429 ||
+	return cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+	    cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_GOT_NOTHING ||
+	    cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
+	    cc == CURLE_PARTIAL_FILE || cc == CURLE_SSL_CONNECT_ERROR;
+}
+
+int
+kms_error_result(long status, const char *type)
+{
+	if (status >= 500 || status == 429 ||
 	    strcmp(type, "ThrottlingException") == 0 ||
 	    strcmp(type, "KMSInternalException") == 0 ||
 	    strcmp(type, "DependencyTimeoutException") == 0 ||
-	    strcmp(type, "KeyUnavailableException") == 0;
-}
-
-/* The result for a KMS error that will not pass by itself. */
-static int
-kms_refusal(const char *type)
-{
+	    strcmp(type, "KeyUnavailableException") == 0)
+		return BK_RETRY;
 	/* The header's wrapped key is not what KMS made: tampered or foreign. */
 	if (strcmp(type, "InvalidCiphertextException") == 0 ||
 	    strcmp(type, "IncorrectKeyException") == 0)
@@ -547,10 +554,12 @@ kms_call(struct kms_src *s, const char *target, const char *body,
 			snprintf(why, sizeof(why), "%s", s->errbuf[0] ?
 			    s->errbuf : curl_easy_strerror(cc));
 		http_free(&h);
-		if (!kms_temporary(cc, status, r->type)) {
+		rc = cc != CURLE_OK ? (curl_temporary(cc) ? BK_RETRY :
+		    BK_FAIL) : kms_error_result(status, r->type);
+		if (rc != BK_RETRY) {
 			warn0("%s at %s: %s%s", what, s->endpoint, why,
 			    kms_hint(r->type));
-			return kms_refusal(r->type);
+			return rc;
 		}
 		if (n == KMS_ATTEMPTS) {
 			warn0("%s at %s: %s; gave up after %d attempts", what,

@@ -57,6 +57,14 @@ int kms_reply_parse(const char *body, size_t len, const char *what,
 void kms_reply_free(struct kms_reply *r);
 
 /*
+ * What a KMS error answer (HTTP status, error type) means: BK_RETRY
+ * (throttled, 5xx, KMS internal), BK_NEGATIVE (the ciphertext is not the
+ * key's: InvalidCiphertextException, IncorrectKeyException), else BK_FAIL
+ * (disabled, not found, access denied, ...).
+ */
+int kms_error_result(long status, const char *type);
+
+/*
  * The header's key reference for type 2: the key ARN's length (2 bytes,
  * big-endian), the ARN, then the CiphertextBlob.  0, or -1 (reported)
  * when it does not fit BK_KEY_REFMAX.
