@@ -46,7 +46,8 @@ static const char help[] =
     "                     for KMS containers)\n";
 static const char footer[] =
     "Exit: 0 ok, 1 refused (tampered, truncated, wrong key), "
-    "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
+    "2 usage, 3 failure,\n75 KMS unreachable or throttled "
+    "(retry later).  See bk-encrypt(1).\n";
 
 /* The tool's own options; lib/cli adds the common ones. */
 static const struct option longopts[] = {
