@@ -13,6 +13,15 @@ arn=$(kms_aws describe-key --key-id "$key" --query KeyMetadata.Arn \
 other=$(kms_aws create-key --query KeyMetadata.KeyId --output text)
 kms_aws create-alias --alias-name alias/bk-test --target-key-id "$key"
 
+# flip FILE OFFSET: invert the low bit of one byte in place.
+flip() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059 # the octal escape is built on purpose
+	printf "\\$(printf %o $((b ^ 1)))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # ref FILE PART: the header's key type 2 reference split as bk-format(5)
 # says (PART: type, arn, blob as base64).
 ref() {
@@ -90,9 +99,7 @@ expect_grep 'kms-key-id goes with encryption or -d only' err
 cp c x
 # The last byte of the reference: the end of the blob, its GCM tag.
 n=$(( 13 + $(od -An -tu1 -j 12 -N2 x | awk '{ print $1 * 256 + $2 }') ))
-b=$(od -An -tu1 -j "$n" -N1 x | tr -d ' ')
-# shellcheck disable=SC2059 # the octal escape is built on purpose
-printf "\\$(printf %o $((b ^ 1)))" | dd of=x bs=1 seek="$n" conv=notrunc 2>/dev/null
+flip x "$n"
 expect_exit 1 bk-encrypt -d <x >out 2>err
 expect_grep 'InvalidCiphertextException' err
 [ ! -s out ] || fail "a damaged wrapped key let output through"
@@ -102,3 +109,11 @@ printf '\377' | dd of=x bs=1 seek=14 conv=notrunc 2>/dev/null
 expect_exit 1 bk-encrypt -d <x >out 2>err
 expect_grep 'malformed KMS key reference at byte 14' err
 [ "$(wc -l <err)" -eq 1 ] || fail "more than one diagnostic: $(cat err)"
+# The rest of the header is bound too: a flipped salt byte is refused after
+# KMS gave the data key (the key commitment no longer matches).
+cp c x
+n=$(( 14 + $(od -An -tu1 -j 12 -N2 x | awk '{ print $1 * 256 + $2 }') + 3 ))
+flip x "$n"
+expect_exit 1 bk-encrypt -d <x >out 2>err
+expect_grep 'header check failed' err
+[ ! -s out ] || fail "a damaged header let output through"
