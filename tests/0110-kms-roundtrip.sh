@@ -67,6 +67,8 @@ dk=$(kms_aws decrypt --ciphertext-blob fileb://blob --query Plaintext \
     --output text)
 [ "$(printf %s "$dk" | base64 -d | wc -c)" -eq 32 ] ||
     fail "KMS unwrapped no 32-byte key from the header's blob"
+# Nor in what bk-encrypt said about it (its --json status line).
+! grep -qF "$dk" st || fail "the data key is in the status line"
 "$PY" - "$dk" c <<'EOF' || fail "the plaintext data key is in the container"
 import base64, sys
 k = base64.b64decode(sys.argv[1])
