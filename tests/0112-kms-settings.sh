@@ -21,6 +21,7 @@ cat >"$T/creds" <<EOF
 [bk-kms]
 aws_access_key_id = bkprofilekey
 aws_secret_access_key = bkprofilesecret
+aws_session_token = bkprofilesessiontoken
 EOF
 cat >"$T/config" <<EOF
 [profile bk-kms]

@@ -382,9 +382,14 @@ kms_headers(struct kms_src *s, const char *target, const char *body)
 	h[nh++] = (struct sigv4_header){ "x-amz-target", tgt };
 	h[nh++] = (struct sigv4_header){ "content-type",
 	    "application/x-amz-json-1.1" };
-	if (s->conf.token != NULL)
+	if (s->conf.token != NULL) {
+		if (strlen(s->conf.token) > sizeof(line) - 32) {
+			warn0("KMS: the AWS session token is too long");
+			return NULL;
+		}
 		h[nh++] = (struct sigv4_header){ "x-amz-security-token",
 		    s->conf.token };
+	}
 	rq = (struct sigv4_request){ "POST", "/", "", h, nh, phash, amzdate,
 	    s->conf.region, "kms" };
 	if (sigv4_authorization(&rq, s->conf.access_key, s->conf.secret_key,
