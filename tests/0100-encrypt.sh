@@ -95,13 +95,13 @@ cmp out <(head -c $P p) || fail "released plaintext of an unverified segment"
 cp c x
 printf '\025' | dd of=x bs=1 seek=10 conv=notrunc 2>/dev/null
 refused x 'header check failed'
-# An unknown version, and the reserved KMS key type, refused by name.
+# An unknown version, and a keyring id read as a KMS reference, refused.
 cp c x
 printf '\002' | dd of=x bs=1 seek=8 conv=notrunc 2>/dev/null
 refused x 'unsupported container version 2 at byte 8 \(this bk-encrypt reads version 1\)'
 cp c x
 printf '\002' | dd of=x bs=1 seek=11 conv=notrunc 2>/dev/null
-refused x 'key type 2 \(KMS-wrapped data key\) is not supported'
+refused x 'malformed KMS key reference at byte 14'
 
 # --- Truncation at any byte, including exactly on segment boundaries --------
 tr_() { head -c "$1" c >x; refused x "$2"; }

@@ -20,12 +20,15 @@
 #include "key/kdf.h"
 #include "key/keyring.h"
 #include "key/keysrc.h"
+#include "key/kms.h"
 #include "key/x25519.h"
 
 enum verb { ENCRYPT, DECRYPT, GENKEY, ROTATE, LIST, EXPORT, ADDRCPT };
 
 static const char synopsis[] =
     "usage: bk-encrypt [-d] [-k keyring] [--progress] "
+    "[--json[=file]] < in > out\n"
+    "       bk-encrypt [-d] --kms-key-id ID [--progress] "
     "[--json[=file]] < in > out\n"
     "       bk-encrypt --genkey | --rotate [--type aes|x25519] "
     "[-k keyring]\n"
@@ -51,10 +54,16 @@ static const char help[] =
     "      --export-public  write the X25519 public keys alone "
     "to stdout (no secret)\n"
     "      --add-recipient PUBRING  seal to PUBRING's current "
-    "key too\n";
+    "key too\n"
+    "      --kms-key-id ID seal with a fresh AWS KMS data key "
+    "of key ID; with -d,\n"
+    "                     the key a KMS container must name "
+    "(-d needs no keyring\n"
+    "                     for KMS containers)\n";
 static const char footer[] =
     "Exit: 0 ok, 1 refused (tampered, truncated, wrong key), "
-    "2 usage, 3 failure.\nSee bk-encrypt(1).\n";
+    "2 usage, 3 failure,\n75 KMS unreachable or throttled "
+    "(retry later).  See bk-encrypt(1).\n";
 
 /* The tool's own options; lib/cli adds the common ones. */
 static const struct option longopts[] = {
@@ -66,6 +75,7 @@ static const struct option longopts[] = {
 	{ "type", required_argument, NULL, 'T' },
 	{ "export-public", no_argument, NULL, 'P' },
 	{ "add-recipient", required_argument, NULL, 'A' },
+	{ "kms-key-id", required_argument, NULL, 'K' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -74,6 +84,7 @@ struct opts {
 	const char *keyring;
 	const char *type;	/* --type, NULL if not given */
 	const char *pubring;	/* --add-recipient */
+	const char *kms;	/* --kms-key-id */
 };
 
 /* One of the tool's own options; a second verb is a usage error. */
@@ -86,6 +97,7 @@ opt(void *ctx, int ch, const char *arg)
 	switch (ch) {
 	case 'k': o->keyring = arg; return 0;
 	case 'T': o->type = arg; return 0;
+	case 'K': o->kms = arg; return 0;
 	case 'd': v = DECRYPT; break;
 	case 'G': v = GENKEY; break;
 	case 'R': v = ROTATE; break;
@@ -291,14 +303,22 @@ static void
 report(const struct bk_stage *s, struct bk_status *st)
 {
 	const struct aead_header *h = bk_aead_header(s);
-	char idhex[2 * KEYRING_IDLEN + 1];
+	char idhex[2 * AEAD_KEYREF_MAX + 1];
+	const unsigned char *blob;
 	struct aead_stats as;
+	size_t bloblen;
 
 	if (h == NULL)
 		return;
-	/* The keyring key, or the first recipient (the current key). */
-	bk_hex(idhex, h->keyref + (h->keytype == AEAD_KEYTYPE_X25519),
-	    KEYRING_IDLEN);
+	/* A KMS container's key id is the KMS key's ARN; a keyring key's
+	 * its id; a recipient list's the first recipient (the current key). */
+	if (h->keytype == AEAD_KEYTYPE_KMS) {
+		if (kms_ref_split(h->keyref, h->keyreflen, idhex, &blob,
+		    &bloblen) != 0)
+			bk_hex(idhex, h->keyref, h->keyreflen);
+	} else
+		bk_hex(idhex, h->keyref + (h->keytype == AEAD_KEYTYPE_X25519),
+		    KEYRING_IDLEN);
 	bk_status_str(st, "key_id", idhex);
 	bk_aead_stats(s, &as);
 	if (!as.keyed)
@@ -319,8 +339,8 @@ run_crypt(enum verb v, struct bk_keysrc *ks, struct bk_status *st, int progress)
 	int rc;
 
 	if (v == ENCRYPT) {
-		if (bk_keysrc_seal_key(ks, &k) != 0)
-			return BK_FAIL;
+		if ((rc = bk_keysrc_seal_key(ks, &k)) != 0)
+			return rc;
 		s = bk_aead_seal(&k, AEAD_SEGSHIFT, NULL, NULL,
 		    bk_stage_fd(STDOUT_FILENO, "<stdout>"));
 		bk_wipe(&k, sizeof(k));
@@ -347,10 +367,31 @@ grow_pipe(int fd)
 	(void)fcntl(fd, F_SETPIPE_SZ, 1 << AEAD_SEGSHIFT);
 }
 
+/*
+ * The key source: the keyring at path, KMS key kms for sealing, or (-d)
+ * KMS for key type 2 and the keyring, if any, for the rest.  NULL on
+ * error (reported).
+ */
+static struct bk_keysrc *
+keysrc(enum verb v, const char *path, const char *kms)
+{
+	struct bk_keysrc *ring = NULL;
+
+	if (v == ENCRYPT && kms != NULL)
+		return bk_keysrc_kms(kms, NULL);
+	if (path != NULL && (ring = bk_keysrc_keyring(path)) == NULL)
+		return NULL;
+	if (v == ENCRYPT)
+		return ring;
+	return bk_keysrc_kms(kms, ring);
+}
+
 /* The stream verbs: load the key source, run, check stdout.  Exit status. */
 static int
-stream(enum verb v, const char *path, struct bk_status *st, int progress)
+stream(const struct opts *o, const char *path, struct bk_status *st,
+    int progress)
 {
+	enum verb v = o->verb;
 	struct bk_keysrc *ks;
 	int ex;
 
@@ -358,7 +399,7 @@ stream(enum verb v, const char *path, struct bk_status *st, int progress)
 		warn0("refusing to write ciphertext to a terminal");
 		return BK_EXIT_USAGE;
 	}
-	if ((ks = bk_keysrc_keyring(path)) == NULL)
+	if ((ks = keysrc(v, path, o->kms)) == NULL)
 		return BK_EXIT_FAIL;
 	grow_pipe(STDIN_FILENO);
 	grow_pipe(STDOUT_FILENO);
@@ -394,7 +435,7 @@ main(int argc, char *argv[])
 	/* stdout carries data or key ids, so the status line goes to stderr. */
 	struct bk_cli cli = { synopsis, help, BK_CLI_PROGRESS | BK_CLI_JSON |
 	    BK_CLI_HELP, STDERR_FILENO, 0, NULL, 0, 0, footer };
-	struct opts o = { ENCRYPT, NULL, NULL, NULL };
+	struct opts o = { ENCRYPT, NULL, NULL, NULL, NULL };
 	enum keyring_type type = KEYRING_AES;
 	struct bk_status *st;
 	const char *path;
@@ -416,7 +457,15 @@ main(int argc, char *argv[])
 	else if (o.type != NULL && strcmp(o.type, "aes") != 0)
 		return bk_cli_usage(&cli, "unknown key type %s (want aes or "
 		    "x25519)", o.type);
-	if ((path = keyring_path(o.keyring)) == NULL)
+	if (o.kms != NULL && o.verb != ENCRYPT && o.verb != DECRYPT)
+		return bk_cli_usage(&cli, "--kms-key-id goes with encryption "
+		    "or -d only");
+	if (o.kms != NULL && o.verb == ENCRYPT && o.keyring != NULL)
+		return bk_cli_usage(&cli, "-k and --kms-key-id exclude each "
+		    "other when encrypting");
+	/* Decryption and KMS sealing may do without a keyring. */
+	if ((path = keyring_path(o.keyring)) == NULL &&
+	    o.verb != DECRYPT && o.kms == NULL)
 		return bk_cli_usage(&cli, "no keyring: give -k FILE or set "
 		    "BK_KEYRING");
 	bk_ignore_sigpipe();
@@ -424,7 +473,7 @@ main(int argc, char *argv[])
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
 	if (o.verb == ENCRYPT || o.verb == DECRYPT)
-		ex = stream(o.verb, path, st, cli.progress);
+		ex = stream(&o, path, st, cli.progress);
 	else
 		ex = manage(&o, path, type);
 	return bk_status_done(st, ex);

@@ -451,9 +451,13 @@ header_check_fixed(struct aead_header *h, const char *name)
 		return BK_NEGATIVE;
 	}
 	if (h->keytype == AEAD_KEYTYPE_KMS) {
-		warn0("%s: key type 2 (KMS-wrapped data key) is not supported "
-		    "by this bk-encrypt", name);
-		return BK_NEGATIVE;
+		/* The key source checks the reference's inside. */
+		if (h->keyreflen < 3 || h->keyreflen > AEAD_KEYREF_MAX) {
+			warn0("%s: KMS key reference of %zu bytes at byte 12 "
+			    "(3..%d)", name, h->keyreflen, AEAD_KEYREF_MAX);
+			return BK_NEGATIVE;
+		}
+		return 0;
 	}
 	if (h->keytype == AEAD_KEYTYPE_X25519)
 		return header_check_rcpt(h, name);
@@ -496,8 +500,9 @@ open_keyed(struct aead_stage *a)
 	unsigned char commit[AEAD_COMMITLEN];
 	char idhex[2 * 8 + 1];
 	struct aead_header *h = &a->h;
-	int rc = BK_FAIL;
+	int rc;
 
+	/* A key source may say why: refused, or retry later. */
 	if ((rc = bk_keysrc_open_key(a->ks, h->keytype, h->keyref,
 	    h->keyreflen, a->s.name, key)) != BK_OK)
 		return rc;

@@ -29,7 +29,10 @@ struct bk_key {
 struct bk_keysrc;
 
 struct bk_keysrc_ops {
-	/* The key to seal a new stream with, into *k.  0 or -1 (reported). */
+	/*
+	 * The key to seal a new stream with, into *k.  0, or a bk_result
+	 * (reported): -1 (BK_FAIL), or BK_RETRY from a service.
+	 */
 	int (*seal_key)(struct bk_keysrc *ks, struct bk_key *k);
 	/*
 	 * The key named by (type, ref) in the header of the stream name,

@@ -37,6 +37,10 @@ for bin in "$build"/fuzz/fuzz-*; do
 		rm -rf "$corpus"
 	fi
 	mkdir -p "$corpus" "$art" "$seeds/$name"
+	# Seeds kept as files (tests/fuzz/NAME/) join those seeds.py wrote.
+	if [ -d "$top/tests/fuzz/$name" ]; then
+		cp "$top/tests/fuzz/$name"/* "$seeds/$name"/
+	fi
 	ok=1
 	regress=("$top"/tests/fuzz/regress/"$name"/*)
 	if [ -e "${regress[0]}" ] && ! "$bin" "${regress[@]}" >"$log" 2>&1; then

@@ -2,7 +2,7 @@
 # Build the servers and peer tools the integration tests run, once, into
 # ${BK_CACHE:-~/.cache/bk}/NAME-VERSION/bin.  A later run finds them there.
 #
-#   build.sh all | ferretdb | versitygw | mongo-tools
+#   build.sh all | ferretdb | versitygw | mongo-tools | local-kms
 #
 # A peer that cannot be built here is reported, with the reason, in
 # NAME-VERSION/UNAVAILABLE; the tests that need it say so instead of
@@ -15,6 +15,8 @@ FERRETDB_VERSION=v1.24.2
 VERSITYGW_VERSION=v1.7.0
 # mongo-tools 100.18.0 (tags are not semver; this is the release commit).
 MONGO_TOOLS_VERSION=v0.0.0-20260812163951-21a342dfee64
+# local-kms has no releases as Go modules; this is the pseudo-version.
+LOCAL_KMS_VERSION=v0.0.0-20260228092603-2a5e92d09ab6
 
 log() { echo "servers: $*"; }
 
@@ -62,15 +64,27 @@ build_mongo_tools() {
 	done
 }
 
+build_local_kms() {
+	dir=$cache/local-kms-$LOCAL_KMS_VERSION
+	[ -x "$dir/bin/local-kms" ] && return 0
+	log "building local-kms $LOCAL_KMS_VERSION (first time only, ~1 min)"
+	mkdir -p "$dir/bin"
+	GOBIN=$dir/bin go install \
+	    "github.com/nsmithuk/local-kms@$LOCAL_KMS_VERSION"
+}
+
 what=${1:-all}
 case $what in
 all)
 	build_ferretdb
 	build_versitygw
 	build_mongo_tools
+	build_local_kms
 	;;
 ferretdb) build_ferretdb ;;
 versitygw) build_versitygw ;;
 mongo-tools) build_mongo_tools ;;
-*) echo "usage: build.sh all|ferretdb|versitygw|mongo-tools" >&2; exit 2 ;;
+local-kms) build_local_kms ;;
+*) echo "usage: build.sh all|ferretdb|versitygw|mongo-tools|local-kms" >&2
+	exit 2 ;;
 esac

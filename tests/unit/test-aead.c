@@ -299,7 +299,7 @@ test_params(void)
 
 /*
  * The largest key reference fits the HKDF info OpenSSL 3.0 accepts, and a
- * reader refuses the reserved KMS key type by name rather than misparse.
+ * KMS container opened with the wrong key is refused.
  */
 static void
 test_kms_room(void)
