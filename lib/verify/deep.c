@@ -310,9 +310,11 @@ judge(struct deep *d, struct vitem *e, int parsed, const char *perr,
 		vitem_problem(e, "%s", d->err);
 		return BK_FAIL;
 	}
+	/* The readers' messages name the URL; this one, too. */
 	if (d->kp.missing)
-		return vitem_problem(e, "key id %s is not in the keyring %s",
-		    d->kp.id, o->keyring) == 0 ? BK_OK : BK_FAIL;
+		return vitem_problem(e, "%s: key id %s is not in the keyring "
+		    "%s", d->c->url, d->kp.id, o->keyring) == 0 ? BK_OK :
+		    BK_FAIL;
 	if (d->restrc != BK_OK)
 		return vitem_problem(e, "%s", d->err) == 0 ? BK_OK : BK_FAIL;
 	if (parsed != 0)

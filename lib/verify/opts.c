@@ -73,10 +73,11 @@ maxage_one(char *item, struct verify_opts *o)
 		memcpy(m->kind, item, strlen(item) + 1);
 	} else
 		m->kind[0] = '\0';
-	if ((m->secs = duration(d)) < 0) {
+	if (strlen(d) >= sizeof(m->text) || (m->secs = duration(d)) < 0) {
 		warn0("--max-age: %s: want a number with s, m, h, d or w", d);
 		return -1;
 	}
+	memcpy(m->text, d, strlen(d) + 1);
 	o->nmaxage++;
 	return 0;
 }

@@ -582,18 +582,16 @@ iso_time(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/* An age: "29h05m", "12m30s". */
 static void
 fmt_age(char *buf, size_t len, int64_t secs)
 {
-	if (secs % 86400 == 0 && secs > 0)
-		snprintf(buf, len, "%lldd", (long long)(secs / 86400));
-	else if (secs % 3600 == 0 && secs > 0)
-		snprintf(buf, len, "%lldh", (long long)(secs / 3600));
-	else if (secs >= 3600)
+	if (secs >= 3600)
 		snprintf(buf, len, "%lldh%02lldm", (long long)(secs / 3600),
 		    (long long)(secs % 3600 / 60));
 	else
-		snprintf(buf, len, "%llds", (long long)secs);
+		snprintf(buf, len, "%lldm%02llds", (long long)(secs / 60),
+		    (long long)(secs % 60));
 }
 
 /* The newest committed backup of kind, or NULL. */
@@ -611,27 +609,27 @@ newest_of(struct vec *items, int n, const char *kind)
 	return NULL;
 }
 
-/* Hold the newest backup of kind against secs; a bk_result. */
+/* Hold the newest backup of kind against the limit m; a bk_result. */
 static int
-age_kind(struct vec *items, int n, const char *kind, int64_t secs,
-    const struct verify_opts *o)
+age_kind(struct vec *items, int n, const char *kind,
+    const struct verify_maxage *m, const struct verify_opts *o)
 {
 	struct vitem *e = newest_of(items, n, kind);
-	char lim[32], age[32];
+	char age[32];
 	int64_t t;
 
-	fmt_age(lim, sizeof(lim), secs);
 	if (e == NULL) {
 		warn0("no committed %s backup (--max-age %s=%s)", kind, kind,
-		    lim);
+		    m->text);
 		return BK_NEGATIVE;
 	}
 	t = iso_time(e->created);
-	if (t < 0 || o->now - t <= secs)
+	if (t < 0 || o->now - t <= m->secs)
 		return BK_OK;
 	fmt_age(age, sizeof(age), o->now - t);
 	if (vitem_problem(e, "stale: the newest %s backup is %s old "
-	    "(--max-age %s)", kind[0] ? kind : "(no kind)", age, lim) != 0)
+	    "(--max-age %s)", kind[0] ? kind : "(no kind)", age,
+	    m->text) != 0)
 		return BK_FAIL;
 	if (e->result == VR_OK)
 		e->result = VR_STALE;
@@ -654,7 +652,7 @@ check_ages(struct vec *items, int n, const struct verify_opts *o)
 	for (i = 0; i < o->nmaxage; i++) {
 		if (o->maxage[i].kind[0] != '\0') {
 			r = age_kind(items, n, o->maxage[i].kind,
-			    o->maxage[i].secs, o);
+			    &o->maxage[i], o);
 			rc = r == BK_FAIL ? r : rc == BK_OK ? r : rc;
 			continue;
 		}
@@ -665,7 +663,7 @@ check_ages(struct vec *items, int n, const struct verify_opts *o)
 			    e->kind)) == 0)
 				continue;
 			if (r < 0 || (r = age_kind(items, n, e->kind,
-			    o->maxage[i].secs, o)) == BK_FAIL) {
+			    &o->maxage[i], o)) == BK_FAIL) {
 				strset_free(&seen);
 				return BK_FAIL;
 			}

@@ -31,6 +31,7 @@ enum verify_level { VERIFY_QUICK, VERIFY_FULL, VERIFY_DEEP };
 /* --max-age: how old the newest committed backup of a kind may be. */
 struct verify_maxage {
 	char kind[32];		/* "" for every kind found */
+	char text[32];		/* as given, for messages */
 	int64_t secs;
 };
 
