@@ -7,6 +7,7 @@
  *
  * written whole to a temporary file beside it, then renamed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,16 +85,58 @@ vstate_load(const char *path, struct vstate *st)
 	return rc;
 }
 
+/* FNV-1a: where a URL's probe starts. */
+static size_t
+url_hash(const char *url)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *url != '\0'; url++)
+		h = (h ^ (unsigned char)*url) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot that holds url, or the free one where it would go. */
+static size_t *
+probe(const struct vstate *st, const char *url)
+{
+	size_t i = url_hash(url) & (st->nslot - 1);
+
+	while (st->slot[i] != 0 && strcmp(st->l[st->slot[i] - 1].url,
+	    url) != 0)
+		i = (i + 1) & (st->nslot - 1);
+	return &st->slot[i];
+}
+
+/* Room for one more line in the table (load at most a half). */
+static int
+grow_slots(struct vstate *st)
+{
+	size_t i, n = st->nslot ? st->nslot * 2 : 64;
+
+	if (st->nslot != 0 && (st->n + 1) * 2 <= st->nslot)
+		return 0;
+	free(st->slot);
+	if ((st->slot = calloc(n, sizeof(*st->slot))) == NULL) {
+		warnp("malloc");
+		st->nslot = 0;
+		return -1;
+	}
+	st->nslot = n;
+	for (i = 0; i < st->n; i++)
+		*probe(st, st->l[i].url) = i + 1;
+	return 0;
+}
+
 struct vstate_line *
 vstate_find(struct vstate *st, const char *url)
 {
-	size_t i;
+	size_t *p;
 
-	/* Linear: a few thousand lines, looked up once per copy. */
-	for (i = 0; i < st->n; i++)
-		if (strcmp(st->l[i].url, url) == 0)
-			return &st->l[i];
-	return NULL;
+	if (st->nslot == 0)
+		return NULL;
+	p = probe(st, url);
+	return *p != 0 ? &st->l[*p - 1] : NULL;
 }
 
 int
@@ -103,7 +146,8 @@ vstate_set(struct vstate *st, const char *url, const char *sha256,
 	struct vstate_line *l = vstate_find(st, url);
 
 	if (l == NULL) {
-		if (vec_grow(&st->l, &st->cap, st->n, sizeof(*st->l)) != 0)
+		if (grow_slots(st) != 0 ||
+		    vec_grow(&st->l, &st->cap, st->n, sizeof(*st->l)) != 0)
 			return -1;
 		l = &st->l[st->n];
 		memset(l, 0, sizeof(*l));
@@ -111,6 +155,7 @@ vstate_set(struct vstate *st, const char *url, const char *sha256,
 			warnp("malloc");
 			return -1;
 		}
+		*probe(st, url) = st->n + 1;
 		st->n++;
 	}
 	snprintf(l->sha256, sizeof(l->sha256), "%s", sha256);
@@ -156,6 +201,8 @@ vstate_free(struct vstate *st)
 	for (i = 0; i < st->n; i++)
 		free(st->l[i].url);
 	free(st->l);
+	free(st->slot);
 	st->l = NULL;
-	st->n = st->cap = 0;
+	st->slot = NULL;
+	st->n = st->cap = st->nslot = 0;
 }

@@ -755,7 +755,7 @@ verify_run(struct store **st, int n, const struct verify_opts *o,
     FILE *out, struct verify_summary *sum)
 {
 	struct vec found, items;
-	struct vstate vs = { NULL, 0, 0 };
+	struct vstate vs = { NULL, 0, 0, NULL, 0 };
 	int k, rc = BK_OK, r;
 
 	memset(sum, 0, sizeof(*sum));

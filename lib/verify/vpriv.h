@@ -74,6 +74,8 @@ struct vstate_line {
 struct vstate {
 	struct vstate_line *l;
 	size_t n, cap;
+	size_t *slot;		/* hash of url -> 1 + index; 0: free */
+	size_t nslot;		/* a power of two, or 0 */
 };
 
 /* Read path into st (a missing file is empty).  A bk_result (reported). */
