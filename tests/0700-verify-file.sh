@@ -66,6 +66,14 @@ jq -se '.[6] | .tool == "bk-verify" and .exit == 1 and .ok == false and
 	fail "--json summary: $(tail -n 1 out.json)"
 [ "$(wc -l <out.json)" -eq 7 ] || fail "--json lines: $(cat out.json)"
 
+# A prefix with no committed backup proves nothing (a typing error?).
+mkdir -p nas/empty
+expect_exit 1 bk-verify "file://$T/nas/empty/" >out 2>err
+expect_grep "^bk-verify: file://$T/nas/empty/: no committed backup there\$" err
+# A directory that is not there cannot be listed.
+expect_exit 3 bk-verify "file://$T/nas/typo/" >out 2>err
+expect_grep 'nas/typo' err
+
 # Usage, and a prefix that cannot be read.
 expect_exit 2 bk-verify --level fast "$N/"
 expect_exit 2 bk-verify

@@ -677,6 +677,31 @@ check_ages(struct vec *items, int n, const struct verify_opts *o)
 	return rc;
 }
 
+/*
+ * A prefix without a single committed backup proves nothing: a typing
+ * error, or backups that never arrived.  BK_NEGATIVE (reported) or BK_OK.
+ */
+static int
+check_empty(struct store **st, struct vec *items, int n)
+{
+	struct vitem *e;
+	size_t i;
+	int k, rc = BK_OK;
+
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < items->n; i++) {
+			e = vec_at(items, i);
+			if (e->c[k].key != NULL && e->c[k].committed)
+				break;
+		}
+		if (i == items->n) {
+			warn0("%s: no committed backup there", st[k]->u.url);
+			rc = BK_NEGATIVE;
+		}
+	}
+	return rc;
+}
+
 /* Check, judge and count every item; a bk_result. */
 static int
 check_all(struct store **st, struct vec *items, int n, struct vstate *vs,
@@ -776,6 +801,7 @@ verify_run(struct store **st, int n, const struct verify_opts *o,
 	bk_set_quiet(0);
 	if (rc == BK_FAIL && items.n == 0)
 		goto out;
+	rc = bk_result_worse(rc, check_empty(st, &items, n));
 	if ((r = check_ages(&items, n, o)) != BK_OK)
 		rc = bk_result_worse(rc, r);
 	rc = bk_result_worse(rc, report(out, &items, n, o, sum));
