@@ -77,6 +77,11 @@ sed -i "s|^\(file://$T/nas/b/db-4.bk\t[0-9a-f]*\tfull\t[^\t]*\t\)ok|\1bad|" st
 expect_exit 1 bk-verify --state st --sample 0 "$N/" >out 2>err
 grep -Eq "^bad  *full .*/db-4.bk\$" out || fail "bad not rechecked: $(cat out)"
 grep -qP "/db-4.bk\t[0-9a-f]{64}\tfull\t[^\t]+\tbad\$" st || fail "state of db-4: $(cat st)"
+# A quick check's finding replaces an older "ok" in the state.
+sed -i "s|^\(file://$T/nas/b/db-4.bk\t[0-9a-f]*\tfull\t[^\t]*\t\)bad|\1ok|" st
+rm nas/b/db-4.bk.sha256
+expect_exit 1 bk-verify --state st --sample 0 --level quick "$N/" >out 2>err
+grep -qP "/db-4.bk\t[0-9a-f]{64}\tquick\t[^\t]+\tbad\$" st || fail "quick finding not in the state: $(cat st)"
 # A state file that is not one is refused, and left alone.
 echo "hello" >bad.st
 expect_exit 3 bk-verify --state bad.st "$N/" >out 2>err

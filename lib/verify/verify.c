@@ -521,7 +521,7 @@ static int
 check_item(struct store **st, struct vitem *e, int n, struct vstate *vs,
     const struct verify_opts *o)
 {
-	int k, level, rc = BK_OK, r;
+	int k, level, rc = BK_OK, r, bad;
 	size_t before;
 	char at[32];
 
@@ -537,10 +537,16 @@ check_item(struct store **st, struct vitem *e, int n, struct vstate *vs,
 			e->result = VR_ERROR;
 			continue;
 		}
-		if (o->state != NULL && (e->picked || vstate_find(vs,
+		/*
+		 * The state learns of every check at the level, of a copy
+		 * it never saw, and of any copy found bad (so that a quick
+		 * check's finding is not hidden by an older "ok").
+		 */
+		bad = e->nproblems > before;
+		if (o->state != NULL && (e->picked || bad || vstate_find(vs,
 		    e->c[k].url) == NULL) && vstate_set(vs, e->c[k].url,
-		    e->c[k].sha256, verify_level_name(level), at,
-		    e->nproblems > before ? "bad" : "ok") != 0)
+		    e->c[k].sha256, verify_level_name(level), at, bad ? "bad" :
+		    "ok") != 0)
 			return BK_FAIL;
 	}
 	e->level = level;
