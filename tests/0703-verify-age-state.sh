@@ -82,6 +82,15 @@ sed -i "s|^\(file://$T/nas/b/db-4.bk\t[0-9a-f]*\tfull\t[^\t]*\t\)bad|\1ok|" st
 rm nas/b/db-4.bk.sha256
 expect_exit 1 bk-verify --state st --sample 0 --level quick "$N/" >out 2>err
 grep -qP "/db-4.bk\t[0-9a-f]{64}\tquick\t[^\t]+\tbad\$" st || fail "quick finding not in the state: $(cat st)"
+# One state file for two prefixes: each run keeps the other's lines.
+mkdir -p nas/c
+gen_bytes c1 100 | bk-hash -n c-1.bk -o sum | bk-put "file://$T/nas/c/c-1.bk"
+bk-put --commit --sum sum --kind db "file://$T/nas/c/c-1.bk"
+bk-verify --state st "file://$T/nas/c/" >out 2>err || fail "prefix c: exit $?"
+grep -q "/nas/c/c-1.bk	" st || fail "prefix c not in the state: $(cat st)"
+[ "$(grep -c "/nas/b/" st)" -eq 6 ] || fail "prefix b's lines lost: $(cat st)"
+expect_exit 1 bk-verify --state st --sample 0 "$N/" >out 2>err
+grep -q "/nas/c/c-1.bk	" st || fail "prefix c's line lost: $(cat st)"
 # A state file that is not one is refused, and left alone.
 echo "hello" >bad.st
 expect_exit 3 bk-verify --state bad.st "$N/" >out 2>err

@@ -25,7 +25,8 @@ static const char synopsis[] =
     "[--json[=file]]\n"
     "                 prefix-url...\n";
 static const char help[] =
-    "  -k keyring          the keyring that opens the containers (deep)\n"
+    "  -k keyring          the keyring that opens the containers "
+    "(deep only)\n"
     "  --level level       quick: manifests, sidecars, sizes; full "
     "(default):\n"
     "                      also download and hash; deep: also open and "
@@ -164,14 +165,15 @@ run(struct opts *o, const struct bk_cli *cli, struct bk_status *st,
 		store_set_retries(s[k], o->retries);
 	}
 	ex = BK_EXIT_FAIL;
-	if (o->keyring != NULL &&
+	/* A script may pass -k at every level; only deep opens it. */
+	if (o->keyring != NULL && o->v.level == VERIFY_DEEP &&
 	    (o->v.ks = bk_keysrc_keyring(o->keyring)) == NULL)
 		goto out;
 	o->v.keyring = o->keyring;
 	o->v.json = cli->json != NULL;
 	o->v.now = (int64_t)time(NULL);
 	rc = verify_run(s, n, &o->v, stdout, &sum);
-	if (cli->json == NULL && sum.backups + sum.errors > 0)
+	if (cli->json == NULL)
 		summary_text(&o->v, &sum);
 	summary(st, &o->v, &sum);
 	/* stdout is closed after the status line, which may go there. */
@@ -214,8 +216,6 @@ main(int argc, char *argv[])
 		return ex;
 	if (cli.argi == argc)
 		return bk_cli_usage(&cli, "no prefix-url");
-	if (o.v.level != VERIFY_DEEP && o.keyring != NULL)
-		return bk_cli_usage(&cli, "-k goes with --level deep");
 	bk_ignore_sigpipe();
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)

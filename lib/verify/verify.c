@@ -683,31 +683,6 @@ check_ages(struct vec *items, int n, const struct verify_opts *o)
 	return rc;
 }
 
-/*
- * A prefix without a single committed backup proves nothing: a typing
- * error, or backups that never arrived.  BK_NEGATIVE (reported) or BK_OK.
- */
-static int
-check_empty(struct store **st, struct vec *items, int n)
-{
-	struct vitem *e;
-	size_t i;
-	int k, rc = BK_OK;
-
-	for (k = 0; k < n; k++) {
-		for (i = 0; i < items->n; i++) {
-			e = vec_at(items, i);
-			if (e->c[k].key != NULL && e->c[k].committed)
-				break;
-		}
-		if (i == items->n) {
-			warn0("%s: no committed backup there", st[k]->u.url);
-			rc = BK_NEGATIVE;
-		}
-	}
-	return rc;
-}
-
 /* Check, judge and count every item; a bk_result. */
 static int
 check_all(struct store **st, struct vec *items, int n, struct vstate *vs,
@@ -762,14 +737,36 @@ report(FILE *out, struct vec *items, int n, const struct verify_opts *o,
 	return BK_OK;
 }
 
-/* Keep the state's lines of the copies still listed, and write it. */
+/* Does url lie under the prefix of s (both without their query)? */
 static int
-save_state(struct vec *items, int n, struct vstate *vs, const char *path)
+under(const char *url, struct store *s)
+{
+	char *p;
+	size_t plen, ulen = strcspn(url, "?");
+	int in;
+
+	if ((p = store_url_for(&s->u, s->u.key)) == NULL)
+		return -1;
+	plen = strcspn(p, "?");
+	in = ulen >= plen && strncmp(url, p, plen) == 0;
+	free(p);
+	return in;
+}
+
+/*
+ * Write the state: the lines of the copies listed now, and those of
+ * other prefixes (a state file shared by runs over different prefixes
+ * keeps them all); a line under these prefixes whose copy is gone is
+ * dropped.
+ */
+static int
+save_state(struct store **st, struct vec *items, int n, struct vstate *vs,
+    const char *path)
 {
 	struct vstate_line *l;
 	struct vitem *e;
 	size_t i;
-	int k;
+	int k, r;
 
 	for (i = 0; i < items->n; i++) {
 		e = vec_at(items, i);
@@ -777,6 +774,13 @@ save_state(struct vec *items, int n, struct vstate *vs, const char *path)
 			if (e->c[k].key != NULL && (l = vstate_find(vs,
 			    e->c[k].url)) != NULL)
 				l->keep = 1;
+	}
+	for (i = 0; i < vs->n; i++) {
+		for (k = 0, r = 0; !vs->l[i].keep && r == 0 && k < n; k++)
+			if ((r = under(vs->l[i].url, st[k])) < 0)
+				return BK_FAIL;
+		if (!vs->l[i].keep && r == 0)
+			vs->l[i].keep = 1;
 	}
 	return vstate_save(path, vs) == 0 ? BK_OK : BK_FAIL;
 }
@@ -807,14 +811,14 @@ verify_run(struct store **st, int n, const struct verify_opts *o,
 	bk_set_quiet(0);
 	if (rc == BK_FAIL && items.n == 0)
 		goto out;
-	rc = bk_result_worse(rc, check_empty(st, &items, n));
 	if ((r = check_ages(&items, n, o)) != BK_OK)
 		rc = bk_result_worse(rc, r);
 	rc = bk_result_worse(rc, report(out, &items, n, o, sum));
 	if (sum->bad + sum->stale > 0)
 		rc = bk_result_worse(rc, BK_NEGATIVE);
 	if (o->state != NULL && rc != BK_RETRY)
-		rc = bk_result_worse(rc, save_state(&items, n, &vs, o->state));
+		rc = bk_result_worse(rc, save_state(st, &items, n, &vs,
+		    o->state));
 out:
 	bk_set_quiet(0);
 	vstate_free(&vs);
