@@ -11,6 +11,17 @@ T=$BENCH_DIR/verify
 mkdir -p "$T"
 # As in the tests: no stray libmongoc line from a stale /dev/shm file.
 export MONGOC_DISABLE_SHM=1
+# A test or soak running beside the bench may "pkill -9 -x" a stage by
+# its name (tests/soak.sh does), which kills this pipeline's stage too: a
+# row is tried up to three times (each failure is said on stderr).
+retry() {
+	local a
+	for a in 1 2 3; do
+		"$@" && return 0
+		echo "bench-verify: attempt $a failed" >&2
+	done
+	return 1
+}
 PY=/usr/bin/python3
 
 # many DIR N: N committed backups of 64 bytes written straight into a
@@ -93,21 +104,17 @@ for i in 1 2 3 4; do
 	cp "$(bench_input "verify-$i" $((64 << 20)))" "$T/up/f$i"
 done
 bk-encrypt --genkey -k "$T/kr" >/dev/null
-# put NAME KIND < stream: sealed, stored, committed.
-put() {
-	bk-encrypt -k "$T/kr" | bk-hash -n "$1" -o "$T/$1.sum" |
-	    bk-put "file://$T/store/$1"
-	bk-put --commit --sum "$T/$1.sum" --kind "$2" "file://$T/store/$1"
-}
-bk-dump --files "$T/up" -z zstd | put files.bk files
+retry bash -c "bk-dump --files $T/up -z zstd | bk-encrypt -k $T/kr |
+    bk-hash -n files.bk -o $T/files.bk.sum | bk-put file://$T/store/files.bk"
+retry bk-put --commit --sum "$T/files.bk.sum" --kind files "file://$T/store/files.bk"
 rm -rf "$T/up"
 deep_vs_pipe() {	# deep_vs_pipe NAME LABEL 'RESTORE --dry-run'
 	local f=$T/store/$1 bytes
 	bytes=$(stat -c %s "$f")
 	bench_group "bk-verify --level deep against the pipeline: $1 ($((bytes >> 20)) MiB stored)"
-	bench "bk-verify --level deep" "$bytes" \
+	retry bench "bk-verify --level deep" "$bytes" \
 	    "bk-verify --level deep -k $T/kr file://$T/store/$1 >/dev/null"
-	bench "bk-get | bk-hash -c | bk-encrypt -d | $2" "$bytes" \
+	retry bench "bk-get | bk-hash -c | bk-encrypt -d | $2" "$bytes" \
 	    "bk-get file://$T/store/$1 | bk-hash -n $1 -c $T/$1.sum |
 	     bk-encrypt -d -k $T/kr | $3 >/dev/null"
 }
@@ -118,7 +125,9 @@ if [ -x "$BK_CACHE/ferretdb-v1.24.2/bin/bk-test-ferretdb" ]; then
 	start_ferretdb "$T/fdb"
 	"$PY" "$BK_TOP/tests/seed_mongo.py" bulk "$FERRETDB_URI" bench 128 >/dev/null
 	# Uncompressed: the bulk documents would shrink to almost nothing.
-	bk-dump --uri "$FERRETDB_URI" | put db.bk db
+	retry bash -c "bk-dump --uri $FERRETDB_URI | bk-encrypt -k $T/kr |
+	    bk-hash -n db.bk -o $T/db.bk.sum | bk-put file://$T/store/db.bk"
+	retry bk-put --commit --sum "$T/db.bk.sum" --kind db "file://$T/store/db.bk"
 	kill "$FERRETDB_PID"
 	deep_vs_pipe db.bk "bk-restore --dry-run" "bk-restore --dry-run"
 fi
