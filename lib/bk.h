@@ -41,6 +41,11 @@ enum bk_result {
 };
 /* The exit status (enum bk_exit) for a result: the one mapping. */
 int bk_exit_status(int result);
+/*
+ * The worse of two results, for a run that goes on after a failure:
+ * BK_RETRY, then BK_FAIL, then BK_NEGATIVE, then BK_OK.
+ */
+int bk_result_worse(int a, int b);
 
 /*
  * What a reader says of a stream of zero bytes: in a pipeline that is an

@@ -96,6 +96,18 @@ bk_exit_status(int result)
 	}
 }
 
+int
+bk_result_worse(int a, int b)
+{
+	static const int order[] = { BK_RETRY, BK_FAIL, BK_NEGATIVE };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return BK_OK;
+}
+
 void
 bk_print_version(void)
 {
