@@ -6,7 +6,8 @@
 # bk-restore(1), APPROVALS, leaves the protected directory as it was:
 # none, one, the same signer twice, a forged signature, an unlisted
 # signer, a wrong namespace, an expired request, another target, another
-# digest.  An unprotected directory needs nothing.
+# digest.  An approved restore replaces the directory whole (restored
+# aside, then swapped in).  An unprotected directory needs nothing.
 . "$BK_TOP/tests/lib.sh"
 
 mkdir -m 700 etc
@@ -85,12 +86,12 @@ bk-approve --request --backup f-1.bk --sha256 "$sha" \
 sign elsewhere alice bob
 refused 1 "is for target $T/prod/other, not $T/prod/uploads" \
     --request elsewhere --approval elsewhere.alice --approval elsewhere.bob
-# Another digest: the whole stream is read and hashed before a byte is
-# restored.
+# Another digest: the stream is restored aside, hashed as it comes, and
+# the sibling removed at the end instead of being swapped in.
 bk-approve --request --backup f-1.bk --sha256 "$(echo x | sha256sum |
     cut -c1-64)" --target "$T/prod/uploads" --expires +1h >wrongsum
 sign wrongsum alice bob
-refused 1 "SHA-256 $sha, the approved request names .*; refused, nothing restored" \
+refused 1 "SHA-256 $sha, the approved request names .*; refused, $T/prod/uploads left as it was" \
     --request wrongsum --approval wrongsum.alice --approval wrongsum.bob
 # Beneath the protected directory, and a directory holding it, are
 # protected too.
@@ -98,12 +99,23 @@ refused 1 'is a protected target' --files prod
 expect_exit 1 bk-restore -k ring --files prod/uploads/sub <f-1.bk 2>err
 expect_grep 'prod/uploads/sub is a protected target' err
 
-# Approved: restored, and the approvers in the --json status line.
-bk-get "$url" | bk-restore -k ring --files prod/uploads --overwrite \
+# --delete (an incremental stream) cannot go into a protected directory,
+# which is replaced whole.
+refused 1 'a protected directory is replaced whole' --delete \
+    --request req --approval req.alice --approval req.bob
+[ -z "$(find prod -name '.uploads.bk-restore.*')" ] ||
+    fail "a refused restore left its sibling behind"
+
+# Approved: restored aside and swapped in whole (old.txt is gone), the
+# approvers in the --json status line.
+bk-get "$url" | bk-restore -k ring --files prod/uploads \
     --request req --approval req.bob --approval req.alice --json \
     >status 2>err || fail "approved restore: exit $? $(cat err)"
 cmp prod/uploads/img/a.bin src/img/a.bin || fail "restored file differs"
+[ ! -e prod/uploads/old.txt ] || fail "the previous contents are still there"
+[ "$(ls -A prod)" = uploads ] || fail "left beside the target: $(ls -A prod)"
 jq -e --arg s "$sha" '.exit == 0 and .sha256 == $s and .protected and
+    .target == "prod/uploads" and
     .approvers == ["bob@example.org", "alice@example.org"] and
     (.request_nonce | test("^[0-9a-f]{32}$"))' status >/dev/null ||
     fail "status: $(cat status)"

@@ -328,9 +328,13 @@ restore_files(int argc, char *argv[])
 		return rc;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	c.g.incremental = o->delete;
 	if ((rc = approve_gate_open(&c.g, o->dir, !o->dryrun && !o->validate,
-	    &g)) == BK_OK)
+	    &g)) == BK_OK) {
+		o->shown = o->dir;
+		o->dir = approve_gate_dir(g, o->dir);
 		rc = restore_files_run(o, st, &incomplete);
+	}
 	rc = approve_gate_close(g, rc, st);
 	return climode_finish(st, rc, incomplete);
 }

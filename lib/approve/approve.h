@@ -156,12 +156,15 @@ struct approve_intake;
  * Make standard input what the restore reads.  With want (an approved
  * digest), read all of standard input first into an unlinked file in
  * $TMPDIR, hashing it, and refuse (BK_NEGATIVE, nothing restored) if its
- * SHA-256 differs; with keyring, a thread opens the container (io/aead.h)
- * and standard input becomes the plaintext.  *out gets the state
- * (approve_intake_end); NULL when there is nothing to do.  A result.
+ * SHA-256 differs.  Otherwise, with keyring or hash set, a thread pumps
+ * standard input through a hash (and, with keyring, the container's
+ * opening, io/aead.h) into a pipe that becomes standard input, so the
+ * digest is known when the restore has read everything.  *out gets the
+ * state (approve_intake_end); NULL when there is nothing to do.  A
+ * result.
  */
 int approve_intake_start(const char *keyring,
-    const unsigned char *want, struct approve_intake **out);
+    const unsigned char *want, int hash, struct approve_intake **out);
 /*
  * The restore has ended: stop the thread, and the result of reading and
  * opening the input (BK_OK, or the failure, reported); sha256 (may be
@@ -179,6 +182,7 @@ struct approve_gate_opts {
 	const char *keyring, *request;
 	const char *approvals[APPROVE_REQUIRE_MAX];
 	size_t napprovals;
+	int incremental;	/* bk-restore --files --delete */
 };
 struct approve_gate;
 struct bk_status;
@@ -189,8 +193,12 @@ struct bk_status;
  * target), refuse unless dir is unprotected or the request and its
  * approvals allow it; for a database (dir NULL) the request's approvals
  * are checked here and its targets later by approve_gate_target.  Then
- * approve_intake_start.  *out gets the gate (free it with
- * approve_gate_close, also after a failure).  A result.
+ * approve_intake_start.  An approved directory restore is made aside,
+ * into a new sibling of dir (approve_gate_dir), its input hashed as it
+ * comes and checked at the end, and swapped in by approve_gate_close;
+ * other approved restores spool and check their input first.  *out
+ * gets the gate (free it with approve_gate_close, also after a
+ * failure).  A result.
  */
 int approve_gate_open(const struct approve_gate_opts *o, const char *dir,
     int writes, struct approve_gate **out);
@@ -200,10 +208,16 @@ int approve_gate_open(const struct approve_gate_opts *o, const char *dir,
  * database target needs checking.
  */
 int approve_gate_target(void *gate, const char *target);
+/* Where a directory restore writes: dir, or the sibling it goes aside to. */
+const char *approve_gate_dir(const struct approve_gate *g, const char *dir);
 /* 1 if the gate has a policy that protects anything or a request. */
 int approve_gate_active(const struct approve_gate *g);
 /*
- * After the restore, whose result is rc: end the intake; record in st
+ * After the restore, whose result is rc: end the intake; for a restore
+ * made aside, refuse a digest other than the approved one, then swap the
+ * sibling in place of dir (renameat2 RENAME_EXCHANGE, or rename if dir
+ * did not exist) and remove the previous contents, or on any failure
+ * remove the sibling and leave dir as it was; record in st
  * "sha256" (of the bytes read, when hashed) and, for an approved
  * restore, "approvers" (their principals), "request" (its nonce) and
  * "target".  Frees g (NULL is a no-op).  The combined result.

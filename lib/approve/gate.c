@@ -3,11 +3,16 @@
  * signatures checked before any input is read, the input's digest
  * checked before the restore sees it, and what the status line records.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bson/bson.h>
 
@@ -19,6 +24,8 @@ struct approve_gate {
 	struct approve_result res;
 	int approved;		/* the request's approvals are valid */
 	int used;		/* a protected target relied on them */
+	char target[PATH_MAX];	/* a directory restore's, resolved */
+	char *aside;		/* where it is restored, to be swapped in */
 };
 
 /* dir as an absolute path without symlinks (its parent's, if new). */
@@ -58,17 +65,21 @@ gate_policy(void)
 	return approve_policy_load(APPROVE_POLICY_DEFAULT, 1);
 }
 
-/* With no policy (a dry run), a request cannot be checked: refuse it. */
+/*
+ * The policy's verdict on a restore that writes: a directory's target
+ * now, a database's as its prelude is read (approve_gate_target).
+ */
 static int
 gate_check(struct approve_gate *g, const struct approve_gate_opts *o,
     const char *dir)
 {
-	char target[PATH_MAX];
+	const char *target = NULL;
 	int rc;
 
 	if (dir != NULL) {
-		if (abs_target(dir, target) != 0)
+		if (abs_target(dir, g->target) != 0)
 			return BK_FAIL;
+		target = g->target;
 		if (!approve_protected(g->policy, target) &&
 		    o->request == NULL)
 			return BK_OK;
@@ -76,10 +87,104 @@ gate_check(struct approve_gate *g, const struct approve_gate_opts *o,
 	} else if (o->request == NULL)
 		return BK_OK;
 	rc = approve_check(g->policy, o->request, o->approvals,
-	    o->napprovals, dir != NULL ? target : NULL, time(NULL), &g->res);
+	    o->napprovals, target, time(NULL), &g->res);
 	if (rc == BK_OK)
 		g->approved = 1;
 	return rc;
+}
+
+/* A new empty sibling of target, ".NAME.bk-restore.XXXXXX"; NULL. */
+static char *
+aside_dir(const char *target)
+{
+	char *d1, *d2, *p = NULL;
+	size_t n;
+
+	if ((d1 = strdup(target)) == NULL || (d2 = strdup(target)) == NULL)
+		goto out;
+	n = strlen(target) + 32;
+	if ((p = malloc(n)) == NULL)
+		goto out;
+	snprintf(p, n, "%s%s.%s.bk-restore.XXXXXX", dirname(d1),
+	    strcmp(d1, "/") == 0 ? "" : "/", basename(d2));
+	if (mkdtemp(p) == NULL) {
+		warnp("mkdtemp %s", p);
+		free(p);
+		p = NULL;
+	}
+out:
+	if (p == NULL && errno == ENOMEM)
+		warnp("%s", target);
+	free(d1);
+	free(d2);
+	return p;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	if (remove(path) != 0 && errno != ENOENT)
+		warnp("remove %s", path);
+	return 0;
+}
+
+/* Remove the tree at path (what was swapped out, or a failed restore). */
+static void
+remove_tree(const char *path)
+{
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0 &&
+	    errno != ENOENT)
+		warnp("remove %s", path);
+}
+
+/* fsync the directory that holds path. */
+static void
+sync_parent(const char *path)
+{
+	char *d = strdup(path);
+	int fd;
+
+	if (d != NULL && (fd = open(dirname(d), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(d);
+}
+
+/* The restore made aside, checked: swap it in.  A result. */
+static int
+swap_in(struct approve_gate *g, const unsigned char *d, int have)
+{
+	char hw[2 * BK_SHA256_LEN + 1], hh[2 * BK_SHA256_LEN + 1];
+
+	if (!have || memcmp(d, g->res.req.sha256, BK_SHA256_LEN) != 0) {
+		bk_hex(hw, g->res.req.sha256, BK_SHA256_LEN);
+		if (have)
+			bk_hex(hh, d, BK_SHA256_LEN);
+		warn0("<stdin>: SHA-256 %s, the approved request names %s; "
+		    "refused, %s left as it was", have ? hh : "unknown", hw,
+		    g->target);
+		return BK_NEGATIVE;
+	}
+	if (renameat2(AT_FDCWD, g->aside, AT_FDCWD, g->target,
+	    RENAME_EXCHANGE) == 0) {
+		sync_parent(g->target);
+		remove_tree(g->aside);	/* now the previous contents */
+		return BK_OK;
+	}
+	if (errno == ENOENT && rename(g->aside, g->target) == 0) {
+		sync_parent(g->target);
+		free(g->aside);
+		g->aside = NULL;
+		return BK_OK;
+	}
+	warnp("swap %s into %s; %s left as it was", g->aside, g->target,
+	    g->target);
+	return BK_FAIL;
 }
 
 int
@@ -103,8 +208,25 @@ approve_gate_open(const struct approve_gate_opts *o, const char *dir,
 		if ((rc = gate_check(g, o, dir)) != BK_OK)
 			return rc;
 	}
+	if (dir != NULL && g->used) {
+		if (o->incremental) {
+			warn0("%s: --delete applies an incremental stream to a "
+			    "directory, but a protected directory is replaced "
+			    "whole; restore the chain elsewhere first", dir);
+			return BK_NEGATIVE;
+		}
+		if ((g->aside = aside_dir(g->target)) == NULL)
+			return BK_FAIL;
+		return approve_intake_start(o->keyring, NULL, 1, &g->intake);
+	}
 	return approve_intake_start(o->keyring,
-	    g->approved ? g->res.req.sha256 : NULL, &g->intake);
+	    g->approved ? g->res.req.sha256 : NULL, 0, &g->intake);
+}
+
+const char *
+approve_gate_dir(const struct approve_gate *g, const char *dir)
+{
+	return g != NULL && g->aside != NULL ? g->aside : dir;
 }
 
 int
@@ -166,6 +288,14 @@ approve_gate_close(struct approve_gate *g, int rc, struct bk_status *st)
 	/* A failure opening the input is the cause of the restore's. */
 	if ((irc = approve_intake_end(g->intake, d, &have)) != BK_OK)
 		rc = irc;
+	if (g->aside != NULL) {
+		if (rc == BK_OK)
+			rc = swap_in(g, d, have);
+		else
+			warn0("%s left as it was", g->target);
+		if (g->aside != NULL && rc != BK_OK)
+			remove_tree(g->aside);
+	}
 	if (have) {
 		bk_hex(hex, d, BK_SHA256_LEN);
 		bk_status_str(st, "sha256", hex);
@@ -178,6 +308,7 @@ approve_gate_close(struct approve_gate *g, int rc, struct bk_status *st)
 	}
 	approve_result_clear(&g->res);
 	approve_policy_free(g->policy);
+	free(g->aside);
 	free(g);
 	return rc;
 }

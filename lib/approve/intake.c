@@ -161,13 +161,16 @@ pump_thread(void *arg)
 	return NULL;
 }
 
-/* The opening thread: src -> [sha256 ->] open(ks) -> a pipe on stdin. */
+/*
+ * The thread: src -> [sha256 ->] [open(ks) ->] a pipe that becomes
+ * standard input.
+ */
 static int
-start_open(struct approve_intake *in, const char *keyring, int hash)
+start_thread(struct approve_intake *in, const char *keyring, int hash)
 {
 	int p[2];
 
-	if ((in->ks = bk_keysrc_keyring(keyring)) == NULL)
+	if (keyring != NULL && (in->ks = bk_keysrc_keyring(keyring)) == NULL)
 		return BK_FAIL;
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		warnp("pipe");
@@ -184,7 +187,9 @@ start_open(struct approve_intake *in, const char *keyring, int hash)
 	    &pipe_ops, NULL, "<the restore>")) == NULL)
 		return BK_FAIL;
 	in->sink->fd = in->wr;
-	in->chain = bk_aead_open(in->ks, "<stdin>", &in->sink->s);
+	in->chain = &in->sink->s;
+	if (in->ks != NULL)
+		in->chain = bk_aead_open(in->ks, "<stdin>", in->chain);
 	if (in->chain != NULL && hash)
 		in->chain = in->sha = bk_stage_sha256(in->chain);
 	if (in->chain == NULL)
@@ -199,13 +204,13 @@ start_open(struct approve_intake *in, const char *keyring, int hash)
 
 int
 approve_intake_start(const char *keyring, const unsigned char *want,
-    struct approve_intake **out)
+    int hash, struct approve_intake **out)
 {
 	struct approve_intake *in;
 	int rc;
 
 	*out = NULL;
-	if (keyring == NULL && want == NULL)
+	if (keyring == NULL && want == NULL && !hash)
 		return BK_OK;
 	if ((in = calloc(1, sizeof(*in))) == NULL) {
 		warnp("intake");
@@ -224,11 +229,13 @@ approve_intake_start(const char *keyring, const unsigned char *want,
 			}
 			return BK_OK;
 		}
+		hash = 0;
 	} else if ((in->src = dup(STDIN_FILENO)) == -1) {
 		warnp("<stdin>");
 		return BK_FAIL;
-	}
-	return start_open(in, keyring, want == NULL);
+	} else if (keyring != NULL)
+		hash = 1;
+	return start_thread(in, keyring, hash);
 }
 
 int
