@@ -43,6 +43,11 @@ expect_exit 2 bk-approve --request --backup b --sha256 abc \
 expect_exit 2 bk-approve --request --backup b --sha256 "$sum" \
     --target srv/uploads --expires +1h 2>/dev/null
 expect_exit 2 bk-approve --backup b 2>/dev/null
+expect_exit 2 bk-approve --request --verify 2>/dev/null
+# bk-restore: an approval without its request is a usage error.
+expect_exit 2 bk-restore --files x --approval a.sig </dev/null 2>err
+expect_grep '^bk-restore: --approval needs --request$' err
+expect_exit 2 bk-restore --approval a.sig </dev/null 2>/dev/null
 
 # Each key type signs with ssh-keygen; bk-approve --sign wraps it.
 for k in alice carol dave; do

@@ -23,8 +23,7 @@ static const char db_synopsis[] =
     "[--no-index-restore]\n"
     "                  [--continue-on-error] [--validate] [-v] "
     "[--progress] [--json[=FILE]]\n"
-    "                  [-k KEYRING] [--request REQ --approval SIG "
-    "[--approval SIG]...]\n"
+    "                  [-k KEYRING] [--request REQ --approval SIG...]\n"
     "       bk-restore --files DIR ...   (see bk-restore(1))\n";
 static const char db_help[] =
     "Restore a mongodump --archive stream (plain, gzip or zstd) from "
@@ -49,8 +48,7 @@ static const char db_help[] =
     "after\n"
     "  -k, --keyring FILE     open an encrypted container on stdin with "
     "FILE's keys\n"
-    "  --request REQ          a restore request (bk-approve(1)) for a "
-    "protected target\n"
+    "  --request REQ          a restore request (bk-approve(1))\n"
     "  --approval SIG         an approver's ssh-keygen -Y sign signature "
     "of REQ\n"
     "  -v, --verbose          one line per collection on stderr\n"
@@ -71,8 +69,7 @@ static const char files_synopsis[] =
     "                  [--dry-run | --validate] [-v] "
     "[--progress | --no-progress]\n"
     "                  [--json[=FILE]] [-k KEYRING]\n"
-    "                  [--request REQ --approval SIG [--approval SIG]...] "
-    "< stream\n";
+    "                  [--request REQ --approval SIG...] < stream\n";
 static const char files_help[] =
     "Extract a tar stream (plain, gzip or zstd) from standard input into "
     "DIR.\n"
@@ -98,8 +95,7 @@ static const char files_help[] =
     "stdout\n"
     "  -k, --keyring FILE   open an encrypted container on stdin with "
     "FILE's keys\n"
-    "  --request REQ        a restore request (bk-approve(1)) for a "
-    "protected DIR\n"
+    "  --request REQ        a restore request (bk-approve(1))\n"
     "  --approval SIG       an approver's ssh-keygen -Y sign signature "
     "of REQ\n"
     "  -v, --verbose        a summary on standard error\n"
@@ -282,6 +278,8 @@ restore_db(int argc, char *argv[])
 		return rc;
 	if (restore_db_check(o) != 0)
 		return fputs(cli.synopsis, stderr), BK_EXIT_USAGE;
+	if (c.g.napprovals > 0 && c.g.request == NULL)
+		return bk_cli_usage(&cli, "--approval needs --request");
 	if (o->dry || o->validate)
 		cli.json_fd = STDERR_FILENO;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
@@ -299,7 +297,8 @@ restore_db(int argc, char *argv[])
 
 /* The directory mode's options that exclude each other: 0, or exit 2. */
 static int
-files_conflict(const struct bk_cli *cli, const struct restore_files_opts *o)
+files_conflict(const struct bk_cli *cli, const struct restore_files_opts *o,
+    const struct approve_gate_opts *g)
 {
 	if (o->dir == NULL || *o->dir == '\0')
 		return bk_cli_usage(cli, "--files needs a directory");
@@ -309,6 +308,8 @@ files_conflict(const struct bk_cli *cli, const struct restore_files_opts *o)
 	if (o->dryrun && o->validate)
 		return bk_cli_usage(cli, "--dry-run and --validate exclude "
 		    "each other");
+	if (g->napprovals > 0 && g->request == NULL)
+		return bk_cli_usage(cli, "--approval needs --request");
 	return 0;
 }
 
@@ -324,7 +325,7 @@ restore_files(int argc, char *argv[])
 
 	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &c,
 	    &o->progress, &o->verbose)) != BK_CLI_GO ||
-	    (rc = files_conflict(&cli, o)) != 0)
+	    (rc = files_conflict(&cli, o, &c.g)) != 0)
 		return rc;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;

@@ -198,10 +198,6 @@ approve_gate_open(const struct approve_gate_opts *o, const char *dir,
 		warnp("approvals");
 		return BK_FAIL;
 	}
-	if (o->request == NULL && o->napprovals > 0) {
-		warn0("--approval without --request");
-		return BK_NEGATIVE;
-	}
 	if (writes) {
 		if ((g->policy = gate_policy()) == NULL)
 			return BK_FAIL;
