@@ -97,7 +97,7 @@ gate_check(struct approve_gate *g, const struct approve_gate_opts *o,
 static char *
 aside_dir(const char *target)
 {
-	char *d1, *d2, *p = NULL;
+	char *d1 = NULL, *d2 = NULL, *p = NULL;
 	size_t n;
 
 	if ((d1 = strdup(target)) == NULL || (d2 = strdup(target)) == NULL)
