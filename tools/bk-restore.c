@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "approve/approve.h"
 #include "bk.h"
 #include "climode.h"
 #include "db/db.h"
@@ -22,6 +23,7 @@ static const char db_synopsis[] =
     "[--no-index-restore]\n"
     "                  [--continue-on-error] [--validate] [-v] "
     "[--progress] [--json[=FILE]]\n"
+    "                  [-k KEYRING] [--request REQ --approval SIG...]\n"
     "       bk-restore --files DIR ...   (see bk-restore(1))\n";
 static const char db_help[] =
     "Restore a mongodump --archive stream (plain, gzip or zstd) from "
@@ -44,6 +46,11 @@ static const char db_help[] =
     "(exit 4)\n"
     "  --validate             compare counts and digests with the server "
     "after\n"
+    "  -k, --keyring FILE     open an encrypted container on stdin with "
+    "FILE's keys\n"
+    "  --request REQ          a restore request (bk-approve(1))\n"
+    "  --approval SIG         an approver's ssh-keygen -Y sign signature "
+    "of REQ\n"
     "  -v, --verbose          one line per collection on stderr\n"
     "  --progress, --no-progress  show the rate on stderr\n"
     "  --json[=FILE]          a JSON status line on stdout (or FILE); "
@@ -61,7 +68,8 @@ static const char files_synopsis[] =
     "[--fsync]\n"
     "                  [--dry-run | --validate] [-v] "
     "[--progress | --no-progress]\n"
-    "                  [--json[=FILE]] < stream\n";
+    "                  [--json[=FILE]] [-k KEYRING]\n"
+    "                  [--request REQ --approval SIG...] < stream\n";
 static const char files_help[] =
     "Extract a tar stream (plain, gzip or zstd) from standard input into "
     "DIR.\n"
@@ -85,6 +93,11 @@ static const char files_help[] =
     "  -n, --dry-run        list the members, write nothing\n"
     "  --validate           compare DIR with the stream; differences on "
     "stdout\n"
+    "  -k, --keyring FILE   open an encrypted container on stdin with "
+    "FILE's keys\n"
+    "  --request REQ        a restore request (bk-approve(1))\n"
+    "  --approval SIG       an approver's ssh-keygen -Y sign signature "
+    "of REQ\n"
     "  -v, --verbose        a summary on standard error\n"
     "  --progress, --no-progress  progress on standard error (default: "
     "if a tty)\n"
@@ -105,12 +118,47 @@ count_opt(const char *opt, const char *s, uint64_t *v, int size)
 	return 0;
 }
 
+#define OPT_REQUEST 0x200
+#define OPT_APPROVAL 0x201
+
+/* What both modes take: the options of their approvals. */
+struct db_ctx {
+	struct restore_db_opts o;
+	struct approve_gate_opts g;
+};
+struct files_ctx {
+	struct restore_files_opts o;
+	struct approve_gate_opts g;
+};
+
+/* -k, --request, --approval: 0, -1 (reported), or 1 (not one of them). */
+static int
+gate_opt(struct approve_gate_opts *g, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'k': g->keyring = arg; return 0;
+	case OPT_REQUEST: g->request = arg; return 0;
+	case OPT_APPROVAL:
+		if (g->napprovals == APPROVE_REQUIRE_MAX) {
+			warn0("more than %d --approval options",
+			    APPROVE_REQUIRE_MAX);
+			return -1;
+		}
+		g->approvals[g->napprovals++] = arg;
+		return 0;
+	}
+	return 1;
+}
+
 /* The database mode's own options. */
 static int
 db_opt(void *ctx, int ch, const char *arg)
 {
-	struct restore_db_opts *o = ctx;
+	struct restore_db_opts *o = &((struct db_ctx *)ctx)->o;
+	int rc;
 
+	if ((rc = gate_opt(&((struct db_ctx *)ctx)->g, ch, arg)) <= 0)
+		return rc;
 	switch (ch) {
 	case 'u': o->uri = arg; return 0;
 	case 'W': o->pwfile = arg; return 0;
@@ -141,8 +189,11 @@ db_opt(void *ctx, int ch, const char *arg)
 static int
 files_opt(void *ctx, int ch, const char *arg)
 {
-	struct restore_files_opts *o = ctx;
+	struct restore_files_opts *o = &((struct files_ctx *)ctx)->o;
+	int rc;
 
+	if ((rc = gate_opt(&((struct files_ctx *)ctx)->g, ch, arg)) <= 0)
+		return rc;
 	switch (ch) {
 	case 'f': o->dir = arg; return 0;
 	case 'o': o->overwrite = 1; return 0;
@@ -179,6 +230,9 @@ static const struct option db_longopts[] = {
 	{ "validate", no_argument, NULL, 'A' },
 	{ "batch-size", required_argument, NULL, 'b' },
 	{ "batch-bytes", required_argument, NULL, 'B' },
+	{ "keyring", required_argument, NULL, 'k' },
+	{ "request", required_argument, NULL, OPT_REQUEST },
+	{ "approval", required_argument, NULL, OPT_APPROVAL },
 	{ NULL, 0, NULL, 0 }
 };
 static const struct option files_longopts[] = {
@@ -192,6 +246,9 @@ static const struct option files_longopts[] = {
 	{ "delete", no_argument, NULL, 'X' },
 	{ "xattrs-all", no_argument, NULL, 'A' },
 	{ "xattrs-include", required_argument, NULL, 'I' },
+	{ "keyring", required_argument, NULL, 'k' },
+	{ "request", required_argument, NULL, OPT_REQUEST },
+	{ "approval", required_argument, NULL, OPT_APPROVAL },
 	{ NULL, 0, NULL, 0 }
 };
 /*
@@ -200,36 +257,48 @@ static const struct option files_longopts[] = {
  * goes to stderr, set below); the directory mode's stdout carries the
  * listing or the differences, if anything.
  */
-static const struct climode db_mode = { db_synopsis, db_help, "n",
+static const struct climode db_mode = { db_synopsis, db_help, "nk:",
     db_longopts, db_opt, STDOUT_FILENO };
-static const struct climode files_mode = { files_synopsis, files_help, "n",
+static const struct climode files_mode = { files_synopsis, files_help, "nk:",
     files_longopts, files_opt, STDERR_FILENO };
 
 static int
 restore_db(int argc, char *argv[])
 {
-	struct restore_db_opts o;
+	struct db_ctx c = { 0 };
+	struct restore_db_opts *o = &c.o;
+	struct approve_gate *g;
 	struct bk_status *st;
 	struct bk_cli cli;
 	int rc, incomplete = 0;
 
-	restore_db_defaults(&o);
-	if ((rc = climode_parse(&db_mode, &cli, argc, argv, &o,
-	    &o.progress, &o.verbose)) != BK_CLI_GO)
+	restore_db_defaults(o);
+	if ((rc = climode_parse(&db_mode, &cli, argc, argv, &c,
+	    &o->progress, &o->verbose)) != BK_CLI_GO)
 		return rc;
-	if (restore_db_check(&o) != 0)
+	if (restore_db_check(o) != 0)
 		return fputs(cli.synopsis, stderr), BK_EXIT_USAGE;
-	if (o.dry || o.validate)
+	if (c.g.napprovals > 0 && c.g.request == NULL)
+		return bk_cli_usage(&cli, "--approval needs --request");
+	if (o->dry || o->validate)
 		cli.json_fd = STDERR_FILENO;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
-	rc = restore_db_run(&o, st, &incomplete);
+	if ((rc = approve_gate_open(&c.g, NULL, !o->dry, &g)) == BK_OK) {
+		if (approve_gate_active(g)) {
+			o->target_check = approve_gate_target;
+			o->target_ctx = g;
+		}
+		rc = restore_db_run(o, st, &incomplete);
+	}
+	rc = approve_gate_close(g, rc, st);
 	return climode_finish(st, rc, incomplete);
 }
 
 /* The directory mode's options that exclude each other: 0, or exit 2. */
 static int
-files_conflict(const struct bk_cli *cli, const struct restore_files_opts *o)
+files_conflict(const struct bk_cli *cli, const struct restore_files_opts *o,
+    const struct approve_gate_opts *g)
 {
 	if (o->dir == NULL || *o->dir == '\0')
 		return bk_cli_usage(cli, "--files needs a directory");
@@ -239,25 +308,35 @@ files_conflict(const struct bk_cli *cli, const struct restore_files_opts *o)
 	if (o->dryrun && o->validate)
 		return bk_cli_usage(cli, "--dry-run and --validate exclude "
 		    "each other");
+	if (g->napprovals > 0 && g->request == NULL)
+		return bk_cli_usage(cli, "--approval needs --request");
 	return 0;
 }
 
 static int
 restore_files(int argc, char *argv[])
 {
-	struct restore_files_opts o;
+	struct files_ctx c = { 0 };
+	struct restore_files_opts *o = &c.o;
+	struct approve_gate *g;
 	struct bk_status *st;
 	struct bk_cli cli;
 	int rc, incomplete = 0;
 
-	memset(&o, 0, sizeof(o));
-	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &o,
-	    &o.progress, &o.verbose)) != BK_CLI_GO ||
-	    (rc = files_conflict(&cli, &o)) != 0)
+	if ((rc = climode_parse(&files_mode, &cli, argc, argv, &c,
+	    &o->progress, &o->verbose)) != BK_CLI_GO ||
+	    (rc = files_conflict(&cli, o, &c.g)) != 0)
 		return rc;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
-	rc = restore_files_run(&o, st, &incomplete);
+	c.g.incremental = o->delete;
+	if ((rc = approve_gate_open(&c.g, o->dir, !o->dryrun && !o->validate,
+	    &g)) == BK_OK) {
+		o->shown = o->dir;
+		o->dir = approve_gate_dir(g, o->dir);
+		rc = restore_files_run(o, st, &incomplete);
+	}
+	rc = approve_gate_close(g, rc, st);
 	return climode_finish(st, rc, incomplete);
 }
 

@@ -61,6 +61,15 @@ struct restore_db_opts {
 	size_t nincl, nexcl, nfrom, nto;
 	uint64_t batch_docs, batch_bytes;
 	int drop, dry, noindex, cont, validate, progress, verbose;
+	/*
+	 * Optional (bk-restore's approvals): called for every target
+	 * "HOST:PORT/DB" (each host of the URI, each database a selected
+	 * namespace goes to after renaming) once the prelude is read and
+	 * before anything is written; BK_OK, or a refusal (reported) that
+	 * stops the restore.
+	 */
+	int (*target_check)(void *ctx, const char *target);
+	void *target_ctx;
 };
 /* Defaults: batches of 1000 documents or 16 MiB. */
 void restore_db_defaults(struct restore_db_opts *o);

@@ -160,6 +160,52 @@ skip:
 	return 0;
 }
 
+/*
+ * o->target_check for each target "HOST:PORT/DB" of the selected
+ * namespaces (each database once).  A result.
+ */
+static int
+check_targets(struct rs *r)
+{
+	const struct restore_db_opts *o = r->o;
+	const char *uri = o->uri != NULL ? o->uri : getenv("MONGODB_URI");
+	const mongoc_host_list_t *h;
+	mongoc_uri_t *u;
+	bson_error_t err;
+	char t[1024];
+	size_t i, j;
+	int rc = BK_OK;
+
+	if (uri == NULL || (u = mongoc_uri_new_with_error(uri, &err)) ==
+	    NULL) {
+		warn0("no MongoDB URI to check the restore policy against");
+		return BK_FAIL;
+	}
+	if (mongoc_uri_get_hosts(u) == NULL) {
+		/* mongodb+srv://: the hosts come from DNS, later. */
+		warn0("the URI names no host to check the restore policy "
+		    "against; refused");
+		mongoc_uri_destroy(u);
+		return BK_NEGATIVE;
+	}
+	for (i = 0; i < r->n && rc == BK_OK; i++) {
+		for (j = 0; j < i; j++)
+			if (r->ns[j].selected && strcmp(r->ns[j].tdb,
+			    r->ns[i].tdb) == 0)
+				break;
+		if (!r->ns[i].selected || j < i)
+			continue;
+		for (h = mongoc_uri_get_hosts(u); h != NULL && rc == BK_OK;
+		    h = h->next) {
+			snprintf(t, sizeof(t), "%s/%s", h->host_and_port,
+			    r->ns[i].tdb);
+			rc = o->target_check(o->target_ctx, t);
+		}
+	}
+	mongoc_uri_destroy(u);
+	return rc;
+}
+
 /* Decide, for every namespace of the prelude, whether and where it goes. */
 static int
 plan(struct rs *r)
@@ -176,7 +222,7 @@ plan(struct rs *r)
 	for (i = 0; i < r->n; i++)
 		if ((rc = plan_ns(r, &r->ans[i], &r->ns[i])) != 0)
 			return rc;
-	return 0;
+	return r->o->target_check != NULL ? check_targets(r) : 0;
 }
 
 /* Run cmd on database db; 0, or -1 (reported) unless code is ignored. */

@@ -56,6 +56,7 @@ int dump_files_run(const struct dump_files_opts *o, struct bk_status *st,
 /* restore_files.c: a tar stream on stdin -> a directory. */
 struct restore_files_opts {
 	const char *dir;
+	const char *shown;	/* dir as the status line names it (NULL: dir) */
 	const char *xpatterns[FILES_XPATTERNS_MAX];	/* --xattrs-include */
 	int nxpatterns;
 	int overwrite, devices, numeric, dryrun, validate, dofsync, delete;

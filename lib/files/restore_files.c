@@ -210,7 +210,8 @@ report(struct restorer *rs, struct bk_status *st, int rc)
 		    rs->ndiff);
 	bk_status_str(st, "mode", rs->o->validate ? "validate" : rs->o->dryrun ?
 	    "dry-run" : "files");
-	bk_status_str(st, "target", rs->o->dir);
+	bk_status_str(st, "target", rs->o->shown != NULL ? rs->o->shown :
+	    rs->o->dir);
 	files_counts_status(&rs->n, st, 0);
 	bk_status_int(st, "skipped", (int64_t)rs->nskipped);
 	if (rs->o->validate)

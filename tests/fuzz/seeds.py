@@ -124,3 +124,33 @@ put("keyring", "x25519", "bk-keyring 1\nkey %s 2026-11-26T15:00:00Z old %s\n"
         kid.hex(), key.hex(), xid[0].hex(), xpub[0].hex(), xsk[0].hex(),
         xid[1].hex(), xpub[1].hex()))
 put("keyring", "public", "bk-keyring 1\nx25519 %s 2026-11-27T15:00:00Z current %s -\n" % (xid[0].hex(), xpub[0].hex()))
+
+# The restore policy, allowed_signers, requests (first byte: the parser)
+# and SSHSIG signatures made by ssh-keygen itself (first byte 0: armored;
+# 1: the raw blob).
+put("policy", "policy", "\0protect /srv/uploads\nprotect h:27017/prod*\nrequire 2\nallowed-signers signers\n")
+put("policy", "request", "\2bk-restore-request 1\nbackup db-1.bk\nsha256 %s\ntarget /srv/uploads\nexpires 2026-11-27T16:00:00Z\nnonce %s\nrequester ops@h\ncreated 2026-11-27T15:00:00Z\n" % (h, "0f" * 16))
+try:
+    import base64
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        signers = ""
+        for t, extra in (("ed25519", []), ("ecdsa", ["-b", "256"]), ("rsa", ["-b", "2048"])):
+            k = os.path.join(tmp, t)
+            subprocess.run(["ssh-keygen", "-q", "-t", t, "-N", "", "-f", k] + extra, check=True)
+            with open(k + ".pub") as f:
+                signers += "%s@x namespaces=\"bk-restore\" %s\n" % (t, " ".join(f.read().split()[:2]))
+            req = os.path.join(tmp, "req")
+            with open(req, "w") as f:
+                f.write("bk-restore-request 1\n")
+            subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", k, "-n", "bk-restore", req], check=True)
+            with open(req + ".sig") as f:
+                armored = f.read()
+            os.unlink(req + ".sig")
+            put("sshsig", t + "-armored", "\0" + armored)
+            body = "".join(armored.splitlines()[1:-1])
+            put("sshsig", t + "-blob", b"\1" + base64.b64decode(body))
+        put("policy", "signers", "\1" + signers + "\"a,b\" cert-authority ssh-ed25519 AAAA\n")
+except (OSError, subprocess.CalledProcessError) as e:
+    print("seeds.py: no ssh-keygen seeds: %s" % e, file=sys.stderr)
