@@ -255,6 +255,16 @@ stream(enum verb v, const char *path, struct bk_status *st, int progress)
 	return ex;
 }
 
+/* The verb's name in the audit line. */
+static const char *
+verb_op(enum verb v)
+{
+	static const char *const ops[] = { "encrypt", "decrypt", "genkey",
+	    "rotate", "list" };
+
+	return v < sizeof(ops) / sizeof(ops[0]) ? ops[v] : "keyring";
+}
+
 /* The keyring verbs.  An exit status. */
 static int
 manage(enum verb v, const char *path)
@@ -294,6 +304,8 @@ main(int argc, char *argv[])
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
+	bk_status_op(st, verb_op(o.verb));
+	bk_status_object(st, path);
 	if (o.verb == ENCRYPT || o.verb == DECRYPT)
 		ex = stream(o.verb, path, st, cli.progress);
 	else

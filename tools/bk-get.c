@@ -174,6 +174,7 @@ run_get(struct opts *o, const struct bk_cli *cli, struct bk_status *st,
 	if ((s = store_open(url, 1)) == NULL)
 		return BK_EXIT_USAGE;
 	bk_status_str(st, "url", s->u.url);
+	bk_status_object(st, s->u.url);
 	store_set_retries(s, o->retries);
 	if (o->dl.vid != NULL && !store_has_versions(s)) {
 		warn0("--version-id: not for %s:// stores",
@@ -225,8 +226,15 @@ main(int argc, char *argv[])
 	    BK_CLI_GO || (ex = check_args(&cli, &o, argc - cli.argi)) != 0)
 		return ex;
 	bk_ignore_sigpipe();
-	if (o.list)
-		return run_list(&o, &cli, argv + cli.argi, argc - cli.argi);
+	if (o.list) {
+		/* The listing is the --json output: audit only. */
+		st = bk_status_new(NULL, -1);
+		bk_status_op(st, "list");
+		for (ex = cli.argi; ex < argc; ex++)
+			bk_status_object(st, argv[ex]);
+		ex = run_list(&o, &cli, argv + cli.argi, argc - cli.argi);
+		return bk_status_done(st, ex);
+	}
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;

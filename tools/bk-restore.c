@@ -5,6 +5,7 @@
  * lib/files/restore_files.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -223,6 +224,7 @@ restore_db(int argc, char *argv[])
 		cli.json_fd = STDERR_FILENO;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	bk_status_object(st, o.uri != NULL ? o.uri : getenv("MONGODB_URI"));
 	rc = restore_db_run(&o, st, &incomplete);
 	return climode_finish(st, rc, incomplete);
 }
@@ -257,6 +259,7 @@ restore_files(int argc, char *argv[])
 		return rc;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	bk_status_object(st, o.dir);
 	rc = restore_files_run(&o, st, &incomplete);
 	return climode_finish(st, rc, incomplete);
 }
