@@ -100,3 +100,15 @@ put("keyring", "one", "bk-keyring 1\nkey %s 2026-11-26T15:00:00Z current %s\n" %
 put("keyring", "two", "bk-keyring 1\n# rotated\nkey %s 2026-11-26T15:00:00Z old %s\nkey 0102030405060708 2026-11-27T15:00:00Z current %s\n" % (kid.hex(), key.hex(), "ab" * 32))
 for n, plain in (("empty", b""), ("short", b"hello"), ("segments", bytes(range(256)) * 3)):
     put("aead", n, bkcrypt_ref.encrypt(key, kid, plain, b"s" * 32, b"p" * 7, 8))
+
+# An audit log as bk(7) AUDIT defines it, chained here; a digest; a torn
+# tail; URLs with userinfo for the redaction.
+chain, prev = [], "0" * 64
+for n, tool in enumerate(("bk-dump", "bk-put", "bk-backup.sh"), 1):
+    line = '{"seq":%d,"prev":"%s","tool":"%s","objects":["s3://u:p@b/db/x.bk","mongodb://a:b@h1,h2/db?x=1"],"result":"ok","exit":0}' % (n, prev, tool)
+    chain.append(line)
+    prev = hashlib.sha256(line.encode()).hexdigest()
+put("audit", "chain", "\n".join(chain) + "\n")
+put("audit", "digest", '{"type":"bk-audit-digest","seq":3,"sha256":"%s"}\n' % prev)
+put("audit", "torn", chain[0] + "\n" + chain[1][:40])
+put("audit", "libbson", '{ "seq" : { "$numberLong" : "1" }, "prev" : "%s", "n" : 1.5e3 }\n' % ("0" * 64))
