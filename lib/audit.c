@@ -53,7 +53,7 @@ char *
 bk_audit_redact(const char *s)
 {
 	static const char mark[] = "REDACTED";
-	const char *p, *a, *end, *at;
+	const char *p, *a, *q, *end, *at;
 	char *out, *o;
 
 	/* Each userinfo is replaced by the mark: at most strlen(mark) more
@@ -67,7 +67,7 @@ bk_audit_redact(const char *s)
 		memcpy(o, p, (size_t)(a - p));
 		o += a - p;
 		at = NULL;
-		for (const char *q = a; q < end; q++)
+		for (q = a; q < end; q++)
 			if (*q == '@')
 				at = q;
 		if (at != NULL) {
@@ -92,7 +92,7 @@ copy_redacted(const bson_t *src, bson_t *dst)
 	uint32_t len;
 	const char *k;
 	char *r;
-	int rc = 0;
+	int rc = 0, arr;
 
 	if (!bson_iter_init(&it, src))
 		return -1;
@@ -106,9 +106,7 @@ copy_redacted(const bson_t *src, bson_t *dst)
 			free(r);
 		} else if (BSON_ITER_HOLDS_DOCUMENT(&it) ||
 		    BSON_ITER_HOLDS_ARRAY(&it)) {
-			int arr = BSON_ITER_HOLDS_ARRAY(&it);
-
-			if (arr)
+			if ((arr = BSON_ITER_HOLDS_ARRAY(&it)))
 				bson_iter_array(&it, &len, &data);
 			else
 				bson_iter_document(&it, &len, &data);

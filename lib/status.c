@@ -64,11 +64,9 @@ bk_status_new(const char *dest, int deffd)
 		return NULL;
 	if ((s = status_alloc()) == NULL)
 		return NULL;
-	if (dest == NULL)
-		;
-	else if (*dest == '\0')
+	if (dest != NULL && *dest == '\0')
 		s->fd = deffd;
-	else {
+	else if (dest != NULL) {
 		/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead
 		 * of holding the tool before it has done anything. */
 		s->fd = open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |

@@ -219,7 +219,7 @@ main(int argc, char *argv[])
 	struct opts o = { .dl = { NULL, -1, 0, 0, 60, 7, NULL },
 	    .retries = 8 };
 	struct bk_status *st;
-	int ex;
+	int ex, i;
 
 	bk_setprogname(argv[0]);
 	if ((ex = bk_cli_parse(&cli, argc, argv, "", longopts, opt, &o)) !=
@@ -230,8 +230,8 @@ main(int argc, char *argv[])
 		/* The listing is the --json output: audit only. */
 		st = bk_status_new(NULL, -1);
 		bk_status_op(st, "list");
-		for (ex = cli.argi; ex < argc; ex++)
-			bk_status_object(st, argv[ex]);
+		for (i = cli.argi; i < argc; i++)
+			bk_status_object(st, argv[i]);
 		ex = run_list(&o, &cli, argv + cli.argi, argc - cli.argi);
 		return bk_status_done(st, ex);
 	}
