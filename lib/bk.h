@@ -157,10 +157,20 @@ void bk_progress_done(struct bk_progress *p);
 struct bk_status;
 /*
  * Start a status object for tool `tool'.  dest is the --json argument:
- * NULL for "not requested" (then every call is a no-op), "" for the tool's
- * default descriptor deffd, or a file path (opened for append).
+ * NULL for "not requested", "" for the tool's default descriptor deffd, or
+ * a file path (opened for append).  With BK_AUDIT_LOG set the object is
+ * built whatever dest is, and its end appends the audit line (audit.h);
+ * else NULL dest gives NULL, and every call with it is a no-op.
  */
 struct bk_status *bk_status_new(const char *dest, int deffd);
+/* The audit line's operation (a static string); default: the tool's name
+ * without "bk-". */
+void bk_status_op(struct bk_status *s, const char *op);
+/*
+ * Name an object (URL, path) the operation touched, in the audit line:
+ * without its ?query, and with its userinfo redacted there.
+ */
+void bk_status_object(struct bk_status *s, const char *obj);
 void bk_status_str(struct bk_status *s, const char *key, const char *val);
 void bk_status_int(struct bk_status *s, const char *key, int64_t val);
 void bk_status_bool(struct bk_status *s, const char *key, int val);
@@ -171,7 +181,11 @@ void bk_status_doc(struct bk_status *s, const char *key,
 /* Append a BSON array (keys "0", "1", ...) as a JSON array. */
 void bk_status_array(struct bk_status *s, const char *key,
     const struct _bson_t *arr);
-/* Append "ok", "exit" and "error" (the last warning, if any); print; free. */
+/*
+ * Append "ok", "exit" and "error" (the last warning, if any); print; with
+ * BK_AUDIT_LOG set append the audit line; free.  0, or -1 if the status
+ * or the audit line could not be written.
+ */
 int bk_status_emit(struct bk_status *s, int exitcode);
 /*
  * bk_status_emit, then the exit status for main to return: exitcode, or

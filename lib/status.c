@@ -1,6 +1,8 @@
 /*
  * status.c - the --json status line: one JSON object, built with libbson,
- * printed last so scripts and monitoring can read the outcome.
+ * printed last so scripts and monitoring can read the outcome.  With
+ * BK_AUDIT_LOG set it is built even without --json: the audit line
+ * (audit.c) is made from the same facts when the tool ends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,14 +12,47 @@
 
 #include <bson/bson.h>
 
+#include "audit.h"
 #include "bk.h"
 
 struct bk_status {
 	/* bson_t wants 128-byte alignment: let libbson allocate it. */
 	bson_t *doc;
-	int fd;
+	bson_t *objects;	/* for the audit line only */
+	int nobjects;
+	const char *op;		/* for the audit line; static */
+	int fd;			/* -1: the audit line only, no --json */
 	int closefd;
 };
+
+/* A status that only feeds the audit line (no --json). */
+static struct bk_status *
+status_alloc(void)
+{
+	struct bk_status *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		warnp("malloc");
+		return NULL;
+	}
+	if ((s->doc = bson_new()) == NULL ||
+	    (s->objects = bson_new()) == NULL) {
+		warn0("cannot allocate the status");
+		bson_destroy(s->doc);
+		free(s);
+		return NULL;
+	}
+	s->fd = -1;
+	return s;
+}
+
+static void
+status_free(struct bk_status *s)
+{
+	bson_destroy(s->doc);
+	bson_destroy(s->objects);
+	free(s);
+}
 
 struct bk_status *
 bk_status_new(const char *dest, int deffd)
@@ -25,20 +60,13 @@ bk_status_new(const char *dest, int deffd)
 	struct bk_status *s;
 	int fl;
 
-	if (dest == NULL)
+	if (dest == NULL && bk_audit_path() == NULL)
 		return NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		warnp("malloc");
+	if ((s = status_alloc()) == NULL)
 		return NULL;
-	}
-	if ((s->doc = bson_new()) == NULL) {
-		warn0("cannot allocate the --json status");
-		free(s);
-		return NULL;
-	}
-	if (*dest == '\0')
+	if (dest != NULL && *dest == '\0')
 		s->fd = deffd;
-	else {
+	else if (dest != NULL) {
 		/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead
 		 * of holding the tool before it has done anything. */
 		s->fd = open(dest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
@@ -52,8 +80,7 @@ bk_status_new(const char *dest, int deffd)
 				warnp("open --json file %s", dest);
 			if (s->fd != -1)
 				close(s->fd);
-			bson_destroy(s->doc);
-			free(s);
+			status_free(s);
 			return NULL;
 		}
 		s->closefd = 1;
@@ -61,6 +88,25 @@ bk_status_new(const char *dest, int deffd)
 	BSON_APPEND_UTF8(s->doc, "tool", bk_progname());
 	BSON_APPEND_UTF8(s->doc, "version", BK_VERSION);
 	return s;
+}
+
+void
+bk_status_op(struct bk_status *s, const char *op)
+{
+	if (s != NULL)
+		s->op = op;
+}
+
+void
+bk_status_object(struct bk_status *s, const char *obj)
+{
+	char key[16];
+
+	if (s == NULL || obj == NULL)
+		return;
+	/* A query may hold settings (a MongoDB URI's passwords): never. */
+	snprintf(key, sizeof(key), "%d", s->nobjects++);
+	bson_append_utf8(s->objects, key, -1, obj, (int)strcspn(obj, "?"));
 }
 
 void
@@ -106,19 +152,27 @@ bk_status_done(struct bk_status *s, int exitcode)
 	return exitcode;
 }
 
-int
-bk_status_emit(struct bk_status *s, int exitcode)
+/* The operation: what the tool said, else its name without "bk-". */
+static const char *
+status_op(const struct bk_status *s)
+{
+	const char *p = bk_progname();
+
+	if (s->op != NULL)
+		return s->op;
+	return strncmp(p, "bk-", 3) == 0 ? p + 3 : p;
+}
+
+/* Print the --json line, if one was asked for. */
+static int
+print_json(struct bk_status *s)
 {
 	char *json;
 	size_t len;
 	int rc = 0;
 
-	if (s == NULL)
+	if (s->fd == -1)
 		return 0;
-	BSON_APPEND_BOOL(s->doc, "ok", exitcode == 0);
-	BSON_APPEND_INT32(s->doc, "exit", exitcode);
-	if (exitcode != 0 && bk_last_error()[0] != '\0')
-		BSON_APPEND_UTF8(s->doc, "error", bk_last_error());
 	/* Relaxed extended JSON prints int64 as plain numbers. */
 	json = bson_as_relaxed_extended_json(s->doc, &len);
 	if (json == NULL) {
@@ -134,7 +188,26 @@ bk_status_emit(struct bk_status *s, int exitcode)
 		warnp("close --json file");
 		rc = -1;
 	}
-	bson_destroy(s->doc);
-	free(s);
+	return rc;
+}
+
+int
+bk_status_emit(struct bk_status *s, int exitcode)
+{
+	const char *audit = bk_audit_path();
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	BSON_APPEND_BOOL(s->doc, "ok", exitcode == 0);
+	BSON_APPEND_INT32(s->doc, "exit", exitcode);
+	if (exitcode != 0 && bk_last_error()[0] != '\0')
+		BSON_APPEND_UTF8(s->doc, "error", bk_last_error());
+	rc = print_json(s);
+	/* Unaudited is a failure: bk_status_done makes it exit 3. */
+	if (audit != NULL && bk_audit_append(audit, status_op(s), s->objects,
+	    s->doc, exitcode) != 0)
+		rc = -1;
+	status_free(s);
 	return rc;
 }

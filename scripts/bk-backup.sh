@@ -54,6 +54,7 @@ EOU
 # recorded where the environment, or the default, says).
 record_defaults() {
 	BK_STATE_DIR=${BK_STATE_DIR:-/var/lib/bk}
+	BK_AUDIT_LOG=${BK_AUDIT_LOG:-$BK_STATE_DIR/audit.log}
 	BK_METRICS_DIR=${BK_METRICS_DIR:-$BK_STATE_DIR/metrics}
 	BK_ALERT_CMD=${BK_ALERT_CMD:-}
 }
@@ -79,6 +80,7 @@ kind_label() {
 # they are noise in an alert).
 strip_query() { printf '%s\n' "${1%%\?*}"; }
 
+# shellcheck disable=SC2317 # run by audit_line
 json_array() {
 	local u
 	for u in "$@"; do
@@ -86,20 +88,110 @@ json_array() {
 	done | jq -R . | jq -sc .
 }
 
-# audit RESULT STATUS DETAIL: one JSON line per run, also to syslog.
-audit() {
-	local line
-	line=$(jq -cn --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-	    --arg host "$host" --arg user "$(id -un)" --arg kind "$kind" \
+# The audit log is one hash chain (bk(7) AUDIT): the tools append their
+# lines themselves (BK_AUDIT_LOG is exported to every stage), this script
+# appends its per-run line the same way: under flock(1) on the log, "seq"
+# one more than the last line's and "prev" the SHA-256 of that line.
+genesis=0000000000000000000000000000000000000000000000000000000000000000
+
+# audit_tip: "SEQ SHA256" of the audit log's last line ("0 GENESIS" for an
+# empty log), for a caller holding the log's lock.  Fails if the last line
+# is torn (no newline) or not an audit line: nothing is chained onto it.
+# shellcheck disable=SC2317 # run by audit_line and audit_digest_text
+audit_tip() {
+	local last seq sum
+	if [ ! -s "$BK_AUDIT_LOG" ]; then
+		echo "0 $genesis"
+		return 0
+	fi
+	[ -z "$(tail -c 1 -- "$BK_AUDIT_LOG")" ] || return 1
+	last=$(tail -n 1 -- "$BK_AUDIT_LOG")
+	seq=$(jq -er 'select((.seq | type) == "number" and .seq >= 1) | .seq' \
+	    <<<"$last" 2>/dev/null) || return 1
+	sum=$(printf '%s' "$last" | sha256sum) || return 1
+	echo "$seq ${sum%% *}"
+}
+
+# audit_locked CMD...: run CMD holding the audit log's lock (fd 9, which
+# CMD may write to: the log, opened for appending), creating the log
+# private if it is not there.
+audit_locked() {
+	mkdir -p "$BK_STATE_DIR" || return 1
+	[ -e "$BK_AUDIT_LOG" ] || (umask 077 && : >>"$BK_AUDIT_LOG") || return 1
+	{ flock 9 && "$@"; } 9>>"$BK_AUDIT_LOG"
+}
+
+# audit_line RESULT STATUS DETAIL (under the lock): the run's line.
+# shellcheck disable=SC2317 # run by audit_locked
+audit_line() {
+	local tip seq sha=null
+	tip=$(audit_tip) || {
+		echo "$prog: audit log $BK_AUDIT_LOG: its last line is torn or not an audit line; check it (bk(7) AUDIT)" >&2
+		return 1
+	}
+	seq=$((${tip%% *} + 1))
+	if [ -n "$tmp" ] && [ -s "$tmp/sum" ]; then
+		sha=$(cut -c 1-64 "$tmp/sum" | jq -R .) || sha=null
+	fi
+	audit_text=$(jq -cn --argjson seq "$seq" --arg prev "${tip#* }" \
+	    --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	    --arg host "$host" --arg user "$(id -un)" --argjson uid "$(id -u)" \
+	    --argjson pid $$ --arg kind "$kind" \
 	    --arg name "$name" --arg result "$1" --argjson exit "$2" \
 	    --arg detail "$3" --argjson dests "$(json_array "${dests[@]}")" \
 	    --argjson committed "$(json_array "${committed[@]}")" \
-	    '{time: $time, action: "backup", host: $host, user: $user,
+	    --argjson sha "$sha" \
+	    '{seq: $seq, prev: $prev, time: $time, host: $host, user: $user,
+	      uid: $uid, pid: $pid, tool: "bk-backup.sh", op: "backup",
+	      objects: $dests, sha256: $sha, action: "backup",
 	      kind: $kind, name: $name, result: $result, exit: $exit,
 	      destinations: $dests, committed_destinations: $committed,
-	      detail: $detail}') || return 1
-	logger -t bk -- "$line" 2>/dev/null || true
-	mkdir -p "$BK_STATE_DIR" && printf '%s\n' "$line" >>"$BK_STATE_DIR/audit.log"
+	      detail: $detail} | with_entries(select(.value != null))') &&
+	    printf '%s\n' "$audit_text" >&9
+}
+
+# audit RESULT STATUS DETAIL: one line per run in the chain, and its hash
+# to syslog.
+audit() {
+	local sum
+	audit_text=
+	audit_locked audit_line "$@" || return 1
+	sum=$(printf '%s' "$audit_text" | sha256sum)
+	logger -t bk-backup -p authpriv.info -- "audit seq=$(jq -r .seq <<<"$audit_text") sha256=${sum%% *} op=backup kind=$(kind_label) result=$1 exit=$2" 2>/dev/null || true
+}
+
+# audit_digest_text (under the lock): the digest of the audit log as it
+# stands, an anchor for its last line (bk(7) AUDIT).
+# shellcheck disable=SC2317 # run by audit_locked
+audit_digest_text() {
+	local tip
+	tip=$(audit_tip) && [ "${tip%% *}" -gt 0 ] || return 1
+	jq -cn --argjson seq "${tip%% *}" --arg sha "${tip#* }" \
+	    --arg time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg host "$host" \
+	    --arg log "$BK_AUDIT_LOG" --arg backup "$name" \
+	    '{type: "bk-audit-digest", seq: $seq, sha256: $sha, time: $time,
+	      host: $host, log: $log, backup: $backup}'
+}
+
+# store_digest: the digest beside the backup at every destination that
+# committed it, as PREFIX/audit/NAME.digest.  Warns, never fails the run.
+store_digest() {
+	local d base prefix urls=()
+	audit_locked audit_digest_text >"$tmp/digest" 9>&- 2>/dev/null || {
+		echo "$prog: cannot make the audit digest of $BK_AUDIT_LOG" >&2
+		return 0
+	}
+	for d in "${committed[@]}"; do
+		base=${d%%\?*}
+		prefix=${base%/*/*}
+		urls+=("$prefix/audit/$name.digest${d#"$base"}")
+	done
+	phase=digest
+	run_bg digest "$tmp/digest" /dev/null bk-put --no-progress "${urls[@]}"
+	wait_all
+	if [ "${st[0]}" -ne 0 ]; then
+		echo "$prog: the audit digest was not stored everywhere: $(tail -n 1 "$tmp/digest.err")" >&2
+	fi
 }
 
 # metrics STATUS BYTES: the node_exporter textfile, replaced atomically.
@@ -165,7 +257,7 @@ finish() {
 		bytes=$(jq -r '.bytes // 0' "$tmp/put.json" 2>/dev/null) || bytes=0
 	fi
 	audit "$result" "$status" "$detail" 8>&- ||
-	    echo "$prog: cannot append to the audit log $BK_STATE_DIR/audit.log" >&2
+	    echo "$prog: cannot append to the audit log $BK_AUDIT_LOG" >&2
 	metrics "$status" "${bytes:-0}" 8>&- ||
 	    echo "$prog: cannot write the metrics in $BK_METRICS_DIR" >&2
 	if [ "$status" -ne 0 ]; then
@@ -245,6 +337,7 @@ on_signal() {
 	case $phase in
 	pipeline) finish $((128 + num)) "interrupted by SIG$sig; the pipeline was stopped and nothing was committed" ;;
 	commit) finish $((128 + num)) "interrupted by SIG$sig during the commit; some destinations may hold a manifest" ;;
+	digest) finish $((128 + num)) "interrupted by SIG$sig after the commit, while storing the audit digest" ;;
 	*) finish $((128 + num)) "interrupted by SIG$sig before the backup began" ;;
 	esac
 }
@@ -304,6 +397,7 @@ wait_all() {
 
 # The environment's settings, before the configuration may change them.
 env_state=${BK_STATE_DIR-} env_metrics=${BK_METRICS_DIR-} env_alert=${BK_ALERT_CMD-}
+env_audit=${BK_AUDIT_LOG-}
 record_defaults
 help() {
 	usage_text
@@ -395,6 +489,7 @@ why=$(secure_conf "$conf") || conf_fail "refused: $why"
 # Everything set before this line came from the environment; the
 # configuration may override it.
 BK_STATE_DIR=$env_state BK_METRICS_DIR=$env_metrics BK_ALERT_CMD=$env_alert
+BK_AUDIT_LOG=$env_audit
 # shellcheck source=/dev/null
 . "$conf" || conf_fail "the configuration failed (status $?)"
 record_defaults
@@ -411,6 +506,8 @@ if [ ! -f "$BK_KEYRING" ] || [ ! -r "$BK_KEYRING" ]; then
 	conf_fail "BK_KEYRING $BK_KEYRING: no such readable file"
 fi
 export BK_KEYRING
+# Every stage appends its own line to the audit chain.
+export BK_AUDIT_LOG
 
 mkdir -p "$BK_STATE_DIR" || conf_fail "cannot create BK_STATE_DIR $BK_STATE_DIR"
 # One backup of a kind at a time: a run that overlaps the last is an alert.
@@ -568,7 +665,9 @@ if [ "${pst[0]}" -eq 4 ]; then
 	changed="the directory changed while it was read: $(grep -c . "$tmp/dump.err") warning(s), first: $(head -n 1 "$tmp/dump.err")"
 fi
 if [ ${#committed[@]} -lt ${#dests[@]} ]; then
+	store_digest
 	finish 4 "degraded: ${#committed[@]} of ${#dests[@]} destinations: $put_errors${changed:+; $changed}" committed-degraded
 fi
+store_digest
 [ -z "$changed" ] || finish 4 "$changed"
 finish 0 "$(jq -r '.bytes' "$tmp/put.json") bytes to ${#dests[@]} destination(s)"

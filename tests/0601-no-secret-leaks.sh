@@ -152,8 +152,10 @@ bk-get "$name" 2>get.err | bk-encrypt -d -k keyring 2>dec.err |
     MONGODB_URI=$URI bk-restore --dry-run >/dev/null 2>restore.err ||
     fail "restore check: $(cat get.err dec.err restore.err)"
 # The tools' JSON status lines (bk-backup.sh keeps them in its temporary
-# directory, removed at the end): the same paths, run directly.
+# directory, removed at the end): the same paths, run directly, each
+# appending its audit line (bk(7) AUDIT), failures included.
 mkdir json
+export BK_AUDIT_LOG=$T/state/direct-audit.log
 MONGODB_URI=$(cat uri) bk-dump --json=json/dump.json 2>json/dump.err |
     bk-encrypt -k keyring --json=json/enc.json 2>json/enc.err |
     bk-put --json=json/put.json s3://bk-leak/direct/d.bk 2>json/put.err ||
@@ -172,6 +174,9 @@ AWS_SHARED_CREDENTIALS_FILE=$T/aws/credentials-wrong \
 bk-get "$name" | bk-encrypt -d -k keyring --json=json/dec.json 2>json/dec.err |
     MONGODB_URI=$URI bk-restore --dry-run --json=json/restore.json >/dev/null 2>json/restore.err ||
     fail "restore check with --json: $(cat json/*.err)"
+unset BK_AUDIT_LOG
+[ "$(grep -c '"tool" : "bk-' state/direct-audit.log)" -ge 9 ] ||
+    fail "the direct runs' audit lines: $(cat state/direct-audit.log)"
 touch stop
 wait "$sampler" || fail "the sampler failed"
 

@@ -5,6 +5,7 @@
  * lib/files/dump_files.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -197,6 +198,7 @@ dump_db(int argc, char *argv[])
 		return bk_exit_status(rc);
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	bk_status_object(st, o.uri != NULL ? o.uri : getenv("MONGODB_URI"));
 	return climode_finish(st, dump_db_run(&o, st), 0);
 }
 
@@ -218,6 +220,7 @@ dump_files(int argc, char *argv[])
 		return rc;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	bk_status_object(st, o.dir);
 	rc = dump_files_run(&o, st, &incomplete);
 	return climode_finish(st, rc, incomplete);
 }

@@ -411,6 +411,17 @@ stream(const struct opts *o, const char *path, struct bk_status *st,
 	return ex;
 }
 
+/* The verb's name in the audit line. */
+static const char *
+verb_op(enum verb v)
+{
+	/* In the order of enum verb. */
+	static const char *const ops[] = { "encrypt", "decrypt", "genkey",
+	    "rotate", "list", "export-public", "add-recipient" };
+
+	return v < sizeof(ops) / sizeof(ops[0]) ? ops[v] : "keyring";
+}
+
 /* The keyring verbs.  An exit status. */
 static int
 manage(const struct opts *o, const char *path, enum keyring_type type)
@@ -472,6 +483,8 @@ main(int argc, char *argv[])
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
+	bk_status_op(st, verb_op(o.verb));
+	bk_status_object(st, path);
 	if (o.verb == ENCRYPT || o.verb == DECRYPT)
 		ex = stream(&o, path, st, cli.progress);
 	else

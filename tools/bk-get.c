@@ -174,6 +174,7 @@ run_get(struct opts *o, const struct bk_cli *cli, struct bk_status *st,
 	if ((s = store_open(url, 1)) == NULL)
 		return BK_EXIT_USAGE;
 	bk_status_str(st, "url", s->u.url);
+	bk_status_object(st, s->u.url);
 	store_set_retries(s, o->retries);
 	if (o->dl.vid != NULL && !store_has_versions(s)) {
 		warn0("--version-id: not for %s:// stores",
@@ -218,15 +219,22 @@ main(int argc, char *argv[])
 	struct opts o = { .dl = { NULL, -1, 0, 0, 60, 7, NULL },
 	    .retries = 8 };
 	struct bk_status *st;
-	int ex;
+	int ex, i;
 
 	bk_setprogname(argv[0]);
 	if ((ex = bk_cli_parse(&cli, argc, argv, "", longopts, opt, &o)) !=
 	    BK_CLI_GO || (ex = check_args(&cli, &o, argc - cli.argi)) != 0)
 		return ex;
 	bk_ignore_sigpipe();
-	if (o.list)
-		return run_list(&o, &cli, argv + cli.argi, argc - cli.argi);
+	if (o.list) {
+		/* The listing is the --json output: audit only. */
+		st = bk_status_new(NULL, -1);
+		bk_status_op(st, "list");
+		for (i = cli.argi; i < argc; i++)
+			bk_status_object(st, argv[i]);
+		ex = run_list(&o, &cli, argv + cli.argi, argc - cli.argi);
+		return bk_status_done(st, ex);
+	}
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;

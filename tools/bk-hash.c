@@ -148,6 +148,8 @@ main(int argc, char *argv[])
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
+	bk_status_op(st, check != NULL ? "check" : "hash");
+	bk_status_object(st, name);
 
 	if (check != NULL && load_expected(check, name, expected) != 0)
 		goto out;

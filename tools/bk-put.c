@@ -239,10 +239,9 @@ emit_json(const struct bk_cli *cli, char **urls, struct upload_dest *d,
 	char idx[16];
 	int i, ok;
 
-	if (cli->json == NULL)
-		return 0;
 	if ((st = bk_cli_status(cli)) == NULL)
-		return -1;
+		return cli->json == NULL ? 0 : -1;
+	bk_status_op(st, stats != NULL ? "put" : "commit");
 	if (stats != NULL) {
 		bk_status_int(st, "bytes", (int64_t)stats->bytes);
 		bk_status_int(st, "parts", stats->parts);
@@ -253,6 +252,7 @@ emit_json(const struct bk_cli *cli, char **urls, struct upload_dest *d,
 		BSON_APPEND_DOCUMENT_BEGIN(&arr, idx, &one);
 		BSON_APPEND_UTF8(&one, "url", d[i].st ? d[i].st->u.url :
 		    urls[i]);
+		bk_status_object(st, d[i].st ? d[i].st->u.url : urls[i]);
 		ok = d[i].st != NULL && d[i].result == BK_OK;
 		BSON_APPEND_BOOL(&one, "ok", ok);
 		BSON_APPEND_INT32(&one, "exit", d[i].st == NULL ?

@@ -5,6 +5,7 @@
  * lib/files/restore_files.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -284,6 +285,7 @@ restore_db(int argc, char *argv[])
 		cli.json_fd = STDERR_FILENO;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	bk_status_object(st, o->uri != NULL ? o->uri : getenv("MONGODB_URI"));
 	if ((rc = approve_gate_open(&c.g, NULL, !o->dry, &g)) == BK_OK) {
 		if (approve_gate_active(g)) {
 			o->target_check = approve_gate_target;
@@ -329,6 +331,7 @@ restore_files(int argc, char *argv[])
 		return rc;
 	if ((st = bk_cli_status(&cli)) == NULL && cli.json != NULL)
 		return BK_EXIT_FAIL;
+	bk_status_object(st, o->dir);
 	c.g.incremental = o->delete;
 	if ((rc = approve_gate_open(&c.g, o->dir, !o->dryrun && !o->validate,
 	    &g)) == BK_OK) {

@@ -154,3 +154,15 @@ try:
         put("policy", "signers", "\1" + signers + "\"a,b\" cert-authority ssh-ed25519 AAAA\n")
 except (OSError, subprocess.CalledProcessError) as e:
     print("seeds.py: no ssh-keygen seeds: %s" % e, file=sys.stderr)
+
+# An audit log as bk(7) AUDIT defines it, chained here; a digest; a torn
+# tail; URLs with userinfo for the redaction.
+chain, prev = [], "0" * 64
+for n, tool in enumerate(("bk-dump", "bk-put", "bk-backup.sh"), 1):
+    line = '{"seq":%d,"prev":"%s","tool":"%s","objects":["s3://u:p@b/db/x.bk","mongodb://a:b@h1,h2/db?x=1"],"result":"ok","exit":0}' % (n, prev, tool)
+    chain.append(line)
+    prev = hashlib.sha256(line.encode()).hexdigest()
+put("audit", "chain", "\n".join(chain) + "\n")
+put("audit", "digest", '{"type":"bk-audit-digest","seq":3,"sha256":"%s"}\n' % prev)
+put("audit", "torn", chain[0] + "\n" + chain[1][:40])
+put("audit", "libbson", '{ "seq" : { "$numberLong" : "1" }, "prev" : "%s", "n" : 1.5e3 }\n' % ("0" * 64))
