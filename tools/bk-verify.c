@@ -12,10 +12,12 @@
 
 #include <bson/bson.h>
 
+#include "audit.h"
 #include "bk.h"
 #include "cli.h"
 #include "key/keysrc.h"
 #include "store/store.h"
+#include "vec.h"
 #include "verify/verify.h"
 
 static const char synopsis[] =
@@ -23,7 +25,9 @@ static const char synopsis[] =
     "[--max-age duration]\n"
     "                 [--sample n|p%] [--state file] [--retries n] "
     "[--json[=file]]\n"
-    "                 prefix-url...\n";
+    "                 prefix-url...\n"
+    "       bk-verify --audit log [--audit-digest file]... "
+    "[prefix-url...]\n";
 static const char help[] =
     "  -k keyring          the keyring that opens the containers "
     "(deep only)\n"
@@ -43,6 +47,13 @@ static const char help[] =
     "                      verified longest ago (--sample, else a "
     "seventh)\n"
     "  --retries n         retries of a failed request (default 8)\n"
+    "  --audit log         check the audit log's hash chain; the first "
+    "broken\n"
+    "                      line is named\n"
+    "  --audit-digest file a digest bk-backup.sh stored with a backup: "
+    "the\n"
+    "                      line it anchors must be in the log (a cut "
+    "tail)\n"
     "  --json[=file]       one JSON object per backup on stdout, then a "
     "summary\n"
     "                      line (or the summary to file)\n"
@@ -54,6 +65,9 @@ struct opts {
 	struct verify_opts v;
 	const char *keyring;
 	int retries;
+	const char *audit;	/* --audit */
+	char **digests;		/* --audit-digest, ndigests of them */
+	size_t ndigests, cap;
 };
 
 static int
@@ -102,6 +116,15 @@ opt(void *ctx, int ch, const char *arg)
 		return opt_sample(o, arg);
 	case 's':
 		o->v.state = arg;
+		return 0;
+	case 'a':
+		o->audit = arg;
+		return 0;
+	case 'D':
+		if (vec_grow(&o->digests, &o->cap, o->ndigests,
+		    sizeof(*o->digests)) != 0)
+			return -1;
+		o->digests[o->ndigests++] = (char *)arg;
 		return 0;
 	case 'r':
 		if (bk_parse_long(arg, 0, 100, &v) != 0) {
@@ -190,6 +213,19 @@ out:
 	return ex;
 }
 
+/* Of two exit statuses, the one that says more is wrong. */
+static int
+worse_exit(int a, int b)
+{
+	static const int order[] = { BK_EXIT_FAIL, BK_EXIT_TEMP, 1 };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return a != BK_EXIT_OK ? a : b;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -200,6 +236,8 @@ main(int argc, char *argv[])
 		BK_CLI_ARG("sample", 'S'),
 		BK_CLI_ARG("state", 's'),
 		BK_CLI_ARG("retries", 'r'),
+		BK_CLI_ARG("audit", 'a'),
+		BK_CLI_ARG("audit-digest", 'D'),
 		BK_CLI_END
 	};
 	/* The report is the output: --json makes it, and its summary, JSON. */
@@ -214,13 +252,29 @@ main(int argc, char *argv[])
 	if ((ex = bk_cli_parse(&cli, argc, argv, "k:", longopts, opt, &o)) !=
 	    BK_CLI_GO)
 		return ex;
-	if (cli.argi == argc)
-		return bk_cli_usage(&cli, "no prefix-url");
+	if (o.ndigests > 0 && o.audit == NULL)
+		ex = bk_cli_usage(&cli, "--audit-digest goes with --audit");
+	else if (cli.argi == argc && o.audit == NULL)
+		ex = bk_cli_usage(&cli, "no prefix-url");
+	if (ex != BK_CLI_GO) {
+		free(o.digests);
+		return ex;
+	}
 	bk_ignore_sigpipe();
 	st = bk_cli_status(&cli);
 	if (cli.json != NULL && st == NULL)
 		return BK_EXIT_FAIL;
-	ex = run(&o, &cli, st, argv + cli.argi, argc - cli.argi);
+	ex = BK_EXIT_OK;
+	if (o.audit != NULL) {
+		/* The chain first: a log that is not whole is the finding. */
+		bk_status_object(st, o.audit);
+		ex = bk_exit_status(bk_audit_check_anchored(o.audit,
+		    o.digests, (int)o.ndigests, stdout));
+	}
+	if (cli.argi < argc)
+		ex = worse_exit(ex, run(&o, &cli, st, argv + cli.argi,
+		    argc - cli.argi));
+	free(o.digests);
 	ex = bk_status_done(st, ex);
 	if (bk_close_stdout() != 0 && ex == BK_EXIT_OK)
 		ex = BK_EXIT_FAIL;
