@@ -5,19 +5,10 @@
 # directory, bk-hash (hash, check), bk-put (put, commit), bk-get (get,
 # list); failures are lines too (fail, negative), usage errors are not.
 # Each line has its facts and no secret; the chain checks with the C
-# checker and with an independent one written here from bk(7).  A tool
+# audit_check and with an independent one written here from bk(7).  A tool
 # that did its job but cannot append its line exits 3; nothing is chained
 # onto a torn last line.
 . "$BK_TOP/tests/lib.sh"
-# The checker: bk-verify --audit LOG [--audit-digest FILE]... (its own
-# audit line goes nowhere: BK_AUDIT_LOG unset for it).
-checker() {
-	local log=$1 d
-	local -a a=()
-	shift
-	for d in "$@"; do a+=(--audit-digest "$d"); done
-	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${a[@]}"
-}
 
 start_ferretdb "$T/fdb"
 PW=Pw$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
@@ -100,7 +91,7 @@ for s in "$PW" "$key" "$(printf '%s' "$key" | xxd -r -p | base64 -w0)"; do
 done
 
 # The chain: the C checker, and an independent check from bk(7).
-checker audit.log >report || fail "checker: $(cat report)"
+audit_check audit.log >report || fail "checker: $(cat report)"
 expect_grep "^audit.log: $(wc -l <audit.log) line\\(s\\), chain intact" report
 "$PY" - audit.log <<'EOF' || fail "reference check of the chain"
 import hashlib, json, sys
@@ -128,5 +119,5 @@ cp torn.log torn.before
 BK_AUDIT_LOG=$T/torn.log expect_exit 3 bk-hash <d >/dev/null 2>err
 expect_grep 'the last line is incomplete' err
 cmp torn.log torn.before || fail "a line was chained onto a torn one"
-expect_exit 1 checker torn.log >report
+expect_exit 1 audit_check torn.log >report
 expect_grep "^torn.log line $(wc -l <torn.before | awk '{ print $1 + 1 }'): no newline at the end" report

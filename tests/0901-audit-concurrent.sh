@@ -4,15 +4,6 @@
 # to one audit log at the same time.  Every line is there once, every seq
 # once, the chain checks, and each run's digest anchors a line of it.
 . "$BK_TOP/tests/lib.sh"
-# The checker: bk-verify --audit LOG [--audit-digest FILE]... (its own
-# audit line goes nowhere: BK_AUDIT_LOG unset for it).
-checker() {
-	local log=$1 d
-	local -a a=()
-	shift
-	for d in "$@"; do a+=(--audit-digest "$d"); done
-	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${a[@]}"
-}
 backup=$BK_TOP/scripts/bk-backup.sh
 export BK_AUDIT_LOG=$T/audit.log
 
@@ -56,5 +47,5 @@ jq -se '[.[].seq] == [range(1; length + 1)] and
 digests=(nas/a/audit/*.digest nas/b/audit/*.digest)
 [ -f "${digests[0]}" ] || fail "no digest in nas/a"
 [ -f "${digests[1]}" ] || fail "no digest in nas/b"
-checker audit.log "${digests[@]}" >report || fail "checker: $(cat report)"
+audit_check audit.log "${digests[@]}" >report || fail "checker: $(cat report)"
 expect_grep '^audit.log: 135 line\(s\), chain intact, last sha256 [0-9a-f]{64}, every digest matches$' report

@@ -6,15 +6,6 @@
 # backups.  A log with a torn last line stops the next backup: its stages
 # cannot audit, so nothing is committed.
 . "$BK_TOP/tests/lib.sh"
-# The checker: bk-verify --audit LOG [--audit-digest FILE]... (its own
-# audit line goes nowhere: BK_AUDIT_LOG unset for it).
-checker() {
-	local log=$1 d
-	local -a a=()
-	shift
-	for d in "$@"; do a+=(--audit-digest "$d"); done
-	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${a[@]}"
-}
 backup=$BK_TOP/scripts/bk-backup.sh
 
 bk-encrypt --genkey -k keyring >/dev/null
@@ -37,7 +28,7 @@ done
 [ "$i" -eq 2 ] || fail "$i digests stored"
 s1=$(jq .seq d1) s2=$(jq .seq d2)
 [ "$s1 $s2" = "5 12" ] || fail "digests anchor lines $s1 and $s2"
-checker $log d1 d2 >report || fail "intact log: $(cat report)"
+audit_check $log d1 d2 >report || fail "intact log: $(cat report)"
 expect_grep "every digest matches" report
 
 # tampered NAME EXPECTED [DIGEST...]: t.log (made by the caller) fails
@@ -45,7 +36,7 @@ expect_grep "every digest matches" report
 tampered() {
 	local what=$1 want=$2
 	shift 2
-	expect_exit 1 checker t.log "$@" >report
+	expect_exit 1 audit_check t.log "$@" >report
 	[ "$(cat report)" = "$want" ] || fail "$what: $(cat report)"
 }
 # keep SED: t.log is the log through sed.
@@ -65,16 +56,16 @@ tampered head "t.log line 1: prev is not the genesis value (lines deleted at the
 
 # The tail cut: the chain holds; the second run's digest does not.
 keep 10q
-checker t.log d1 >report || fail "a cut tail before the digest: $(cat report)"
+audit_check t.log d1 >report || fail "a cut tail before the digest: $(cat report)"
 tampered cut "t.log line 11: missing: the log ends at line 10, but the digest d2 anchors line 12 (the tail was cut)" d1 d2
 # The anchored line rewritten, everything after it cut.
 keep '12s/"result" : "ok"/"result" : "fail"/; 12q'
-checker t.log >/dev/null || fail "a rewritten last line breaks no chain"
+audit_check t.log >/dev/null || fail "a rewritten last line breaks no chain"
 tampered rewrite "t.log line 12: does not match the digest d2 (line edited or replaced)" d1 d2
 # A whole new log: a valid chain of its own.
 rm -f t.log
 for x in $(seq 14); do echo "$x" | BK_AUDIT_LOG=$T/t.log bk-hash >/dev/null 2>&1; done
-checker t.log >/dev/null || fail "the forged log's chain"
+audit_check t.log >/dev/null || fail "the forged log's chain"
 tampered forged "t.log line 5: does not match the digest d1 (line edited or replaced)" d1 d2
 # The log and the backups in one run: a forged log makes it 1 although
 # every backup is good; the intact log and the same prefix give 0.

@@ -259,3 +259,13 @@ backup_conf() {
 	} >"$f"
 	chmod 600 "$f"
 }
+
+# audit_check LOG [DIGEST...]: bk-verify --audit LOG --audit-digest DIGEST...
+# (its own audit line goes nowhere: BK_AUDIT_LOG unset for it).
+audit_check() {
+	local log=$1 d
+	local -a a=()
+	shift
+	for d in "$@"; do a+=(--audit-digest "$d"); done
+	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${a[@]}"
+}
