@@ -260,15 +260,26 @@ finish() {
 	    echo "$prog: cannot append to the audit log $BK_AUDIT_LOG" >&2
 	metrics "$status" "${bytes:-0}" 8>&- ||
 	    echo "$prog: cannot write the metrics in $BK_METRICS_DIR" >&2
-	if [ "$status" -ne 0 ]; then
-		echo "$prog: ${kind:-?} backup${name:+ $name}: $result: $detail" >&2
-		if [ -n "$BK_ALERT_CMD" ]; then
-			# shellcheck disable=SC2086 # a command line, split on purpose
-			printf '%s\n' "$detail" "host: $host" "backup: ${name:-none}" \
-			    "destinations: $(for d in "${dests[@]}"; do strip_query "$d"; done | tr '\n' ' ')" |
-			    $BK_ALERT_CMD "bk: ${kind:-?} backup $result on $host" 8>&- ||
-			    echo "$prog: the alert command failed" >&2
-		fi
+	[ "$status" -eq 0 ] ||
+	    echo "$prog: ${kind:-?} backup${name:+ $name}: $result: $detail" >&2
+	# The alert: on a failure or a degraded run; on a success too with
+	# BK_ALERT_ON_SUCCESS=yes (bk-alert.sh then resolves the PagerDuty
+	# incident and pings the dead-man's switch).  The facts go in the
+	# environment (bk-alert(8)).
+	if [ -n "$BK_ALERT_CMD" ] && { [ "$status" -ne 0 ] ||
+	    [ "${BK_ALERT_ON_SUCCESS:-no}" = yes ]; }; then
+		case $status in
+		0) event=success ;;
+		4) event=degraded ;;
+		*) event=failure ;;
+		esac
+		# shellcheck disable=SC2086 # a command line, split on purpose
+		printf '%s\n' "${detail:-committed}" "host: $host" "backup: ${name:-none}" \
+		    "destinations: $(for d in "${dests[@]}"; do strip_query "$d"; done | tr '\n' ' ')" |
+		    env BK_ALERT_EVENT="$event" BK_ALERT_JOB="backup ${kind:-?}" \
+		    BK_ALERT_STAGE="${failed_stage:-$phase}" BK_ALERT_STATUS="$status" \
+		    $BK_ALERT_CMD "bk: ${kind:-?} backup $result on $host" 8>&- ||
+		    echo "$prog: the alert command failed" >&2
 	fi
 	cleanup
 	trap - EXIT
@@ -501,11 +512,19 @@ BK_COMPRESS=${BK_COMPRESS:-zstd}
 BK_MIN_DESTINATIONS=${BK_MIN_DESTINATIONS:-1}
 
 [ -n "${BK_DESTS:-}" ] || conf_fail "BK_DESTS is not set"
-[ -n "${BK_KEYRING:-}" ] || conf_fail "BK_KEYRING is not set"
-if [ ! -f "$BK_KEYRING" ] || [ ! -r "$BK_KEYRING" ]; then
-	conf_fail "BK_KEYRING $BK_KEYRING: no such readable file"
+# The key: a keyring (AES keys, or X25519 public keys on a write-only
+# host), or a KMS key (BK_KMS_KEY_ID: a fresh data key per backup).
+enc_key=()
+if [ -n "${BK_KMS_KEY_ID:-}" ]; then
+	enc_key=(--kms-key-id "$BK_KMS_KEY_ID")
+	unset BK_KEYRING
+else
+	[ -n "${BK_KEYRING:-}" ] || conf_fail "neither BK_KEYRING nor BK_KMS_KEY_ID is set"
+	if [ ! -f "$BK_KEYRING" ] || [ ! -r "$BK_KEYRING" ]; then
+		conf_fail "BK_KEYRING $BK_KEYRING: no such readable file"
+	fi
+	export BK_KEYRING
 fi
-export BK_KEYRING
 # Every stage appends its own line to the audit chain.
 export BK_AUDIT_LOG
 
@@ -585,7 +604,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bk-backup.XXXXXX")
 mkfifo "$tmp/dump.out" "$tmp/enc.out" "$tmp/hash.out"
 phase=pipeline
 run_bg dump /dev/null "$tmp/dump.out" "${dump[@]}" --no-progress --json="$tmp/dump.json"
-run_bg enc "$tmp/dump.out" "$tmp/enc.out" bk-encrypt --no-progress --json="$tmp/enc.json"
+run_bg enc "$tmp/dump.out" "$tmp/enc.out" bk-encrypt "${enc_key[@]}" --no-progress --json="$tmp/enc.json"
 run_bg hash "$tmp/enc.out" "$tmp/hash.out" bk-hash --no-progress -o "$tmp/sum" -n "$name"
 run_bg put "$tmp/hash.out" /dev/null bk-put --no-progress --json="$tmp/put.json" "${dests[@]}"
 wait_all
@@ -604,6 +623,7 @@ for i in 2 1 0; do
 	s=${pst[$i]}
 	if [ "$s" -ne 0 ] && { [ "$i" -ne 0 ] || [ "$s" -ne 4 ]; }; then
 		[ "${pst[3]}" -eq 0 ] || i=3 s=${pst[3]}
+		failed_stage=${stages[$i]}
 		finish "$s" "${stages[$i]} exited $s: $(tail -n 1 "$tmp/${errs[$i]}.err")"
 	fi
 done
@@ -632,6 +652,7 @@ elif [ "${pst[3]}" -eq 3 ] || [ "${pst[3]}" -eq 75 ]; then
 	[ -n "$put_errors" ] || put_errors=$(tail -n 1 "$tmp/put.err")
 fi
 if [ ${#stored[@]} -lt "$BK_MIN_DESTINATIONS" ]; then
+	failed_stage=bk-put
 	finish "${pst[3]}" "bk-put exited ${pst[3]}: ${#stored[@]} of ${#dests[@]} destination(s) stored the backup, fewer than BK_MIN_DESTINATIONS=$BK_MIN_DESTINATIONS; nothing was committed: $put_errors"
 fi
 

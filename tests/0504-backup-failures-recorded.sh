@@ -57,7 +57,7 @@ failed 3 db "cannot read BK_MONGODB_URI_FILE $T/nonexistent" "BK_MONGODB_URI_FIL
 failed 3 files 'BK_UPLOADS_DIR is not set'
 failed 3 db "BK_KEYRING $T/no-keyring: no such readable file" "BK_MONGODB_URI_FILE=$T/uri" \
     "BK_KEYRING=$T/no-keyring"
-failed 3 files 'BK_KEYRING is not set' "BK_UPLOADS_DIR=$T/uploads" "BK_KEYRING="
+failed 3 files 'neither BK_KEYRING nor BK_KMS_KEY_ID is set' "BK_UPLOADS_DIR=$T/uploads" "BK_KEYRING="
 failed 3 files 'BK_DESTS is not set' "BK_UPLOADS_DIR=$T/uploads" "BK_DESTS="
 failed 3 files 'BK_DESTS: ftp://nas/bk: not an s3:// or file:/// URL' "BK_UPLOADS_DIR=$T/uploads" \
     "BK_DESTS=\"file://$T/store ftp://nas/bk\""

@@ -43,8 +43,7 @@ except BrokenPipeError:  # the reader stopped: its exit status says why
     pass' "$@" 2>/dev/null
 }
 wait_for() {	# wait_for FILE: until it exists (bounded)
-	local k
-	for k in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done
+	for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done
 	fail "$1 never appeared"
 }
 
@@ -111,7 +110,7 @@ pipe=$!
 wait_for rest.started
 # bk-restore has the first 4 MiB: wait until some of it is in the server,
 # so the kill lands inside the collection, not before it.
-for k in $(seq 600); do
+for _ in $(seq 600); do
 	n=$(SEED_URI=$uri3 "$PY" -c '
 import os
 from pymongo import MongoClient

@@ -98,7 +98,7 @@ reqs /pd/enqueue | jq -e --arg h "$host" '.body | fromjson |
 [ "$(nreq /deadman/)" -eq 0 ] || fail "the dead-man's switch was pinged on a failure"
 mail=$(grep -rl 'bk: db backup failed' maildir | head -n 1)
 [ -n "$mail" ] || fail "no mail arrived: $(ls -R maildir)"
-grep -q '^To: ops@example.test' "$mail" && grep -q 'exit status: 3' "$mail" ||
+{ grep -q '^To: ops@example.test' "$mail" && grep -q 'exit status: 3' "$mail"; } ||
     fail "mail: $(cat "$mail")"
 [ "$(grep -c ' delivered$' alert.log)" -eq 4 ] || fail "delivery log: $(cat alert.log)"
 # No secret in the log or on stderr (the URLs and key go to curl in a file).
@@ -113,7 +113,7 @@ reqs /pd/enqueue | jq -e --arg h "$host" '.body | fromjson | . == {routing_key:
     "R0UTINGKEYSECRET3", event_action: "resolve", dedup_key: "bk/\($h)/backup db"}' \
     >/dev/null || fail "PagerDuty resolve: $(reqs /pd)"
 [ "$(nreq /deadman/DEADSECRET4)" -eq 1 ] || fail "dead-man's switch: $(cat http.log)"
-[ "$(nreq /slack/)" -eq 0 ] && [ "$(nreq /teams/)" -eq 0 ] ||
+{ [ "$(nreq /slack/)" -eq 0 ] && [ "$(nreq /teams/)" -eq 0 ]; } ||
     fail "chat alerted on a success with on-success no"
 conf loud.conf "slack-webhook-file $T/slack-url" "on-success yes"
 echo committed | bash "$alert" -c loud.conf -e success "all good" || fail "on-success yes"
@@ -134,7 +134,7 @@ expect_grep '^bk-alert: slack: failed: HTTP 500' part.err
 [ "$(wc -l <part.err)" -eq 1 ] || fail "more than the failed channel on stderr: $(cat part.err)"
 [ "$(nreq /fail/)" -eq 3 ] || fail "the failing webhook was tried $(nreq /fail/) times, not 1 + 2 retries"
 [ "$(nreq /flaky/)" -eq 2 ] || fail "the flaky webhook: $(nreq /flaky/) requests"
-grep -q 'teams: delivered' part.log && grep -q 'slack: failed' part.log ||
+{ grep -q 'teams: delivered' part.log && grep -q 'slack: failed' part.log; } ||
     fail "delivery log: $(cat part.log)"
 
 # --- msmtp as sendmail ------------------------------------------------------
@@ -162,16 +162,35 @@ expect_grep 'readable by others' e4
 chmod 600 slack-url
 bash "$alert" --help | grep -q '^usage: bk-alert.sh' || fail "--help"
 
-# --- as bk-backup.sh's BK_ALERT_CMD: a failed backup, one alert -------------
+# --- as bk-backup.sh's BK_ALERT_CMD: a failed backup, one alert naming the
+# stage; with BK_ALERT_ON_SUCCESS=yes the next good backup resolves it ---
 : >http.log
-conf chat.conf "slack-webhook-file $T/slack-url"
+conf chat.conf "slack-webhook-file $T/slack-url" \
+    "pagerduty-routing-key-file $T/pd-key" "pagerduty-url $H/pd/enqueue" \
+    "deadman-url-file $T/deadman-url"
 mkdir -p uploads store
+echo data >uploads/a
 bk-encrypt --genkey -k keyring >/dev/null
 printf 'mongodb://127.0.0.1:%s/?serverSelectionTimeoutMS=500\n' "$(free_port)" >uri-down
 backup_conf b.conf "file://$T/store" "BK_MONGODB_URI_FILE=$T/uri-down" \
-    "BK_ALERT_CMD=\"bash $alert -c $T/chat.conf -j backup-db\""
+    "BK_ALERT_CMD=\"bash $alert -c $T/chat.conf\"" BK_ALERT_ON_SUCCESS=yes
 expect_exit 75 bash "$BK_TOP/scripts/bk-backup.sh" -c b.conf db 2>b.err
 [ "$(nreq /slack/)" -eq 1 ] || fail "bk-backup.sh raised $(nreq /slack/) alerts, not 1"
 reqs /slack/ | jq -e '.body | fromjson | .text | test("^bk: db backup failed on ")' \
     >/dev/null || fail "the backup's alert: $(reqs /slack/)"
+reqs /pd/enqueue | jq -e --arg h "$host" '.body | fromjson |
+    .event_action == "trigger" and .dedup_key == "bk/\($h)/backup db" and
+    .payload.class == "bk-dump" and .payload.custom_details.exit_status == "75"' \
+    >/dev/null || fail "the backup's PagerDuty event: $(reqs /pd/)"
+[ "$(nreq /deadman/)" -eq 0 ] || fail "the dead-man's switch was pinged by a failed backup"
+: >http.log
+backup_conf b.conf "file://$T/store" \
+    "BK_ALERT_CMD=\"bash $alert -c $T/chat.conf\"" BK_ALERT_ON_SUCCESS=yes
+bash "$BK_TOP/scripts/bk-backup.sh" -c b.conf files 2>b2.err || fail "files backup: $(cat b2.err)"
+# A files job: its own dedup key, so this resolves only a files incident.
+reqs /pd/enqueue | jq -e --arg h "$host" '.body | fromjson | .event_action ==
+    "resolve" and .dedup_key == "bk/\($h)/backup files"' >/dev/null ||
+    fail "a good backup did not resolve: $(reqs /pd/)"
+[ "$(nreq /deadman/DEADSECRET4)" -eq 1 ] || fail "a good backup did not ping the dead-man's switch"
+[ "$(nreq /slack/)" -eq 0 ] || fail "a good backup was posted to Slack (on-success no)"
 exit 0

@@ -264,8 +264,8 @@ backup_conf() {
 # (its own audit line goes nowhere: BK_AUDIT_LOG unset for it).
 audit_check() {
 	local log=$1 d
-	local -a a=()
+	local -a dargs=()
 	shift
-	for d in "$@"; do a+=(--audit-digest "$d"); done
-	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${a[@]}"
+	for d in "$@"; do dargs+=(--audit-digest "$d"); done
+	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${dargs[@]}"
 }
