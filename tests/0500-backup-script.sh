@@ -37,6 +37,15 @@ jq -e --arg k "$(cat keyid)" '.kind == "db" and .key_id == $k and .compression =
     and (.source | test("^mongodb://127\\.0\\.0\\.1:[0-9]+/$"))' "$m" >/dev/null ||
 	fail "manifest: $(cat "$m")"
 (cd nas/db && sha256sum -c "$name.sha256" >/dev/null) || fail "sidecar does not check with sha256sum"
+# Backups lie directly under a prefix, in S3 as in a directory: what is
+# deeper (the kinds under the destination, the audit digests in
+# PREFIX/audit/) is not listed as a backup of the destination itself.
+aws s3 ls --recursive s3://bk-prod/prod/audit/ >digests.ls
+grep -q '\.digest$' digests.ls || fail "no audit digest stored in S3: $(cat digests.ls)"
+bk-get --list --all --json s3://bk-prod/prod/ >s3.root
+[ ! -s s3.root ] || fail "the destination's root lists deeper keys: $(cat s3.root)"
+bk-get --list --all --json s3://bk-prod/prod/db/ >s3.all
+[ "$(jq -s 'length' s3.all)" -eq 1 ] || fail "S3 listing with --all: $(cat s3.all)"
 
 # The stored backup restores and validates.
 bk-get "s3://bk-prod/prod/db/$name" | bk-hash -c "nas/db/$name.sha256" -n "$name" |

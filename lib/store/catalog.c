@@ -28,13 +28,29 @@ struct entry {
 struct collect {
 	struct entry *e;
 	size_t n, cap;
+	const char *prefix;	/* what was listed */
 };
 
 static int
 collect_fn(const struct store_obj *o, void *arg)
 {
 	struct collect *c = arg;
+	size_t plen = strlen(c->prefix);
+	const char *rest = o->key;
 
+	/*
+	 * Backups lie directly under the prefix; what is deeper (the audit
+	 * digests bk-backup.sh keeps in PREFIX/audit/, another kind's
+	 * prefix) is not one of them, as a file store's listing, which does
+	 * not descend, never shows it.
+	 */
+	if (strncmp(rest, c->prefix, plen) == 0) {
+		rest += plen;
+		if (plen > 0 && c->prefix[plen - 1] != '/' && *rest == '/')
+			rest++;
+	}
+	if (strchr(rest, '/') != NULL)
+		return 0;
 	if (c->n == LIST_MAX) {
 		warn0("more than %d objects under the prefix", LIST_MAX);
 		return BK_FAIL;
@@ -161,7 +177,7 @@ upload_fn(const struct store_obj *o, void *arg)
 int
 catalog_backups(struct store *s, catalog_backup_fn *fn, void *arg)
 {
-	struct collect c = { NULL, 0, 0 };
+	struct collect c = { NULL, 0, 0, s->u.key };
 	struct upctx u = { fn, arg };
 	size_t i;
 	int rc;
