@@ -31,4 +31,4 @@ for t in "$BK_BUILD"/bin/bk-*; do
 		    fail "$tool $bad: no synopsis after the message: $(cat err)"
 	done
 done
-[ "$n" -eq 6 ] || fail "expected the six tools, found $n"
+[ "$n" -eq 7 ] || fail "expected the seven tools, found $n"

@@ -322,6 +322,7 @@ ret_parse_duration(const char *s, int64_t *secs)
 		if (n > 1000000)
 			return -1;
 		switch (*end) {
+		case 's': break;
 		case 'h': n *= 3600; break;
 		case 'd': n *= 86400; break;
 		case 'w': n *= 7 * 86400; break;

@@ -63,7 +63,7 @@ int ret_longest(const struct ret_item *it);
  */
 int ret_parse_time(const char *s, int64_t *t);
 
-/* Parse "7d", "36h", "2w", "1w3d" to seconds (>0).  0, or -1. */
+/* Parse "7d", "36h", "2w", "1w3d", "90s" to seconds (>0).  0, or -1. */
 int ret_parse_duration(const char *s, int64_t *secs);
 
 /* 0 if zone is a zone of the system's tz database; -1 (reported). */

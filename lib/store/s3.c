@@ -230,6 +230,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		H("last-modified:", last_modified),
 		H("content-range:", content_range),
 		H("x-amz-checksum-sha256:", checksum_sha256),
+		H("x-amz-object-lock-retain-until-date:", lock_until),
+		H("x-amz-object-lock-legal-hold:", legal_hold),
 #undef H
 	};
 	struct s3_resp *r = arg;
@@ -247,6 +249,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		r->etag[0] = r->version_id[0] = r->storage_class[0] = '\0';
 		r->restore[0] = r->last_modified[0] = '\0';
 		r->content_range[0] = r->checksum_sha256[0] = '\0';
+		r->lock_until[0] = r->legal_hold[0] = '\0';
 		r->length = 0;
 		r->has_length = 0;
 		hdr_copy(num, sizeof(num), p, len);
@@ -1256,6 +1259,7 @@ object_entry(const char *in, const char *end, const struct entries *e)
 		o.key = key;
 		o.last_modified = lm ? lm : "";
 		o.storage_class = sc ? sc : "STANDARD";
+		o.upload_id = NULL;
 		rc = e->fn(&o, e->arg);
 	}
 	free(key);
@@ -1380,18 +1384,21 @@ objects_page(const struct s3_resp *r,
 static int
 upload_entry(const char *in, const char *end, const struct entries *e)
 {
-	char *key, *init;
+	char *key, *init, *id;
 	struct s3_object o;
 	int rc = 0;
 
 	key = xml_text(in, end, "Key");
 	init = xml_text(in, end, "Initiated");
+	id = xml_text(in, end, "UploadId");
 	if (key != NULL) {
-		o = (struct s3_object){ key, 0, init ? init : "", "MULTIPART" };
+		o = (struct s3_object){ key, 0, init ? init : "", "MULTIPART",
+		    id };
 		rc = e->fn(&o, e->arg);
 	}
 	free(key);
 	free(init);
+	free(id);
 	return rc;
 }
 
@@ -1539,4 +1546,126 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
 	*buf = s.buf;
 	*len = s.len;
 	return BK_OK;
+}
+
+int
+s3_versioning(struct s3_client *c, int *on)
+{
+	struct s3_req rq = { .what = "get versioning", .method = "GET",
+	    .query = "versioning" };
+	struct s3_resp r = { 0 };
+	char *st = NULL;
+	int rc;
+
+	*on = 0;
+	if ((rc = call(c, &rq, &r, 0)) == BK_OK && r.body != NULL &&
+	    (st = xml_text(r.body, r.body + r.len, "Status")) != NULL)
+		*on = strcmp(st, "Enabled") == 0;
+	free(st);
+	s3_resp_free(&r);
+	return rc;
+}
+
+int
+s3_delete_version(struct s3_client *c, const char *key, const char *vid)
+{
+	struct s3_req rq = { .what = "delete version", .method = "DELETE",
+	    .key = key };
+	struct s3_resp r = { 0 };
+	char *q;
+	int rc;
+
+	if (encoded_query("versionId", vid, &q) != 0)
+		return BK_FAIL;
+	rq.query = q;
+	rc = call(c, &rq, &r, 0);
+	s3_resp_free(&r);
+	free(q);
+	return rc;
+}
+
+struct marker {
+	const char *key;
+	char *vid;
+};
+
+/* One <DeleteMarker>: the latest of our key? */
+static int
+marker_entry(const char *in, const char *end, const struct entries *e)
+{
+	struct marker *m = e->arg;
+	char *key, *vid, *latest;
+
+	key = xml_text(in, end, "Key");
+	vid = xml_text(in, end, "VersionId");
+	latest = xml_text(in, end, "IsLatest");
+	if (key != NULL && vid != NULL && latest != NULL &&
+	    strcmp(key, m->key) == 0 && strcmp(latest, "true") == 0 &&
+	    m->vid == NULL) {
+		m->vid = vid;
+		vid = NULL;
+	}
+	free(key);
+	free(vid);
+	free(latest);
+	return 0;
+}
+
+int
+s3_latest_marker(struct s3_client *c, const char *key, char **vid)
+{
+	struct s3_req rq = { .what = "list versions", .method = "GET" };
+	struct s3_resp r = { 0 };
+	struct marker m = { key, NULL };
+	const struct entries e = { NULL, &m };
+	char *ep, *q = NULL;
+	int rc, more;
+
+	*vid = NULL;
+	if ((ep = sigv4_uri_encode(key, 0)) == NULL)
+		return BK_FAIL;
+	if (asprintf(&q, "prefix=%s&versions", ep) < 0) {
+		warnp("malloc");
+		free(ep);
+		return BK_FAIL;
+	}
+	rq.query = q;
+	/* Versions of one key come first: the first page has its latest. */
+	if ((rc = call(c, &rq, &r, 0)) == BK_OK && r.body != NULL)
+		read_page(&r, "DeleteMarker", marker_entry, &e, &more);
+	*vid = m.vid;
+	s3_resp_free(&r);
+	free(ep);
+	free(q);
+	return rc;
+}
+
+int
+s3_put_tag(struct s3_client *c, const char *key, const char *name,
+    const char *value)
+{
+	struct s3_req rq = { .what = "put tagging", .method = "PUT",
+	    .key = key, .query = "tagging" };
+	struct s3_resp r = { 0 };
+	unsigned char md5[16];
+	char body[512], b[2][512], md5b64[32];
+	unsigned int mdlen;
+	int rc;
+
+	snprintf(body, sizeof(body), "<Tagging xmlns=\"http://s3.amazonaws."
+	    "com/doc/2006-03-01/\"><TagSet><Tag><Key>%s</Key><Value>%s"
+	    "</Value></Tag></TagSet></Tagging>", name, value);
+	rq.body = body;
+	rq.bodylen = strlen(body);
+	/* S3 wants Content-MD5 on PutObjectTagging. */
+	if (EVP_Digest(body, rq.bodylen, md5, &mdlen, EVP_md5(), NULL) != 1) {
+		warn0("MD5 of the tagging body failed");
+		return BK_FAIL;
+	}
+	EVP_EncodeBlock((unsigned char *)md5b64, md5, 16);
+	if (add_hdr(&rq, b[0], 512, "Content-MD5", md5b64) != 0)
+		return BK_FAIL;
+	rc = call(c, &rq, &r, 0);
+	s3_resp_free(&r);
+	return rc;
 }
