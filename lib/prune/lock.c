@@ -53,12 +53,40 @@ held(struct store *s, const char *key, int64_t now, int64_t stale)
 	if (t != 0 && now - t > stale) {
 		warn0("%s%s: breaking a stale lock (%s, older than %llds)",
 		    s->u.url, PRUNE_LOCK_NAME, who, (long long)stale);
-		return store_remove(s, key) == BK_OK ? BK_OK : BK_FAIL;
+		return store_remove_all(s, key) == BK_OK ? BK_OK : BK_FAIL;
 	}
 	warn0("%s%s: locked by %s; another prune is running (a dead one's "
 	    "lock is broken after %llds, or with --break-lock)", s->u.url,
 	    PRUNE_LOCK_NAME, who, (long long)stale);
 	return BK_RETRY;
+}
+
+/*
+ * The store refused to create a lock that is not there: versitygw
+ * v1.7.0 answers 412 to If-None-Match: * for any key of a versioned
+ * bucket that was ever deleted.  Then: write it, wait, and read it back:
+ * ours, unless another prune wrote in the same moment (best effort).
+ */
+static int
+best_effort(struct store *s, const char *key, const char *text)
+{
+	char *buf = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = store_put_small(s, key, text, strlen(text), 0,
+	    "text/plain")) != BK_OK)
+		return rc;
+	sleep(1);
+	if ((rc = store_get_small(s, key, 4096, &buf, &len)) != BK_OK)
+		return rc;
+	if (strcmp(buf, text) != 0) {
+		warn0("%s%s: another prune took the lock", s->u.url,
+		    PRUNE_LOCK_NAME);
+		rc = BK_RETRY;
+	}
+	free(buf);
+	return rc;
 }
 
 int
@@ -78,7 +106,7 @@ prune_lock(struct store *s, int64_t now, int64_t stale, int brk)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(text, sizeof(text), "bk-prune pid %ld on %s at %s\n",
 	    (long)getpid(), host, when);
-	if (brk && (rc = store_remove(s, key)) != BK_OK)
+	if (brk && (rc = store_remove_all(s, key)) != BK_OK)
 		goto out;
 	for (tries = 0; tries < 2; tries++) {
 		if ((rc = store_head(s, key, &exists, &size)) != BK_OK)
@@ -89,10 +117,15 @@ prune_lock(struct store *s, int64_t now, int64_t stale, int brk)
 			continue;
 		}
 		/* Created only if absent: two prunes cannot both get here. */
-		if ((rc = store_put_small(s, key, text, strlen(text), 1,
-		    "text/plain")) == BK_OK)
+		if ((rc = store_create(s, key, text, strlen(text))) !=
+		    BK_NEGATIVE)
 			break;
-		rc = BK_RETRY;
+		if ((rc = store_head(s, key, &exists, &size)) != BK_OK)
+			break;
+		if (!exists) {
+			rc = best_effort(s, key, text);
+			break;
+		}
 	}
 out:
 	free(key);
@@ -107,7 +140,7 @@ prune_unlock(struct store *s)
 
 	if ((key = lock_key(s)) == NULL)
 		return BK_FAIL;
-	rc = store_remove(s, key);
+	rc = store_remove_all(s, key);
 	free(key);
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * prune/lock.h - the prune lock: an object PREFIX.bk-prune.lock created
- * only if absent (file: O_EXCL through a link; S3: PutObject with
- * If-None-Match: *, after a HEAD), holding who took it and when.  A
- * lock older than the stale age may be broken (its prune died).
+ * only if absent (store_create: file O_EXCL; S3 PutObject with
+ * If-None-Match: *), holding who took it and when.  A store that refuses
+ * the condition for an absent key gets a best-effort write and read-back.
+ * A lock older than the stale age may be broken (its prune died).
  */
 #ifndef PRUNE_LOCK_H
 #define PRUNE_LOCK_H

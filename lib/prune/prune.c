@@ -206,7 +206,8 @@ plan_all(struct run *r)
 	size_t i, j, nk, nrm;
 	int rc = BK_OK;
 
-	qsort(r->b, r->n, sizeof(*r->b), cmp_bkp);
+	if (r->n > 0)
+		qsort(r->b, r->n, sizeof(*r->b), cmp_bkp);
 	for (i = 0; i < r->n; i = j) {
 		for (j = i; j < r->n && strcmp(r->b[j].kind, r->b[i].kind) ==
 		    0; j++)

@@ -66,6 +66,9 @@ struct store_driver {
 	/* What store.h's functions of the same names do; or NULL. */
 	int (*remove_keep)(struct store *s, const char *key, const char *run,
 	    int *kept);
+	int (*remove_all)(struct store *s, const char *key);
+	int (*create)(struct store *s, const char *key, const void *buf,
+	    size_t len);
 	int (*undelete)(struct store *s, const char *key);
 	int (*can_undelete)(struct store *s, int *on);
 	int (*trash_purge)(struct store *s, const char *prefix,

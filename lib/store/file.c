@@ -564,6 +564,30 @@ file_trash_purge(struct store *s, const char *prefix, const char *before,
 	return rc;
 }
 
+/* A small file created only if absent (O_EXCL), written, synced. */
+static int
+file_create(struct store *s, const char *path, const void *buf, size_t len)
+{
+	int fd, rc;
+
+	(void)s;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0640)) ==
+	    -1) {
+		if (errno == EEXIST)
+			return BK_NEGATIVE;
+		warnp("create %s", path);
+		return BK_FAIL;
+	}
+	rc = bk_write_full(fd, buf, len, path) == 0 && fsync(fd) == 0 ?
+	    BK_OK : BK_FAIL;
+	if (close(fd) != 0 || rc != BK_OK) {
+		warnp("write %s", path);
+		unlink(path);
+		rc = BK_FAIL;
+	}
+	return rc;
+}
+
 static int
 file_can_undelete(struct store *s, int *on)
 {
@@ -591,6 +615,7 @@ const struct store_driver store_driver_file = {
 	.remove = file_remove,
 	.remove_keep = file_remove_keep,
 	.undelete = file_undelete,
+	.create = file_create,
 	.can_undelete = file_can_undelete,
 	.trash_purge = file_trash_purge,
 	.w_open = file_w_open,

@@ -20,6 +20,7 @@
 #include "store/s3.h"
 #include "store/sigv4.h"
 #include "store/xml.h"
+#include "vec.h"
 
 #define BODY_MAX (16u << 20)	/* a ListObjectsV2 page is well below */
 #define MAX_EXTRA 16
@@ -1587,7 +1588,32 @@ s3_delete_version(struct s3_client *c, const char *key, const char *vid)
 struct marker {
 	const char *key;
 	char *vid;
+	char **all;		/* every version id of key, when not NULL */
+	size_t n, cap;
 };
+
+/* One <Version> or <DeleteMarker>: collect its id if it is key's. */
+static int
+version_entry(const char *in, const char *end, const struct entries *e)
+{
+	struct marker *m = e->arg;
+	char *key, *vid;
+	int rc = 0;
+
+	key = xml_text(in, end, "Key");
+	vid = xml_text(in, end, "VersionId");
+	if (key != NULL && vid != NULL && strcmp(key, m->key) == 0) {
+		if (vec_grow(&m->all, &m->cap, m->n, sizeof(*m->all)) != 0)
+			rc = BK_FAIL;
+		else {
+			m->all[m->n++] = vid;
+			vid = NULL;
+		}
+	}
+	free(key);
+	free(vid);
+	return rc;
+}
 
 /* One <DeleteMarker>: the latest of our key? */
 static int
@@ -1611,17 +1637,16 @@ marker_entry(const char *in, const char *end, const struct entries *e)
 	return 0;
 }
 
-int
-s3_latest_marker(struct s3_client *c, const char *key, char **vid)
+/* The first page of key's versions, read into m. */
+static int
+list_versions(struct s3_client *c, const char *key, struct marker *m)
 {
 	struct s3_req rq = { .what = "list versions", .method = "GET" };
 	struct s3_resp r = { 0 };
-	struct marker m = { key, NULL };
-	const struct entries e = { NULL, &m };
+	const struct entries e = { NULL, m };
 	char *ep, *q = NULL;
 	int rc, more;
 
-	*vid = NULL;
 	if ((ep = sigv4_uri_encode(key, 0)) == NULL)
 		return BK_FAIL;
 	if (asprintf(&q, "prefix=%s&versions", ep) < 0) {
@@ -1631,12 +1656,52 @@ s3_latest_marker(struct s3_client *c, const char *key, char **vid)
 	}
 	rq.query = q;
 	/* Versions of one key come first: the first page has its latest. */
-	if ((rc = call(c, &rq, &r, 0)) == BK_OK && r.body != NULL)
-		read_page(&r, "DeleteMarker", marker_entry, &e, &more);
-	*vid = m.vid;
+	if ((rc = call(c, &rq, &r, 0)) == BK_OK && r.body != NULL) {
+		if (m->all == NULL)
+			rc = read_page(&r, "DeleteMarker", marker_entry, &e,
+			    &more);
+		else if ((rc = read_page(&r, "Version", version_entry, &e,
+		    &more)) == 0)
+			rc = read_page(&r, "DeleteMarker", version_entry, &e,
+			    &more);
+	}
 	s3_resp_free(&r);
 	free(ep);
 	free(q);
+	return rc;
+}
+
+int
+s3_latest_marker(struct s3_client *c, const char *key, char **vid)
+{
+	struct marker m = { key, NULL, NULL, 0, 0 };
+	int rc;
+
+	rc = list_versions(c, key, &m);
+	*vid = m.vid;
+	return rc;
+}
+
+int
+s3_delete_all(struct s3_client *c, const char *key)
+{
+	struct marker m = { key, NULL, NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	/* A non-NULL m.all: collect every version. */
+	if (vec_grow(&m.all, &m.cap, 0, sizeof(*m.all)) != 0)
+		return BK_FAIL;
+	rc = list_versions(c, key, &m);
+	for (i = 0; i < m.n; i++) {
+		if (rc == BK_OK)
+			rc = s3_delete_version(c, key, m.all[i]);
+		free(m.all[i]);
+	}
+	free(m.all);
+	/* A bucket that keeps no versions lists none: a plain delete. */
+	if (rc == BK_OK)
+		rc = s3_delete(c, key);
 	return rc;
 }
 
@@ -1666,6 +1731,23 @@ s3_put_tag(struct s3_client *c, const char *key, const char *name,
 	if (add_hdr(&rq, b[0], 512, "Content-MD5", md5b64) != 0)
 		return BK_FAIL;
 	rc = call(c, &rq, &r, 0);
+	s3_resp_free(&r);
+	return rc;
+}
+
+int
+s3_put_if_absent(struct s3_client *c, const char *key, const void *buf,
+    size_t len)
+{
+	struct s3_req rq = { .what = "create", .method = "PUT", .key = key,
+	    .query = "", .body = buf, .bodylen = len };
+	struct s3_resp r = { 0 };
+	int rc;
+
+	rq.extra[rq.nextra++] = "If-None-Match: *";
+	rc = call(c, &rq, &r, 412);
+	if (rc == BK_OK && r.status == 412)
+		rc = BK_NEGATIVE;
 	s3_resp_free(&r);
 	return rc;
 }

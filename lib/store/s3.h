@@ -158,6 +158,20 @@ int s3_delete_version(struct s3_client *c, const char *key, const char *vid);
  */
 int s3_latest_marker(struct s3_client *c, const char *key, char **vid);
 
+/*
+ * Delete key for good: every version and delete marker of it (so that a
+ * later conditional put finds nothing), then the key itself.
+ */
+int s3_delete_all(struct s3_client *c, const char *key);
+
+/*
+ * PutObject with If-None-Match: *: BK_NEGATIVE (not reported) when the
+ * store refuses (412: the key exists, or versitygw's versioned buckets,
+ * once the key was ever deleted).
+ */
+int s3_put_if_absent(struct s3_client *c, const char *key, const void *buf,
+    size_t len);
+
 /* PutObjectTagging: key's tag set becomes the one tag name=value. */
 int s3_put_tag(struct s3_client *c, const char *key, const char *name,
     const char *value);

@@ -343,6 +343,18 @@ s3d_restored(struct store *s, const char *key, const char *vid, int *done)
 }
 
 static int
+s3d_create(struct store *s, const char *key, const void *buf, size_t len)
+{
+	return s3_put_if_absent(((struct s3store *)s->priv)->c, key, buf, len);
+}
+
+static int
+s3d_remove_all(struct store *s, const char *key)
+{
+	return s3_delete_all(((struct s3store *)s->priv)->c, key);
+}
+
+static int
 s3d_can_undelete(struct store *s, int *on)
 {
 	return s3_versioning(((struct s3store *)s->priv)->c, on);
@@ -594,6 +606,8 @@ const struct store_driver store_driver_s3 = {
 	.list_uploads = s3d_list_uploads,
 	.remove = s3d_remove,
 	.remove_keep = s3d_remove_keep,
+	.remove_all = s3d_remove_all,
+	.create = s3d_create,
 	.undelete = s3d_undelete,
 	.can_undelete = s3d_can_undelete,
 	.lock_until = s3d_lock_until,

@@ -307,6 +307,29 @@ store_remove_keep(struct store *s, const char *key, const char *run,
 }
 
 int
+store_create(struct store *s, const char *key, const void *buf, size_t len)
+{
+	int exists, rc;
+	uint64_t size;
+
+	if (s->u.drv->create != NULL)
+		return s->u.drv->create(s, key, buf, len);
+	if ((rc = store_head(s, key, &exists, &size)) != BK_OK)
+		return rc;
+	if (exists)
+		return BK_NEGATIVE;
+	return store_put_small(s, key, buf, len, 0, NULL);
+}
+
+int
+store_remove_all(struct store *s, const char *key)
+{
+	if (s->u.drv->remove_all != NULL)
+		return s->u.drv->remove_all(s, key);
+	return store_remove(s, key);
+}
+
+int
 store_undelete(struct store *s, const char *key)
 {
 	if (s->u.drv->undelete == NULL) {

@@ -155,6 +155,21 @@ int store_remove_keep(struct store *s, const char *key, const char *run,
     int *kept);
 
 /*
+ * Create key with buf only if nothing is there, atomically where the
+ * store can (file: O_EXCL; S3: If-None-Match: *).  BK_NEGATIVE (not
+ * reported): the store refused because key exists (or, on a store that
+ * refuses the condition for a key that once existed, might).
+ */
+int store_create(struct store *s, const char *key, const void *buf,
+    size_t len);
+
+/*
+ * Remove key and every old version of it (S3: versions and delete
+ * markers), so that nothing of it remains: a lock released.
+ */
+int store_remove_all(struct store *s, const char *key);
+
+/*
  * Bring key back as it was before store_remove_keep: from the newest
  * trash run, or by removing the S3 delete marker that hides its previous
  * version.  BK_NEGATIVE (not reported): nothing to bring back (or key
