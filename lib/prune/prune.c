@@ -4,6 +4,7 @@
  * first, then sidecar, then data, so that a prune killed at any point
  * leaves no committed backup without its data.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -322,6 +323,23 @@ check_lock(struct run *r, struct bkp *b)
 	return BK_OK;
 }
 
+/*
+ * BK_PRUNE_TEST_KILL=n (bk-prune(1), for the crash tests): SIGKILL
+ * after the n-th object removed, a crash at an exact point.
+ */
+static void
+test_kill_point(void)
+{
+	static long left = -2;
+	const char *e;
+
+	if (left == -2)
+		left = (e = getenv("BK_PRUNE_TEST_KILL")) != NULL ?
+		    strtol(e, NULL, 10) : -1;
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+
 /* Remove b's objects: manifest first (the commit undone), data last. */
 static int
 remove_bkp(struct run *r, const struct bkp *b)
@@ -334,6 +352,7 @@ remove_bkp(struct run *r, const struct bkp *b)
 	for (i = 0; i < 3 && rc == BK_OK; i++) {
 		snprintf(key, sizeof(key), "%s%s", b->key, suffix[i]);
 		rc = store_remove_keep(r->s, key, r->stamp, &kept);
+		test_kill_point();
 	}
 	return rc;
 }
