@@ -94,9 +94,12 @@ expect_grep 'aborted 1 unfinished uploads' plan
 
 # The lifecycle configuration for the seed's policy, checked by awscli.
 bk-prune --lifecycle --keep-hourly 24 --keep-daily 30 --keep-weekly 52 \
-	--keep-monthly 84 --keep-yearly -1 "$V" >lc.json
+	--keep-monthly 84 --keep-yearly -1 s3://bk-prod/prod/db/ >lc.json
 cmp lc.json "$BK_TOP/examples/lifecycle-db.json" ||
 	fail "examples/lifecycle-db.json is not what bk-prune prints"
+bk-prune --lifecycle --keep-daily 30 --keep-weekly 52 --keep-monthly 84 \
+	--keep-yearly -1 s3://bk-prod/prod/files/ | cmp - "$BK_TOP/examples/lifecycle-files.json" ||
+	fail "examples/lifecycle-files.json is not what bk-prune prints"
 jq -e '[.Rules[] | select(.ID == "bk-retain-weekly") | .Transitions[].StorageClass] == ["STANDARD_IA"] and
 	([.Rules[] | select(.ID == "bk-retain-yearly") | .Transitions[].Days] == [30, 365, 2555]) and
 	([.Rules[] | select(.ID == "bk-retain-monthly") | .Transitions[].StorageClass] == ["STANDARD_IA", "GLACIER"]) and

@@ -22,6 +22,7 @@
 struct s3store {
 	struct s3_target t;
 	struct s3_client *c;
+	int versioning;		/* the bucket's, once asked: 1, 0; -1 */
 };
 
 /* A write in progress. */
@@ -157,6 +158,7 @@ s3d_open(struct store *s)
 		warnp("malloc");
 		return -1;
 	}
+	st->versioning = -1;
 	if (s3_target_init(&st->t, l->bucket, l->profile, l->region,
 	    l->endpoint, l->style) != 0)
 		return -1;
@@ -354,10 +356,20 @@ s3d_remove_all(struct store *s, const char *key)
 	return s3_delete_all(((struct s3store *)s->priv)->c, key);
 }
 
+/* Asked once per store: a prune asks for every object it removes. */
 static int
 s3d_can_undelete(struct store *s, int *on)
 {
-	return s3_versioning(((struct s3store *)s->priv)->c, on);
+	struct s3store *st = s->priv;
+	int rc;
+
+	if (st->versioning < 0 &&
+	    (rc = s3_versioning(st->c, &st->versioning)) != BK_OK) {
+		st->versioning = -1;
+		return rc;
+	}
+	*on = st->versioning;
+	return BK_OK;
 }
 
 /* A delete: with versioning on, a delete marker over the old version. */
