@@ -115,3 +115,15 @@ jq '.Rules[0].Transitions[0].Days = "thirty"' lc.json >broken.json
 expect_exit 252 aws s3api put-bucket-lifecycle-configuration --bucket bk-ver \
 	--lifecycle-configuration file://broken.json 2>err
 expect_grep 'Parameter validation failed' err
+
+# A gateway that keeps no versions at all (501 to GetBucketVersioning):
+# the prune goes on and warns.
+stop_versitygw
+unset VGW_VERSIONING_DIR
+start_versitygw "$T/s3-plain"
+use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
+aws s3api create-bucket --bucket bk-nover >/dev/null
+aws s3 cp --recursive --quiet fx s3://bk-nover/prod/db/
+expect_exit 0 bk-prune "${P[@]}" --apply s3://bk-nover/prod/db/ >plan 2>err
+expect_grep ': keep 3, removed 4$' plan
+expect_grep 'keeps no versions: what is removed cannot be brought back' err

@@ -1559,7 +1559,9 @@ s3_versioning(struct s3_client *c, int *on)
 	int rc;
 
 	*on = 0;
-	if ((rc = call(c, &rq, &r, 0)) == BK_OK && r.body != NULL &&
+	/* versitygw without a versioning directory: 501, no versions. */
+	if ((rc = call(c, &rq, &r, 501)) == BK_OK && r.status != 501 &&
+	    r.body != NULL &&
 	    (st = xml_text(r.body, r.body + r.len, "Status")) != NULL)
 		*on = strcmp(st, "Enabled") == 0;
 	free(st);
