@@ -218,9 +218,10 @@ plan_all(struct run *r)
 		if (nk == 0)
 			continue;
 		r->plan_remove += nrm;
-		fprintf(r->out, r->o->json ? "" : "kind %s under %s: %zu "
-		    "committed, keep %zu, remove %zu\n", r->b[i].kind,
-		    r->o->url, nk, nk - nrm, nrm);
+		if (!r->o->json)
+			fprintf(r->out, "kind %s under %s: %zu committed, keep "
+			    "%zu, remove %zu\n", r->b[i].kind, r->o->url, nk,
+			    nk - nrm, nrm);
 		if (nk > 0 && nrm * 100 > nk * (size_t)r->o->max_remove &&
 		    !r->o->force) {
 			warn0("kind %s under %s: the plan removes %zu of %zu "
@@ -410,8 +411,9 @@ clean_up(struct run *r)
 		if (b->committed || b->damaged || b->multipart ||
 		    b->age < o->incomplete_grace)
 			continue;
-		fprintf(r->out, o->json ? "" : "incomplete %s: %s\n", b->url,
-		    r->apply ? "removed" : "would be removed");
+		if (!o->json)
+			fprintf(r->out, "incomplete %s: %s\n", b->url,
+			    r->apply ? "removed" : "would be removed");
 		if (!r->apply)
 			continue;
 		snprintf(key, sizeof(key), "%s%s", b->key, CATALOG_SUM_SUFFIX);

@@ -64,6 +64,25 @@ parse_line(char *line, struct state_entry *e, const char *path, size_t ln)
 	return 0;
 }
 
+static int parse_text(char *, struct state *, const char *);
+
+int
+state_parse(char *text, const char *path, struct state **stp)
+{
+	struct state *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	if (parse_text(text, st, path) != 0) {
+		state_free(st);
+		return -1;
+	}
+	*stp = st;
+	return 0;
+}
+
 static int
 parse_text(char *text, struct state *st, const char *path)
 {
@@ -98,24 +117,14 @@ parse_text(char *text, struct state *st, const char *path)
 int
 state_read(const char *path, struct state **stp)
 {
-	struct state *st;
 	char *text;
 	int rc = -1;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		warnp("malloc");
-		return -1;
-	}
 	if ((text = bk_read_small_file(path, STATE_MAX, NULL,
 	    "state file")) != NULL)
-		rc = parse_text(text, st, path);
+		rc = state_parse(text, path, stp);
 	free(text);
-	if (rc != 0) {
-		state_free(st);
-		return -1;
-	}
-	*stp = st;
-	return 0;
+	return rc;
 }
 
 void

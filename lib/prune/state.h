@@ -30,6 +30,8 @@ struct state {
 
 /* Read path into a new *st.  0, or -1 (reported, naming the line). */
 int state_read(const char *path, struct state **st);
+/* The same from text (a NUL-ended copy, changed in place). */
+int state_parse(char *text, const char *path, struct state **st);
 void state_free(struct state *st);
 
 /* The entry for url, or NULL. */
