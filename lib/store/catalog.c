@@ -90,6 +90,15 @@ catalog_is_sidecar(const char *key)
 	    has_suffix(key, CATALOG_MANIFEST_SUFFIX);
 }
 
+/* bk-prune's lock (".bk-prune.lock") and the like are no backups. */
+static int
+is_tool_object(const char *key)
+{
+	const char *slash = strrchr(key, '/');
+
+	return strncmp(slash ? slash + 1 : key, ".bk-", 4) == 0;
+}
+
 static struct entry *
 find_entry(struct collect *c, const char *key)
 {
@@ -186,7 +195,7 @@ catalog_backups(struct store *s, catalog_backup_fn *fn, void *arg)
 	if (rc == BK_OK && c.n > 0)
 		qsort(c.e, c.n, sizeof(c.e[0]), cmp_entry);
 	for (i = 0; rc == BK_OK && i < c.n; i++) {
-		if (catalog_is_sidecar(c.e[i].key))
+		if (catalog_is_sidecar(c.e[i].key) || is_tool_object(c.e[i].key))
 			continue;
 		rc = report_backup(s, &c, &c.e[i], fn, arg);
 	}

@@ -43,7 +43,8 @@ int catalog_is_sidecar(const char *key);
  * without is incomplete, with its age; one whose manifest cannot be read
  * or parsed is damaged (reported by name, and fn still called, so a
  * listing goes on).  Sidecars and manifests are not backups.  fn is
- * called in name order; then for each unfinished upload (one that was
+ * called in name order; objects named ".bk-*" (bk-prune's lock) are
+ * skipped.  Then for each unfinished upload (one that was
  * killed), as incomplete with class "MULTIPART" and size 0.  Returns a
  * bk_result, or fn's non-zero value.
  */

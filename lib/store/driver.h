@@ -63,6 +63,21 @@ struct store_driver {
 	int (*list_uploads)(struct store *s, const char *prefix,
 	    store_list_fn *fn, void *arg);			/* or NULL */
 	int (*remove)(struct store *s, const char *key);
+	/* What store.h's functions of the same names do; or NULL. */
+	int (*remove_keep)(struct store *s, const char *key, const char *run,
+	    int *kept);
+	int (*remove_all)(struct store *s, const char *key);
+	int (*create)(struct store *s, const char *key, const void *buf,
+	    size_t len);
+	int (*undelete)(struct store *s, const char *key);
+	int (*can_undelete)(struct store *s, int *on);
+	int (*trash_purge)(struct store *s, const char *prefix,
+	    const char *before, int *purged);
+	int (*lock_until)(struct store *s, const char *key, int64_t *until);
+	int (*tag)(struct store *s, const char *key, const char *name,
+	    const char *value);
+	int (*abort_uploads)(struct store *s, const char *prefix,
+	    int64_t before, int *aborted);
 	int (*restore)(struct store *s, const char *key, const char *vid,
 	    int days, const char *tier);			/* or NULL */
 	int (*restored)(struct store *s, const char *key, const char *vid,

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "bk.h"
 #include "io/sha256.h"
+#include "vec.h"
 #include "store/driver.h"
 
 #define READ_BUF (256 * 1024)
@@ -311,6 +313,290 @@ file_w_abort(void *w)
 	bk_afile_abort(w);
 }
 
+/*
+ * The trash: a removed file goes to DIR/.bk-trash/RUN/NAME (RUN names the
+ * prune that moved it, a UTC time), where a listing does not see it and
+ * store_undelete finds it; store_trash_purge empties the runs older than
+ * the grace period.
+ */
+#define TRASH ".bk-trash"
+
+/* path's directory and base name, split into new strings. */
+static int
+split_path(const char *path, char **dir, char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*dir = *base = NULL;
+	if (slash == NULL || slash[1] == '\0') {
+		warn0("%s: not a file path", path);
+		return -1;
+	}
+	if ((*dir = strndup(path, (size_t)(slash - path))) == NULL ||
+	    (*base = strdup(slash + 1)) == NULL) {
+		warnp("malloc");
+		free(*dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir path unless it is there. */
+static int
+make_dir(const char *path)
+{
+	if (mkdir(path, 0750) == 0 || errno == EEXIST)
+		return 0;
+	warnp("mkdir %s", path);
+	return -1;
+}
+
+/* fsync a directory, so a rename in it survives a crash. */
+static int
+sync_dir(const char *dir)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1 || fsync(fd) != 0) {
+		warnp("fsync %s", dir);
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+static int
+file_remove_keep(struct store *s, const char *path, const char *run,
+    int *kept)
+{
+	char *dir, *base, *tdir = NULL, *to = NULL;
+	int rc = BK_FAIL;
+
+	(void)s;
+	*kept = 0;
+	if (split_path(path, &dir, &base) != 0)
+		return BK_FAIL;
+	if (asprintf(&tdir, "%s/" TRASH, dir) < 0 ||
+	    asprintf(&to, "%s/" TRASH "/%s/%s", dir, run, base) < 0) {
+		warnp("malloc");
+		tdir = to = NULL;
+		goto out;
+	}
+	if (make_dir(tdir) != 0)
+		goto out;
+	to[strlen(to) - strlen(base) - 1] = '\0';
+	if (make_dir(to) != 0)
+		goto out;
+	to[strlen(to)] = '/';
+	if (rename(path, to) != 0) {
+		if (errno == ENOENT)
+			rc = BK_OK;
+		else
+			warnp("move %s to %s", path, to);
+		goto out;
+	}
+	*kept = 1;
+	rc = sync_dir(dir) == 0 ? BK_OK : BK_FAIL;
+out:
+	free(dir);
+	free(base);
+	free(tdir);
+	free(to);
+	return rc;
+}
+
+static int
+cmp_desc(const void *a, const void *b)
+{
+	return -strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The trash runs under dir, newest first, as a new array of names. */
+static int
+trash_runs(const char *dir, char ***runs, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	char *tdir;
+	DIR *d;
+	int rc = 0;
+
+	*runs = NULL;
+	*n = 0;
+	if (asprintf(&tdir, "%s/" TRASH, dir) < 0) {
+		warnp("malloc");
+		return -1;
+	}
+	if ((d = opendir(tdir)) == NULL) {
+		free(tdir);
+		if (errno == ENOENT)
+			return 0;
+		warnp("open directory %s/" TRASH, dir);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (vec_grow(runs, &cap, *n, sizeof(**runs)) != 0 ||
+		    ((*runs)[*n] = strdup(de->d_name)) == NULL)
+			rc = -1;
+		else
+			(*n)++;
+	}
+	closedir(d);
+	free(tdir);
+	if (*n > 0)
+		qsort(*runs, *n, sizeof(**runs), cmp_desc);
+	return rc;
+}
+
+static void
+free_runs(char **runs, size_t n)
+{
+	while (n > 0)
+		free(runs[--n]);
+	free(runs);
+}
+
+/* Move the newest trashed copy of path back; BK_NEGATIVE: none. */
+static int
+file_undelete(struct store *s, const char *path)
+{
+	char *dir, *base, **runs = NULL, *from = NULL;
+	struct stat st;
+	size_t i, n = 0;
+	int rc = BK_FAIL;
+
+	(void)s;
+	if (split_path(path, &dir, &base) != 0)
+		return BK_FAIL;
+	if (trash_runs(dir, &runs, &n) != 0)
+		goto out;
+	rc = BK_NEGATIVE;
+	/* Already there (an undo retried): nothing to bring back. */
+	for (i = lstat(path, &st) == 0 ? n : 0; i < n && rc == BK_NEGATIVE;
+	    i++) {
+		free(from);
+		if (asprintf(&from, "%s/" TRASH "/%s/%s", dir, runs[i],
+		    base) < 0) {
+			warnp("malloc");
+			from = NULL;
+			rc = BK_FAIL;
+		} else if (lstat(from, &st) == 0) {
+			rc = rename(from, path) == 0 && sync_dir(dir) == 0 ?
+			    BK_OK : BK_FAIL;
+			if (rc != BK_OK)
+				warnp("move %s back to %s", from, path);
+		}
+	}
+out:
+	free_runs(runs, n);
+	free(from);
+	free(dir);
+	free(base);
+	return rc;
+}
+
+/* Remove the trash run dir/.bk-trash/run and what it holds. */
+static int
+purge_run(const char *dir, const char *run)
+{
+	struct dirent *de;
+	char *rdir, *p;
+	DIR *d;
+	int rc = BK_OK;
+
+	if (asprintf(&rdir, "%s/" TRASH "/%s", dir, run) < 0) {
+		warnp("malloc");
+		return BK_FAIL;
+	}
+	if ((d = opendir(rdir)) == NULL) {
+		warnp("open directory %s", rdir);
+		free(rdir);
+		return BK_FAIL;
+	}
+	while (rc == BK_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (asprintf(&p, "%s/%s", rdir, de->d_name) < 0) {
+			warnp("malloc");
+			rc = BK_FAIL;
+		} else if (unlink(p) != 0 && errno != ENOENT) {
+			warnp("remove %s", p);
+			rc = BK_FAIL;
+		}
+		free(p);
+	}
+	closedir(d);
+	if (rc == BK_OK && rmdir(rdir) != 0) {
+		warnp("remove %s", rdir);
+		rc = BK_FAIL;
+	}
+	free(rdir);
+	return rc;
+}
+
+static int
+file_trash_purge(struct store *s, const char *prefix, const char *before,
+    int *purged)
+{
+	char **runs = NULL, *dir, *slash;
+	size_t i, n = 0;
+	int rc = BK_OK;
+
+	(void)s;
+	*purged = 0;
+	if ((dir = strdup(prefix)) == NULL) {
+		warnp("malloc");
+		return BK_FAIL;
+	}
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (trash_runs(dir, &runs, &n) != 0)
+		rc = BK_FAIL;
+	/* Run names are UTC times in one format: they sort as times. */
+	for (i = 0; rc == BK_OK && i < n; i++)
+		if (strcmp(runs[i], before) < 0 &&
+		    (rc = purge_run(dir, runs[i])) == BK_OK)
+			(*purged)++;
+	free_runs(runs, n);
+	free(dir);
+	return rc;
+}
+
+/* A small file created only if absent (O_EXCL), written, synced. */
+static int
+file_create(struct store *s, const char *path, const void *buf, size_t len)
+{
+	int fd, rc;
+
+	(void)s;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0640)) ==
+	    -1) {
+		if (errno == EEXIST)
+			return BK_NEGATIVE;
+		warnp("create %s", path);
+		return BK_FAIL;
+	}
+	rc = bk_write_full(fd, buf, len, path) == 0 && fsync(fd) == 0 ?
+	    BK_OK : BK_FAIL;
+	if (close(fd) != 0 || rc != BK_OK) {
+		warnp("write %s", path);
+		unlink(path);
+		rc = BK_FAIL;
+	}
+	return rc;
+}
+
+static int
+file_can_undelete(struct store *s, int *on)
+{
+	(void)s;
+	*on = 1;
+	return BK_OK;
+}
+
 const struct store_driver store_driver_file = {
 	.scheme = "file",
 	.form = "file:///",
@@ -328,6 +614,11 @@ const struct store_driver store_driver_file = {
 	.put_small = file_put_small,
 	.list = file_list,
 	.remove = file_remove,
+	.remove_keep = file_remove_keep,
+	.undelete = file_undelete,
+	.create = file_create,
+	.can_undelete = file_can_undelete,
+	.trash_purge = file_trash_purge,
 	.w_open = file_w_open,
 	.w_part = file_w_part,
 	.w_commit = file_w_commit,

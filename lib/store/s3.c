@@ -20,6 +20,7 @@
 #include "store/s3.h"
 #include "store/sigv4.h"
 #include "store/xml.h"
+#include "vec.h"
 
 #define BODY_MAX (16u << 20)	/* a ListObjectsV2 page is well below */
 #define MAX_EXTRA 16
@@ -230,6 +231,8 @@ s3_on_header(char *p, size_t size, size_t n, void *arg)
 		H("last-modified:", last_modified),
 		H("content-range:", content_range),
 		H("x-amz-checksum-sha256:", checksum_sha256),
+		H("x-amz-object-lock-retain-until-date:", lock_until),
+		H("x-amz-object-lock-legal-hold:", legal_hold),
 #undef H
 	};
 	struct s3_resp *r = arg;
@@ -247,6 +250,7 @@ s3_on_header(char *p, size_t size, size_t n, void *arg)
 		r->etag[0] = r->version_id[0] = r->storage_class[0] = '\0';
 		r->restore[0] = r->last_modified[0] = '\0';
 		r->content_range[0] = r->checksum_sha256[0] = '\0';
+		r->lock_until[0] = r->legal_hold[0] = '\0';
 		r->length = 0;
 		r->has_length = 0;
 		hdr_copy(num, sizeof(num), p, len);
@@ -1255,6 +1259,7 @@ object_entry(const char *in, const char *end, const struct entries *e)
 		o.key = key;
 		o.last_modified = lm ? lm : "";
 		o.storage_class = sc ? sc : "STANDARD";
+		o.upload_id = NULL;
 		rc = e->fn(&o, e->arg);
 	}
 	free(key);
@@ -1379,18 +1384,21 @@ objects_page(const struct s3_resp *r,
 static int
 upload_entry(const char *in, const char *end, const struct entries *e)
 {
-	char *key, *init;
+	char *key, *init, *id;
 	struct s3_object o;
 	int rc = 0;
 
 	key = xml_text(in, end, "Key");
 	init = xml_text(in, end, "Initiated");
+	id = xml_text(in, end, "UploadId");
 	if (key != NULL) {
-		o = (struct s3_object){ key, 0, init ? init : "", "MULTIPART" };
+		o = (struct s3_object){ key, 0, init ? init : "", "MULTIPART",
+		    id };
 		rc = e->fn(&o, e->arg);
 	}
 	free(key);
 	free(init);
+	free(id);
 	return rc;
 }
 
@@ -1548,4 +1556,209 @@ s3_get_small(struct s3_client *c, const char *key, size_t max, char **buf,
 	*buf = s.buf;
 	*len = s.len;
 	return BK_OK;
+}
+
+int
+s3_versioning(struct s3_client *c, int *on)
+{
+	struct s3_req rq = { .what = "get versioning", .method = "GET",
+	    .query = "versioning" };
+	struct s3_resp r = { 0 };
+	char *st = NULL;
+	int rc;
+
+	*on = 0;
+	/* versitygw without a versioning directory: 501, no versions. */
+	if ((rc = call(c, &rq, &r, 501)) == BK_OK && r.status != 501 &&
+	    r.body != NULL &&
+	    (st = xml_text(r.body, r.body + r.len, "Status")) != NULL)
+		*on = strcmp(st, "Enabled") == 0;
+	free(st);
+	s3_resp_free(&r);
+	return rc;
+}
+
+int
+s3_delete_version(struct s3_client *c, const char *key, const char *vid)
+{
+	struct s3_req rq = { .what = "delete version", .method = "DELETE",
+	    .key = key };
+	struct s3_resp r = { 0 };
+	char *q;
+	int rc;
+
+	if (encoded_query("versionId", vid, &q) != 0)
+		return BK_FAIL;
+	rq.query = q;
+	rc = call(c, &rq, &r, 0);
+	s3_resp_free(&r);
+	free(q);
+	return rc;
+}
+
+struct marker {
+	const char *key;
+	char *vid;
+	char **all;		/* every version id of key, when not NULL */
+	size_t n, cap;
+};
+
+/* One <Version> or <DeleteMarker>: collect its id if it is key's. */
+static int
+version_entry(const char *in, const char *end, const struct entries *e)
+{
+	struct marker *m = e->arg;
+	char *key, *vid;
+	int rc = 0;
+
+	key = xml_text(in, end, "Key");
+	vid = xml_text(in, end, "VersionId");
+	if (key != NULL && vid != NULL && strcmp(key, m->key) == 0) {
+		if (vec_grow(&m->all, &m->cap, m->n, sizeof(*m->all)) != 0)
+			rc = BK_FAIL;
+		else {
+			m->all[m->n++] = vid;
+			vid = NULL;
+		}
+	}
+	free(key);
+	free(vid);
+	return rc;
+}
+
+/* One <DeleteMarker>: the latest of our key? */
+static int
+marker_entry(const char *in, const char *end, const struct entries *e)
+{
+	struct marker *m = e->arg;
+	char *key, *vid, *latest;
+
+	key = xml_text(in, end, "Key");
+	vid = xml_text(in, end, "VersionId");
+	latest = xml_text(in, end, "IsLatest");
+	if (key != NULL && vid != NULL && latest != NULL &&
+	    strcmp(key, m->key) == 0 && strcmp(latest, "true") == 0 &&
+	    m->vid == NULL) {
+		m->vid = vid;
+		vid = NULL;
+	}
+	free(key);
+	free(vid);
+	free(latest);
+	return 0;
+}
+
+/* The first page of key's versions, read into m. */
+static int
+list_versions(struct s3_client *c, const char *key, struct marker *m)
+{
+	struct s3_req rq = { .what = "list versions", .method = "GET" };
+	struct s3_resp r = { 0 };
+	const struct entries e = { NULL, m };
+	char *ep, *q = NULL;
+	int rc, more;
+
+	if ((ep = sigv4_uri_encode(key, 0)) == NULL)
+		return BK_FAIL;
+	if (asprintf(&q, "prefix=%s&versions", ep) < 0) {
+		warnp("malloc");
+		free(ep);
+		return BK_FAIL;
+	}
+	rq.query = q;
+	/* Versions of one key come first: the first page has its latest. */
+	if ((rc = call(c, &rq, &r, 0)) == BK_OK && r.body != NULL) {
+		if (m->all == NULL)
+			rc = read_page(&r, "DeleteMarker", marker_entry, &e,
+			    &more);
+		else if ((rc = read_page(&r, "Version", version_entry, &e,
+		    &more)) == 0)
+			rc = read_page(&r, "DeleteMarker", version_entry, &e,
+			    &more);
+	}
+	s3_resp_free(&r);
+	free(ep);
+	free(q);
+	return rc;
+}
+
+int
+s3_latest_marker(struct s3_client *c, const char *key, char **vid)
+{
+	struct marker m = { key, NULL, NULL, 0, 0 };
+	int rc;
+
+	rc = list_versions(c, key, &m);
+	*vid = m.vid;
+	return rc;
+}
+
+int
+s3_delete_all(struct s3_client *c, const char *key)
+{
+	struct marker m = { key, NULL, NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	/* A non-NULL m.all: collect every version. */
+	if (vec_grow(&m.all, &m.cap, 0, sizeof(*m.all)) != 0)
+		return BK_FAIL;
+	rc = list_versions(c, key, &m);
+	for (i = 0; i < m.n; i++) {
+		if (rc == BK_OK)
+			rc = s3_delete_version(c, key, m.all[i]);
+		free(m.all[i]);
+	}
+	free(m.all);
+	/* A bucket that keeps no versions lists none: a plain delete. */
+	if (rc == BK_OK)
+		rc = s3_delete(c, key);
+	return rc;
+}
+
+int
+s3_put_tag(struct s3_client *c, const char *key, const char *name,
+    const char *value)
+{
+	struct s3_req rq = { .what = "put tagging", .method = "PUT",
+	    .key = key, .query = "tagging" };
+	struct s3_resp r = { 0 };
+	unsigned char md5[16];
+	char body[512], b[2][512], md5b64[32];
+	unsigned int mdlen;
+	int rc;
+
+	snprintf(body, sizeof(body), "<Tagging xmlns=\"http://s3.amazonaws."
+	    "com/doc/2006-03-01/\"><TagSet><Tag><Key>%s</Key><Value>%s"
+	    "</Value></Tag></TagSet></Tagging>", name, value);
+	rq.body = body;
+	rq.bodylen = strlen(body);
+	/* S3 wants Content-MD5 on PutObjectTagging. */
+	if (EVP_Digest(body, rq.bodylen, md5, &mdlen, EVP_md5(), NULL) != 1) {
+		warn0("MD5 of the tagging body failed");
+		return BK_FAIL;
+	}
+	EVP_EncodeBlock((unsigned char *)md5b64, md5, 16);
+	if (add_hdr(&rq, b[0], 512, "Content-MD5", md5b64) != 0)
+		return BK_FAIL;
+	rc = call(c, &rq, &r, 0);
+	s3_resp_free(&r);
+	return rc;
+}
+
+int
+s3_put_if_absent(struct s3_client *c, const char *key, const void *buf,
+    size_t len)
+{
+	struct s3_req rq = { .what = "create", .method = "PUT", .key = key,
+	    .query = "", .body = buf, .bodylen = len };
+	struct s3_resp r = { 0 };
+	int rc;
+
+	rq.extra[rq.nextra++] = "If-None-Match: *";
+	rc = call(c, &rq, &r, 412);
+	if (rc == BK_OK && r.status == 412)
+		rc = BK_NEGATIVE;
+	s3_resp_free(&r);
+	return rc;
 }

@@ -50,6 +50,8 @@ struct s3_resp {
 	char last_modified[64];
 	char content_range[128];
 	char checksum_sha256[128];	/* x-amz-checksum-sha256 (base64) */
+	char lock_until[64];	/* x-amz-object-lock-retain-until-date */
+	char legal_hold[16];	/* x-amz-object-lock-legal-hold */
 	uint64_t length;	/* Content-Length */
 	int has_length;		/* a Content-Length header was seen */
 	char code[128];		/* S3 error code from the body */
@@ -62,6 +64,7 @@ struct s3_object {
 	uint64_t size;
 	const char *last_modified;	/* ISO 8601 as the server wrote it */
 	const char *storage_class;
+	const char *upload_id;		/* an unfinished upload's, or NULL */
 };
 
 struct s3_client;
@@ -153,6 +156,37 @@ int s3_mpu_part(struct s3_client *c, const char *key, const char *upload_id,
 int s3_mpu_complete(struct s3_client *c, const char *key,
     const char *upload_id, int n, char (*etags)[256],
     const unsigned char (*sums)[32], int noclobber);
+
+/* GetBucketVersioning: *on when its Status is Enabled. */
+int s3_versioning(struct s3_client *c, int *on);
+
+/* DeleteObject of version vid of key (a delete marker's, to undo). */
+int s3_delete_version(struct s3_client *c, const char *key, const char *vid);
+
+/*
+ * The delete marker that hides key (the latest version of key is one):
+ * *vid gets its version id (a new string), or NULL when key is not
+ * deleted that way.
+ */
+int s3_latest_marker(struct s3_client *c, const char *key, char **vid);
+
+/*
+ * Delete key for good: every version and delete marker of it (so that a
+ * later conditional put finds nothing), then the key itself.
+ */
+int s3_delete_all(struct s3_client *c, const char *key);
+
+/*
+ * PutObject with If-None-Match: *: BK_NEGATIVE (not reported) when the
+ * store refuses (412: the key exists, or versitygw's versioned buckets,
+ * once the key was ever deleted).
+ */
+int s3_put_if_absent(struct s3_client *c, const char *key, const void *buf,
+    size_t len);
+
+/* PutObjectTagging: key's tag set becomes the one tag name=value. */
+int s3_put_tag(struct s3_client *c, const char *key, const char *name,
+    const char *value);
 
 /* AbortMultipartUpload, retried; failures are reported. */
 int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id);

@@ -14,6 +14,7 @@
 
 #include "bk.h"
 #include "io/sha256.h"
+#include "vec.h"
 #include "store/driver.h"
 #include "store/s3.h"
 
@@ -21,6 +22,7 @@
 struct s3store {
 	struct s3_target t;
 	struct s3_client *c;
+	int versioning;		/* the bucket's, once asked: 1, 0; -1 */
 };
 
 /* A write in progress. */
@@ -156,6 +158,7 @@ s3d_open(struct store *s)
 		warnp("malloc");
 		return -1;
 	}
+	st->versioning = -1;
 	if (s3_target_init(&st->t, l->bucket, l->profile, l->region,
 	    l->endpoint, l->style) != 0)
 		return -1;
@@ -341,6 +344,145 @@ s3d_restored(struct store *s, const char *key, const char *vid, int *done)
 	return BK_OK;
 }
 
+static int
+s3d_create(struct store *s, const char *key, const void *buf, size_t len)
+{
+	return s3_put_if_absent(((struct s3store *)s->priv)->c, key, buf, len);
+}
+
+static int
+s3d_remove_all(struct store *s, const char *key)
+{
+	return s3_delete_all(((struct s3store *)s->priv)->c, key);
+}
+
+/* Asked once per store: a prune asks for every object it removes. */
+static int
+s3d_can_undelete(struct store *s, int *on)
+{
+	struct s3store *st = s->priv;
+	int rc;
+
+	if (st->versioning < 0 &&
+	    (rc = s3_versioning(st->c, &st->versioning)) != BK_OK) {
+		st->versioning = -1;
+		return rc;
+	}
+	*on = st->versioning;
+	return BK_OK;
+}
+
+/* A delete: with versioning on, a delete marker over the old version. */
+static int
+s3d_remove_keep(struct store *s, const char *key, const char *run,
+    int *kept)
+{
+	uint64_t size;
+	int exists, rc;
+
+	(void)run;
+	*kept = 0;
+	if ((rc = s3d_head(s, key, &exists, &size)) != BK_OK || !exists)
+		return rc;
+	if ((rc = s3d_remove(s, key)) == BK_OK)
+		rc = s3d_can_undelete(s, kept);
+	return rc;
+}
+
+static int
+s3d_undelete(struct store *s, const char *key)
+{
+	struct s3store *st = s->priv;
+	char *vid;
+	int rc;
+
+	if ((rc = s3_latest_marker(st->c, key, &vid)) != BK_OK)
+		return rc;
+	if (vid == NULL)
+		return BK_NEGATIVE;
+	rc = s3_delete_version(st->c, key, vid);
+	free(vid);
+	return rc;
+}
+
+static int
+s3d_lock_until(struct store *s, const char *key, int64_t *until)
+{
+	struct s3_resp r = { 0 };
+	int rc;
+
+	*until = 0;
+	if ((rc = s3_head(((struct s3store *)s->priv)->c, key, NULL, &r)) ==
+	    BK_OK) {
+		if (strcmp(r.legal_hold, "ON") == 0)
+			*until = INT64_MAX;
+		else if (r.lock_until[0] != '\0')
+			*until = iso_time(r.lock_until);
+	}
+	s3_resp_free(&r);
+	return rc;
+}
+
+static int
+s3d_tag(struct store *s, const char *key, const char *name,
+    const char *value)
+{
+	return s3_put_tag(((struct s3store *)s->priv)->c, key, name, value);
+}
+
+struct upload {
+	char *key, *id;
+};
+
+struct uploads {
+	struct upload *u;
+	size_t n, cap;
+	int64_t before;
+};
+
+static int
+old_upload(const struct s3_object *o, void *arg)
+{
+	struct uploads *l = arg;
+
+	if (o->upload_id == NULL || iso_time(o->last_modified) >= l->before)
+		return 0;
+	if (vec_grow(&l->u, &l->cap, l->n, sizeof(*l->u)) != 0)
+		return BK_FAIL;
+	l->u[l->n].key = strdup(o->key);
+	l->u[l->n].id = strdup(o->upload_id);
+	if (l->u[l->n].key == NULL || l->u[l->n].id == NULL) {
+		warnp("malloc");
+		free(l->u[l->n].key);
+		free(l->u[l->n].id);
+		return BK_FAIL;
+	}
+	l->n++;
+	return 0;
+}
+
+static int
+s3d_abort_uploads(struct store *s, const char *prefix, int64_t before,
+    int *aborted)
+{
+	struct s3store *st = s->priv;
+	struct uploads l = { NULL, 0, 0, before };
+	size_t i;
+	int rc;
+
+	*aborted = 0;
+	rc = s3_list(st->c, prefix, 1, old_upload, &l);
+	for (i = 0; i < l.n; i++) {
+		if (rc == BK_OK &&
+		    (rc = s3_mpu_abort(st->c, l.u[i].key, l.u[i].id)) == BK_OK)
+			(*aborted)++;
+		free(l.u[i].key);
+		free(l.u[i].id);
+	}
+	free(l.u);
+	return rc;
+}
+
 static void
 w_free(struct s3write *w)
 {
@@ -475,6 +617,14 @@ const struct store_driver store_driver_s3 = {
 	.list = s3d_list,
 	.list_uploads = s3d_list_uploads,
 	.remove = s3d_remove,
+	.remove_keep = s3d_remove_keep,
+	.remove_all = s3d_remove_all,
+	.create = s3d_create,
+	.undelete = s3d_undelete,
+	.can_undelete = s3d_can_undelete,
+	.lock_until = s3d_lock_until,
+	.tag = s3d_tag,
+	.abort_uploads = s3d_abort_uploads,
 	.restore = s3d_restore,
 	.restored = s3d_restored,
 	.w_open = s3d_w_open,

@@ -292,6 +292,102 @@ store_remove(struct store *s, const char *key)
 }
 
 int
+store_remove_keep(struct store *s, const char *key, const char *run,
+    int *kept)
+{
+	int exists, rc;
+	uint64_t size;
+
+	*kept = 0;
+	if (s->u.drv->remove_keep != NULL)
+		return s->u.drv->remove_keep(s, key, run, kept);
+	if ((rc = store_head(s, key, &exists, &size)) != BK_OK || !exists)
+		return rc;
+	return store_remove(s, key);
+}
+
+int
+store_create(struct store *s, const char *key, const void *buf, size_t len)
+{
+	int exists, rc;
+	uint64_t size;
+
+	if (s->u.drv->create != NULL)
+		return s->u.drv->create(s, key, buf, len);
+	if ((rc = store_head(s, key, &exists, &size)) != BK_OK)
+		return rc;
+	if (exists)
+		return BK_NEGATIVE;
+	return store_put_small(s, key, buf, len, 0, NULL);
+}
+
+int
+store_remove_all(struct store *s, const char *key)
+{
+	if (s->u.drv->remove_all != NULL)
+		return s->u.drv->remove_all(s, key);
+	return store_remove(s, key);
+}
+
+int
+store_undelete(struct store *s, const char *key)
+{
+	if (s->u.drv->undelete == NULL) {
+		warn0("%s: this store cannot bring back what was removed",
+		    s->u.url);
+		return BK_FAIL;
+	}
+	return s->u.drv->undelete(s, key);
+}
+
+int
+store_can_undelete(struct store *s, int *on)
+{
+	*on = 0;
+	if (s->u.drv->can_undelete == NULL)
+		return BK_OK;
+	return s->u.drv->can_undelete(s, on);
+}
+
+int
+store_trash_purge(struct store *s, const char *prefix, const char *before,
+    int *purged)
+{
+	*purged = 0;
+	if (s->u.drv->trash_purge == NULL)
+		return BK_OK;
+	return s->u.drv->trash_purge(s, prefix, before, purged);
+}
+
+int
+store_lock_until(struct store *s, const char *key, int64_t *until)
+{
+	*until = 0;
+	if (s->u.drv->lock_until == NULL)
+		return BK_OK;
+	return s->u.drv->lock_until(s, key, until);
+}
+
+int
+store_tag(struct store *s, const char *key, const char *name,
+    const char *value)
+{
+	if (s->u.drv->tag == NULL)
+		return BK_OK;
+	return s->u.drv->tag(s, key, name, value);
+}
+
+int
+store_abort_uploads(struct store *s, const char *prefix, int64_t before,
+    int *aborted)
+{
+	*aborted = 0;
+	if (s->u.drv->abort_uploads == NULL)
+		return BK_OK;
+	return s->u.drv->abort_uploads(s, prefix, before, aborted);
+}
+
+int
 store_get(struct store *s, const char *key, const char *vid,
     store_sink_fn *sink, void *arg, uint64_t *offset, int64_t size,
     int *archived)

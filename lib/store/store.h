@@ -145,6 +145,67 @@ int store_list_uploads(struct store *s, const char *prefix,
 int store_remove(struct store *s, const char *key);
 
 /*
+ * Remove key so that store_undelete can bring it back for a while: a
+ * file store moves it to DIR/.bk-trash/RUN/ (run: a UTC time
+ * "YYYYMMDDTHHMMSSZ" naming this removal), S3 deletes it and the bucket's
+ * versioning (if on) keeps the old version.  *kept: it can be brought
+ * back.  An absent key is BK_OK with *kept 0.
+ */
+int store_remove_keep(struct store *s, const char *key, const char *run,
+    int *kept);
+
+/*
+ * Create key with buf only if nothing is there, atomically where the
+ * store can (file: O_EXCL; S3: If-None-Match: *).  BK_NEGATIVE (not
+ * reported): the store refused because key exists (or, on a store that
+ * refuses the condition for a key that once existed, might).
+ */
+int store_create(struct store *s, const char *key, const void *buf,
+    size_t len);
+
+/*
+ * Remove key and every old version of it (S3: versions and delete
+ * markers), so that nothing of it remains: a lock released.
+ */
+int store_remove_all(struct store *s, const char *key);
+
+/*
+ * Bring key back as it was before store_remove_keep: from the newest
+ * trash run, or by removing the S3 delete marker that hides its previous
+ * version.  BK_NEGATIVE (not reported): nothing to bring back (or key
+ * is there already).
+ */
+int store_undelete(struct store *s, const char *key);
+
+/* *on: removals can be undone (file: the trash; S3: versioning on). */
+int store_can_undelete(struct store *s, int *on);
+
+/*
+ * Empty the trash runs beside prefix named before the time before (same
+ * form as run); *purged counts them.  Stores without a trash (S3: a
+ * lifecycle rule expires old versions) do nothing.
+ */
+int store_trash_purge(struct store *s, const char *prefix,
+    const char *before, int *purged);
+
+/*
+ * *until: the time (seconds since the epoch) until which key is under
+ * object lock (retention or legal hold: INT64_MAX), 0 if it is not.
+ */
+int store_lock_until(struct store *s, const char *key, int64_t *until);
+
+/* Set the object tag name=value on key (stores without tags: nothing). */
+int store_tag(struct store *s, const char *key, const char *name,
+    const char *value);
+
+/*
+ * Abort the unfinished uploads under prefix started before the time
+ * before (seconds since the epoch); *aborted counts them.
+ */
+int store_abort_uploads(struct store *s, const char *prefix, int64_t before,
+    int *aborted);
+
+/*
  * Stream key (version vid; NULL for the current one: a store without
  * versions refuses any other) to sink from byte *offset on, which
  * advances as bytes are delivered.  When size is not -1 the object must

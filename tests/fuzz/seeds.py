@@ -87,6 +87,10 @@ put("sumfile", "text", "%s  db.bk\n" % h)
 put("sumfile", "binary-crlf", "%s *db.bk\r\n" % h)
 put("sumfile", "escaped", "\\%s  a\\\\b\\nc\n" % h)
 put("sumfile", "bsd", "SHA256 (db.bk) = %s\n# c\n\n" % h)
+put("state", "two", "# bk-verify state 1\ns3://b/db/db-1.bk\t%s\tfull\t"
+    "2026-11-27T15:00:00Z\tok\nfile:///n/db/x.bk\t%s\tquick\t"
+    "2026-11-27T16:00:00.5+01:00\tbad\n" % (h, h))
+put("state", "empty", "# bk-verify state 1\n# nothing yet\n")
 
 put("manifest", "db", '{"format":"bk-manifest 1","name":"db-20261126T1500Z.bk","kind":"db","created":"2026-11-26T15:00:00Z","size":46798,"sha256":"%s","key_id":"0011223344556677","compression":"zstd","source":"mongodb://h/shop","counts":{"shop.orders":5000},"tool_version":"0.1.0"}' % h)
 put("manifest", "files", '{ "format" : "bk-manifest 1", "name" : "f.bk", "kind" : "files", "created" : "2026-11-26T02:00:00Z", "size" : { "$numberLong" : "211404" }, "sha256" : "%s" }' % h)
