@@ -12,6 +12,7 @@
 
 #include "bk.h"
 #include "cli.h"
+#include "prune/lock.h"
 #include "prune/prune.h"
 #include "prune/retention.h"
 #include "store/store.h"
@@ -191,7 +192,7 @@ main(int argc, char *argv[])
 	    NULL, 0, 0, NULL };
 	struct opts o = { .p = { .max_remove = 50, .tag = 1,
 	    .grace = 7 * 86400, .incomplete_grace = 2 * 86400,
-	    .upload_grace = 86400, .lock_stale = 86400 } };
+	    .upload_grace = 86400, .lock_stale = PRUNE_LOCK_STALE } };
 	struct bk_status *st;
 	int ex, n;
 

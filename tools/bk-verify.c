@@ -16,6 +16,7 @@
 #include "bk.h"
 #include "cli.h"
 #include "key/keysrc.h"
+#include "prune/lock.h"
 #include "store/store.h"
 #include "vec.h"
 #include "verify/verify.h"
@@ -187,6 +188,14 @@ run(struct opts *o, const struct bk_cli *cli, struct bk_status *st,
 			goto out;
 		store_set_retries(s[k], o->retries);
 	}
+	/* Never check a listing a prune is changing: it would be reported
+	 * as backups missing.  A prune dead for a day no longer counts. */
+	for (k = 0; k < n; k++)
+		if ((rc = prune_lock_check(s[k], (int64_t)time(NULL),
+		    PRUNE_LOCK_STALE)) != BK_OK) {
+			ex = bk_exit_status(rc);
+			goto out;
+		}
 	ex = BK_EXIT_FAIL;
 	/* A script may pass -k at every level; only deep opens it. */
 	if (o->keyring != NULL && o->v.level == VERIFY_DEEP &&

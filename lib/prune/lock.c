@@ -144,3 +144,27 @@ prune_unlock(struct store *s)
 	free(key);
 	return rc;
 }
+
+int
+prune_lock_check(struct store *s, int64_t now, int64_t stale)
+{
+	char who[256], *key;
+	uint64_t size;
+	int64_t t;
+	int exists, rc;
+
+	if ((key = lock_key(s)) == NULL)
+		return BK_FAIL;
+	rc = store_head(s, key, &exists, &size);
+	if (rc == BK_OK && exists) {
+		t = lock_time(s, key, who, sizeof(who));
+		if (t == 0 || now - t <= stale) {
+			warn0("%s%s: a prune is running (%s): what it lists "
+			    "may change under a check; try again later",
+			    s->u.url, PRUNE_LOCK_NAME, who);
+			rc = BK_RETRY;
+		}
+	}
+	free(key);
+	return rc;
+}

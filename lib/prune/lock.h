@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #define PRUNE_LOCK_NAME ".bk-prune.lock"
+#define PRUNE_LOCK_STALE 86400	/* the default age after which it is stale */
 
 /*
  * Take the lock for the store's prefix.  With brk, an existing lock is
@@ -23,5 +24,14 @@ int prune_lock(struct store *s, int64_t now, int64_t stale, int brk);
 
 /* Release it (failures reported). */
 int prune_unlock(struct store *s);
+
+/*
+ * Is a prune running on the store's prefix (its lock there, younger than
+ * stale, or unreadable)?  BK_OK if not; BK_RETRY if so (reported, naming
+ * the holder), for a reader such as bk-verify that must not check a
+ * listing a prune is changing.  Taken by nobody: readers do not exclude
+ * each other.
+ */
+int prune_lock_check(struct store *s, int64_t now, int64_t stale);
 
 #endif /* !PRUNE_LOCK_H */
