@@ -383,19 +383,6 @@ list_store(struct listctx *l, struct store *s, int idx)
 	return rc == BK_OK || rc == BK_RETRY ? rc : BK_FAIL;
 }
 
-/* The worse of two results: retry later, failure, negative answer. */
-static int
-worse(int a, int b)
-{
-	static const int order[] = { BK_RETRY, BK_FAIL, BK_NEGATIVE };
-	size_t i;
-
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (a == order[i] || b == order[i])
-			return order[i];
-	return BK_OK;
-}
-
 /* Print the lines shown; BK_FAIL when out fails. */
 static int
 print_items(FILE *out, struct store **st, const struct listctx *l,
@@ -438,9 +425,9 @@ catalog_list(struct store **st, int n, const struct catalog_listopts *o,
 	int k, rc = BK_OK, differ = 0;
 
 	for (k = 0; k < n; k++)
-		rc = worse(rc, list_store(&l, st[k], k));
+		rc = bk_result_worse(rc, list_store(&l, st[k], k));
 	merge_items(&l);
-	rc = worse(rc, print_items(out, st, &l, &differ));
+	rc = bk_result_worse(rc, print_items(out, st, &l, &differ));
 	if (l.damaged > 0)
 		warn0("%d backup manifest%s could not be read (named above); "
 		    "the listing shows the others", l.damaged,
@@ -449,7 +436,7 @@ catalog_list(struct store **st, int n, const struct catalog_listopts *o,
 		warn0("copies of a backup differ between the stores (marked "
 		    "\"differs\")");
 	if (l.damaged > 0 || differ)
-		rc = worse(rc, BK_NEGATIVE);
+		rc = bk_result_worse(rc, BK_NEGATIVE);
 	free_items(&l);
 	return rc;
 }
