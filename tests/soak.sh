@@ -169,8 +169,9 @@ db.orders.update_many({"i": {"$lt": 10}}, {"$set": {"touched": '"$c"'}})' 2>>soa
 	: >removed
 	if have bk-prune; then
 		for p in "${prefixes[@]}"; do
+			# Never past what bk-verify has seen whole (--state).
 			bk-prune --keep-last 12 --keep-hourly 24 --keep-daily 7 \
-			    --apply --json "$p" >prune.json 2>prune.err
+			    --state verify.state --apply --json "$p" >prune.json 2>prune.err
 			rc=$?
 			[ "$rc" -eq 0 ] || { prune_bad=$((prune_bad + 1));
 			    log "cycle $c: bk-prune $p exited $rc: $(head -n 2 prune.err | tr '\n' ' ')"; }
