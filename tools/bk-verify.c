@@ -16,6 +16,7 @@
 #include "bk.h"
 #include "cli.h"
 #include "key/keysrc.h"
+#include "key/kms.h"
 #include "prune/lock.h"
 #include "store/store.h"
 #include "vec.h"
@@ -171,6 +172,17 @@ summary_text(const struct verify_opts *o, const struct verify_summary *s)
 	    verify_level_name(o->level));
 }
 
+/* The keys deep opens containers with: the keyring (if any) behind KMS. */
+static struct bk_keysrc *
+deep_keys(const char *keyring)
+{
+	struct bk_keysrc *ring = NULL;
+
+	if (keyring != NULL && (ring = bk_keysrc_keyring(keyring)) == NULL)
+		return NULL;
+	return bk_keysrc_kms(NULL, ring);
+}
+
 static int
 run(struct opts *o, const struct bk_cli *cli, struct bk_status *st,
     char **urls, int n)
@@ -197,9 +209,10 @@ run(struct opts *o, const struct bk_cli *cli, struct bk_status *st,
 			goto out;
 		}
 	ex = BK_EXIT_FAIL;
-	/* A script may pass -k at every level; only deep opens it. */
-	if (o->keyring != NULL && o->v.level == VERIFY_DEEP &&
-	    (o->v.ks = bk_keysrc_keyring(o->keyring)) == NULL)
+	/* A script may pass -k at every level; only deep opens it, and
+	 * with KMS (a container of key type 2 asks KMS Decrypt). */
+	if (o->v.level == VERIFY_DEEP && (o->v.ks = deep_keys(o->keyring)) ==
+	    NULL)
 		goto out;
 	o->v.keyring = o->keyring;
 	o->v.json = cli->json != NULL;

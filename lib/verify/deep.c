@@ -25,6 +25,7 @@
 #include "io/aead.h"
 #include "io/sha256.h"
 #include "io/stage.h"
+#include "key/keyring.h"
 #include "key/keysrc.h"
 #include "store/store.h"
 #include "verify/vpriv.h"
@@ -40,7 +41,8 @@ static const unsigned char container_magic[AEAD_MAGICLEN] = {
 /* A key source in front of the keyring: it notes a key it lacks. */
 struct kproxy {
 	struct bk_keysrc ks;
-	struct bk_keysrc *in;		/* NULL: no keyring given */
+	struct bk_keysrc *in;		/* the keyring (if any) behind KMS */
+	int ring;			/* was a keyring given? */
 	int missing;
 	char id[2 * 64 + 1];
 };
@@ -72,17 +74,26 @@ kp_open(struct bk_keysrc *ks, unsigned type, const unsigned char *ref,
     size_t reflen, const char *name, unsigned char key[BK_KEY_LEN])
 {
 	struct kproxy *p = (struct kproxy *)ks;
+	int rc;
 
-	if (p->in != NULL && bk_keysrc_open_key(p->in, type, ref, reflen,
-	    name, key) == 0)
-		return 0;
-	p->missing = 1;
-	if (reflen > 64)
-		reflen = 64;
-	bk_hex(p->id, ref, reflen);
-	if (p->in == NULL)
+	if (type == AEAD_KEYTYPE_KEYRING && !p->ring) {
+		p->missing = 1;
 		warn0("%s: encrypted, and no keyring given (-k)", name);
-	return -1;
+		return BK_FAIL;
+	}
+	rc = bk_keysrc_open_key(p->in, type, ref, reflen, name, key);
+	/*
+	 * A keyring key the keyring does not hold is the finding "key id X
+	 * is not in the keyring"; anything else (a wrong key under the
+	 * right id, no private key for the recipients, KMS refusing or
+	 * unreachable) keeps the source's own message and result.
+	 */
+	if (rc == BK_FAIL && type == AEAD_KEYTYPE_KEYRING &&
+	    reflen >= KEYRING_IDLEN) {
+		p->missing = 1;
+		bk_hex(p->id, ref, KEYRING_IDLEN);
+	}
+	return rc;
 }
 
 static void
@@ -306,7 +317,7 @@ judge(struct deep *d, struct vitem *e, int parsed, const char *perr,
 	if (d->getrc != BK_OK)
 		return vitem_problem(e, "%s", d->err) == 0 ? d->getrc :
 		    BK_FAIL;
-	if (d->kp.missing && d->kp.in == NULL) {
+	if (d->kp.missing && !d->kp.ring) {
 		vitem_problem(e, "%s", d->err);
 		return BK_FAIL;
 	}
@@ -326,7 +337,7 @@ int
 vdeep(struct store *s, struct vitem *e, const struct vcopy *c,
     const char *kind, const struct verify_opts *o, unsigned char sha[32])
 {
-	struct deep d = { s, c, { { &kproxy_ops }, o->ks, 0, "" }, -1, NULL,
+	struct deep d = { s, c, { { &kproxy_ops }, o->ks, o->keyring != NULL, 0, "" }, -1, NULL,
 	    NULL, { 0 }, 0, 0, BK_OK, BK_OK, "" };
 	char perr[VERIFY_PROBLEM_MAX] = "";
 	pthread_t th;
