@@ -5,7 +5,8 @@
 # --export-public).  Each backup commits, its manifest names the key, and
 # only the restore side opens it: the public keyring is refused with "no
 # private key for recipient", the full keyring and KMS Decrypt restore the
-# uploads byte for byte.
+# uploads byte for byte, and bk-verify --level deep proves each the same
+# way.
 . "$BK_TOP/tests/lib.sh"
 backup=$BK_TOP/scripts/bk-backup.sh
 
@@ -29,6 +30,9 @@ mkdir out-kms
 bk-get "$url" | bk-encrypt -d | bk-restore --files out-kms 2>r.err ||
     fail "KMS restore: $(cat r.err)"
 diff -r uploads out-kms || fail "KMS restore differs"
+# bk-verify deep opens it through KMS too, with no keyring.
+bk-verify --level deep "file://$T/nas/kms/files/" >v.out 2>v.err ||
+    fail "bk-verify deep of a KMS backup: $(cat v.out v.err)"
 
 # --- A write-only host: the public keyring ---------------------------------
 bk-encrypt --genkey --type x25519 -k full.keyring >/dev/null
@@ -46,4 +50,11 @@ mkdir out-pub
 bk-get "$url" | bk-encrypt -d -k full.keyring | bk-restore --files out-pub 2>r2.err ||
     fail "restore with the full keyring: $(cat r2.err)"
 diff -r uploads out-pub || fail "public-key restore differs"
+# bk-verify deep: the backup host's keyring cannot prove it, the full one can.
+rc=0
+bk-verify --level deep -k pub.keyring "file://$T/nas/pub/files/" >v.out 2>v.err || rc=$?
+[ "$rc" -ne 0 ] || fail "bk-verify deep with a public keyring said ok"
+grep -q 'no private key for recipient' v.out v.err || fail "bk-verify deep: $(cat v.out v.err)"
+bk-verify --level deep -k full.keyring "file://$T/nas/pub/files/" >v.out 2>v.err ||
+    fail "bk-verify deep with the full keyring: $(cat v.out v.err)"
 exit 0
