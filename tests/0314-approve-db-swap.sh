@@ -6,8 +6,9 @@
 # untouched.  A server refusal while restoring aside (a duplicate _id),
 # one while swapping (FerretDB refuses a dotted collection name as a
 # rename target) and a SIGKILL while restoring aside all leave the
-# target's documents and indexes exactly as they were; the next run drops
-# what the killed one left.  An unprotected database keeps the direct
+# target's documents and indexes exactly as they were, as does a
+# --continue-on-error restore the server refused a document of, and a
+# selected view is refused; the next run drops what the killed one left.  An unprotected database keeps the direct
 # restore (added to, not replaced).
 . "$BK_TOP/tests/lib.sh"
 EXEC=
@@ -74,13 +75,27 @@ craft dup.arch '[{"db": "shop", "collection": "orders",
 craft dot.arch '[{"db": "shop", "collection": "orders",
   "docs": [{"_id": 1, "q": "a"}]},
  {"db": "shop", "collection": "a.b", "docs": [{"_id": 5}]}]'
-for f in good dup dot; do approve "$f.arch"; done
+craft view.arch '[{"db": "shop", "collection": "orders",
+  "docs": [{"_id": 1, "q": "a"}]},
+ {"db": "shop", "collection": "v", "type": "view",
+  "metadata": {"options": {"viewOn": "orders", "pipeline": []},
+  "indexes": []}, "docs": []}]'
+for f in good dup dot view; do approve "$f.arch"; done
+
+# --- a view cannot be swapped in: refused before anything is written -----
+expect_exit 1 restore view.arch 2>err
+expect_grep 'shop\.v: a view cannot be restored aside into a protected target; refused' err
 
 # --- a server refusal while restoring aside ------------------------------
 expect_exit 3 restore dup.arch 2>err
 expect_grep 'restore stopped: the target was left as it was' err
 state prod >after
 cmp -s before after || fail "a refused restore changed prod: $(diff before after)"
+# --continue-on-error: the restore goes on, but nothing is swapped in.
+expect_exit 3 restore dup.arch --continue-on-error 2>err
+expect_grep 'some documents were not inserted: nothing swapped in' err
+state prod >after
+cmp -s before after || fail "a partial restore changed prod: $(diff before after)"
 
 # --- a refusal while swapping: undone --------------------------------------
 expect_exit 3 restore dot.arch 2>err

@@ -10,6 +10,11 @@
  * --validate then compares each collection's count and an
  * order-independent digest (sum mod 2^256 of the SHA-256 of each raw
  * document) with what the server holds.
+ *
+ * Into a protected target (the approvals' target_check says so) every
+ * selected namespace is restored aside into a temporary collection,
+ * validated, and swapped in by renames only when all are; any failure
+ * leaves the target as it was (bk-restore(1), APPROVALS).
  */
 #include <errno.h>
 #include <stdio.h>
