@@ -7,8 +7,9 @@
 # one while swapping (FerretDB refuses a dotted collection name as a
 # rename target) and a SIGKILL while restoring aside all leave the
 # target's documents and indexes exactly as they were, as does a
-# --continue-on-error restore the server refused a document of, and a
-# selected view is refused; the next run drops what the killed one left.  An unprotected database keeps the direct
+# --continue-on-error restore the server refused a document of, and the
+# server killed while restoring aside (then restarted); a selected view is
+# refused; the next run drops what a killed one left.  An unprotected database keeps the direct
 # restore (added to, not replaced).
 . "$BK_TOP/tests/lib.sh"
 EXEC=
@@ -123,20 +124,23 @@ cp after before
 "$PY" "$BK_TOP/tests/seed_mongo.py" bulk "$FERRETDB_URI" shop 8 >/dev/null
 bk-dump --uri "$FERRETDB_URI" --db shop >big.arch || fail "dump shop"
 approve big.arch
-# exec: $! is bk-restore itself, not a subshell.
-EXEC='exec' restore big.arch 2>kill.err &
-pid=$!
-# Wait until the aside collection holds documents, then kill.
-n=0
-for _ in $(seq 1200); do
-	n=$("$PY" -c 'import sys; from pymongo import MongoClient
+# aside_begun: wait until a bk-restore- collection of prod holds documents.
+aside_begun() {
+	local n=0
+	for _ in $(seq 1200); do
+		n=$("$PY" -c 'import sys; from pymongo import MongoClient
 d = MongoClient(sys.argv[1]).prod
 print(sum(d[c].estimated_document_count() for c in d.list_collection_names()
     if c.startswith("bk-restore-")))' "$FERRETDB_URI" 2>/dev/null || echo 0)
-	[ "$n" -gt 0 ] && break
-	sleep 0.05
-done
-[ "$n" -gt 0 ] || fail "bk-restore restored nothing aside"
+		[ "$n" -gt 0 ] && return 0
+		sleep 0.05
+	done
+	fail "bk-restore restored nothing aside"
+}
+# exec: $! is bk-restore itself, not a subshell.
+EXEC='exec' restore big.arch 2>kill.err &
+pid=$!
+aside_begun
 kill -9 "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -148,6 +152,25 @@ restore good.arch 2>err || fail "restore after the kill: $(cat err)"
 expect_grep 'prod\.bk-restore-[0-9a-f]{16}-0: dropped, left by an earlier restore aside' err
 state prod >after
 cmp -s before after || fail "prod after the rerun: $(diff before after)"
+
+# --- the server killed while restoring aside, restarted ------------------
+EXEC='exec' restore big.arch 2>dead.err &
+pid=$!
+aside_begun
+kill -9 "$FERRETDB_PID"
+wait "$FERRETDB_PID" 2>/dev/null || true
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -ne 0 ] || fail "bk-restore succeeded without its server"
+expect_grep 'restore stopped: the target was left as it was' dead.err
+spawn_server FerretDB "$FERRETDB_PORT" 60 "$T/fdb/ferretdb2.log" \
+    "$BK_CACHE/ferretdb-v1.24.2/bin/bk-test-ferretdb" \
+    -listen "127.0.0.1:$FERRETDB_PORT" -dir "$T/fdb/data"
+state prod | grep -v '^bk-restore-' >after
+cmp -s before after || fail "prod after its server died: $(diff before after)"
+restore good.arch 2>err || fail "restore after the restart: $(cat err)"
+state prod >after
+cmp -s before after || fail "prod after the restart and rerun: $(diff before after)"
 
 # --- unprotected: the direct restore, added to -----------------------------
 "$PY" -c 'import sys; from pymongo import MongoClient
