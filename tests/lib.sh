@@ -269,3 +269,15 @@ audit_check() {
 	for d in "$@"; do dargs+=(--audit-digest "$d"); done
 	env -u BK_AUDIT_LOG bk-verify --audit "$log" "${dargs[@]}"
 }
+
+# approvers NAME...: etc/ (mode 700) with etc/signers listing an Ed25519
+# key NAME@example.org for each NAME (private key ./NAME), for a restore
+# policy in etc/ (bk-restore(1), APPROVALS).
+approvers() {
+	local k
+	mkdir -m 700 etc
+	for k in "$@"; do
+		ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$k"
+		echo "$k@example.org $(cut -d' ' -f1,2 "$k.pub")"
+	done >etc/signers
+}

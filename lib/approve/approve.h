@@ -205,9 +205,10 @@ int approve_gate_open(const struct approve_gate_opts *o, const char *dir,
 /*
  * For restore_db_opts.target_check: BK_OK if target is unprotected or is
  * the approved request's; else a refusal (reported).  NULL if no
- * database target needs checking.
+ * database target needs checking.  Sets *protect for a protected
+ * target (the restore goes aside, then is swapped in).
  */
-int approve_gate_target(void *gate, const char *target);
+int approve_gate_target(void *gate, const char *target, int *protect);
 /* Where a directory restore writes: dir, or the sibling it goes aside to. */
 const char *approve_gate_dir(const struct approve_gate *g, const char *dir);
 /* 1 if the gate has a policy that protects anything or a request. */

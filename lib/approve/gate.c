@@ -233,7 +233,7 @@ approve_gate_active(const struct approve_gate *g)
 }
 
 int
-approve_gate_target(void *gate, const char *target)
+approve_gate_target(void *gate, const char *target, int *protect)
 {
 	struct approve_gate *g = gate;
 
@@ -251,6 +251,7 @@ approve_gate_target(void *gate, const char *target)
 		return BK_NEGATIVE;
 	}
 	g->used = 1;
+	*protect = 1;
 	return BK_OK;
 }
 

@@ -66,9 +66,12 @@ struct restore_db_opts {
 	 * "HOST:PORT/DB" (each host of the URI, each database a selected
 	 * namespace goes to after renaming) once the prelude is read and
 	 * before anything is written; BK_OK, or a refusal (reported) that
-	 * stops the restore.
+	 * stops the restore.  It sets *protect when the target is a
+	 * protected one: then every selected namespace is restored into a
+	 * temporary collection, validated, and swapped in only when all
+	 * are (bk-restore(1), APPROVALS).
 	 */
-	int (*target_check)(void *ctx, const char *target);
+	int (*target_check)(void *ctx, const char *target, int *protect);
 	void *target_ctx;
 };
 /* Defaults: batches of 1000 documents or 16 MiB. */

@@ -10,6 +10,11 @@
  * --validate then compares each collection's count and an
  * order-independent digest (sum mod 2^256 of the SHA-256 of each raw
  * document) with what the server holds.
+ *
+ * Into a protected target (the approvals' target_check says so) every
+ * selected namespace is restored aside into a temporary collection,
+ * validated, and swapped in by renames only when all are; any failure
+ * leaves the target as it was (bk-restore(1), APPROVALS).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 #include <unistd.h>
 
 #include <mongoc/mongoc.h>
+#include <openssl/rand.h>
 
 #include "bk.h"
 #include "io/sha256.h"
@@ -28,11 +34,15 @@
 
 #define SERVER_NAMESPACE_EXISTS 48
 #define SERVER_NAMESPACE_NOT_FOUND 26
+#define ASIDE_PREFIX "bk-restore-"
 
 
 struct rs_ns {
 	char *src;		/* db.coll in the archive */
-	char *tdb, *tcoll;	/* where it goes */
+	char *tdb, *tcoll;	/* where it goes (aside: the temporary name) */
+	char *fcoll;		/* aside: the target collection, else NULL */
+	char *bcoll;		/* aside: the target's name while swapped out */
+	int moved_old, moved_new;	/* aside: the swap's steps done */
 	/* A pointer (bson_new): a bson_t needs 128-byte alignment, which an
 	 * element of a calloc'ed array does not have. */
 	bson_t *meta;
@@ -57,6 +67,8 @@ struct rs {
 	struct bk_progress *prog;
 	uint64_t lastin;
 	int write_errors;
+	int aside;		/* a protected target: restore aside, swap */
+	char nonce[17];
 };
 
 static ssize_t
@@ -199,11 +211,59 @@ check_targets(struct rs *r)
 		    h = h->next) {
 			snprintf(t, sizeof(t), "%s/%s", h->host_and_port,
 			    r->ns[i].tdb);
-			rc = o->target_check(o->target_ctx, t);
+			rc = o->target_check(o->target_ctx, t, &r->aside);
 		}
 	}
 	mongoc_uri_destroy(u);
 	return rc;
+}
+
+/*
+ * A protected target: every selected namespace goes first to a
+ * collection "bk-restore-NONCE-I" of its target database (no dot, which
+ * FerretDB refuses as a rename target; short, for the namespace length
+ * limits), and the target is swapped out under "bk-old-NONCE-I".  Views
+ * cannot be restored aside and swapped in: refused.  A result.
+ */
+static int
+aside_names(struct rs *r)
+{
+	unsigned char rnd[8];
+	char name[64];
+	size_t i;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		warn0("random nonce: OpenSSL RAND_bytes failed");
+		return BK_FAIL;
+	}
+	bk_hex(r->nonce, rnd, sizeof(rnd));
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected)
+			continue;
+		if (ns->view) {
+			warn0("%s: a view cannot be restored aside into a "
+			    "protected target; refused", ns->src);
+			return BK_NEGATIVE;
+		}
+		ns->fcoll = ns->tcoll;
+		snprintf(name, sizeof(name), ASIDE_PREFIX "%s-%zu", r->nonce, i);
+		ns->tcoll = strdup(name);
+		snprintf(name, sizeof(name), "bk-old-%s-%zu", r->nonce, i);
+		if (ns->tcoll == NULL || (ns->bcoll = strdup(name)) == NULL) {
+			warnp("malloc");
+			return BK_FAIL;
+		}
+	}
+	return BK_OK;
+}
+
+/* The name the user knows namespace ns's target by. */
+static const char *
+shown_coll(const struct rs_ns *ns)
+{
+	return ns->fcoll != NULL ? ns->fcoll : ns->tcoll;
 }
 
 /* Decide, for every namespace of the prelude, whether and where it goes. */
@@ -222,7 +282,9 @@ plan(struct rs *r)
 	for (i = 0; i < r->n; i++)
 		if ((rc = plan_ns(r, &r->ans[i], &r->ns[i])) != 0)
 			return rc;
-	return r->o->target_check != NULL ? check_targets(r) : 0;
+	if (r->o->target_check != NULL && (rc = check_targets(r)) != BK_OK)
+		return rc;
+	return r->aside && !r->o->dry ? aside_names(r) : BK_OK;
 }
 
 /* Run cmd on database db; 0, or -1 (reported) unless code is ignored. */
@@ -488,7 +550,7 @@ server_digest(struct rs *r, const struct rs_ns *ns, uint64_t *count,
 
 /* Print the validation table; 0 all equal, 1 a mismatch, -1 error. */
 static int
-validate(struct rs *r)
+validate(struct rs *r, int print)
 {
 	unsigned char sd[32];
 	char target[512];
@@ -496,8 +558,9 @@ validate(struct rs *r)
 	size_t i;
 	int bad = 0, same;
 
-	printf("%-40s %12s %12s %-8s %s\n", "namespace", "archive", "server",
-	    "digest", "result");
+	if (print)
+		printf("%-40s %12s %12s %-8s %s\n", "namespace", "archive",
+		    "server", "digest", "result");
 	for (i = 0; i < r->n; i++) {
 		struct rs_ns *ns = &r->ns[i];
 
@@ -506,11 +569,14 @@ validate(struct rs *r)
 		if (server_digest(r, ns, &count, sd) != 0)
 			return -1;
 		same = memcmp(sd, ns->digest, 32) == 0;
-		snprintf(target, sizeof(target), "%s.%s", ns->tdb, ns->tcoll);
-		printf("%-40s %12llu %12llu %-8s %s\n", target,
-		    (unsigned long long)r->ans[i].ndocs,
-		    (unsigned long long)count, same ? "equal" : "differs",
-		    same && count == r->ans[i].ndocs ? "ok" : "MISMATCH");
+		snprintf(target, sizeof(target), "%s.%s", ns->tdb,
+		    shown_coll(ns));
+		if (print)
+				printf("%-40s %12llu %12llu %-8s %s\n", target,
+			    (unsigned long long)r->ans[i].ndocs,
+			    (unsigned long long)count, same ? "equal" :
+			    "differs", same && count == r->ans[i].ndocs ?
+			    "ok" : "MISMATCH");
 		if (!same || count != r->ans[i].ndocs) {
 			warn0("%s: validation failed: the archive has %llu "
 			    "documents, the server %llu%s", target,
@@ -542,14 +608,15 @@ summary(struct rs *r, struct bk_status *st)
 		bk_fmt_bytes(sz, sizeof(sz), (double)a->nbytes);
 		if (r->o->dry)
 			printf("%s -> %s.%s: %s%llu documents, %s, CRC ok\n",
-			    ns->src, ns->tdb, ns->tcoll, ns->view ? "view, " :
+			    ns->src, ns->tdb, shown_coll(ns), ns->view ? "view, " :
 			    "", (unsigned long long)a->ndocs, sz);
 		else if (r->o->verbose)
 			warn0("%s -> %s.%s: %llu documents inserted, %llu "
-			    "failed, %d indexes", ns->src, ns->tdb, ns->tcoll,
+			    "failed, %d indexes", ns->src, ns->tdb, shown_coll(ns),
 			    (unsigned long long)ns->inserted,
 			    (unsigned long long)ns->failed, ns->nindexes);
-		snprintf(key, sizeof(key), "docs:%s.%s", ns->tdb, ns->tcoll);
+		snprintf(key, sizeof(key), "docs:%s.%s", ns->tdb,
+		    shown_coll(ns));
 		bk_status_int(st, key, (int64_t)(r->o->dry ? a->ndocs :
 		    ns->inserted));
 	}
@@ -649,6 +716,190 @@ report_partial(struct rs *r)
 	    line);
 }
 
+/* renameCollection db.from -> db.to (never dropTarget); 0 or -1, or 1
+ * when from does not exist and that is allowed (missing_ok). */
+static int
+rename_coll(struct rs *r, const char *db, const char *from, const char *to,
+    int missing_ok)
+{
+	char *f, *t;
+	bson_error_t err;
+	bson_t cmd, reply;
+	int ok;
+
+	f = bson_strdup_printf("%s.%s", db, from);
+	t = bson_strdup_printf("%s.%s", db, to);
+	bson_init(&cmd);
+	BSON_APPEND_UTF8(&cmd, "renameCollection", f);
+	BSON_APPEND_UTF8(&cmd, "to", t);
+	ok = mongoc_client_command_simple(r->c, "admin", &cmd, NULL, &reply,
+	    &err);
+	bson_destroy(&reply);
+	bson_destroy(&cmd);
+	if (!ok && !(missing_ok &&
+	    err.code == SERVER_NAMESPACE_NOT_FOUND))
+		warn0("rename %s to %s: %s", f, t, err.message);
+	bson_free(f);
+	bson_free(t);
+	return ok ? 0 : missing_ok && err.code ==
+	    SERVER_NAMESPACE_NOT_FOUND ? 1 : -1;
+}
+
+/* Drop db.coll (absent is fine); 0 or -1 (reported). */
+static int
+drop_coll(struct rs *r, const char *db, const char *coll, const char *what)
+{
+	bson_t cmd;
+	int rc;
+
+	bson_init(&cmd);
+	BSON_APPEND_UTF8(&cmd, "drop", coll);
+	rc = run_cmd(r, db, &cmd, "drop", what, SERVER_NAMESPACE_NOT_FOUND);
+	bson_destroy(&cmd);
+	return rc;
+}
+
+/* Is namespace i's database the first selected one of that name? */
+static int
+first_db(struct rs *r, size_t i)
+{
+	size_t j;
+
+	if (!r->ns[i].selected)
+		return 0;
+	for (j = 0; j < i; j++)
+		if (r->ns[j].selected && strcmp(r->ns[j].tdb,
+		    r->ns[i].tdb) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Drop what a restore aside killed before its swap left in the target
+ * databases: collections named ASIDE_PREFIX... (a "bk-old-" one may be
+ * the only copy of a target and is only named).  0 or -1.
+ */
+static int
+aside_sweep(struct rs *r)
+{
+	mongoc_database_t *d;
+	bson_error_t err;
+	char **names;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < r->n && rc == 0; i++) {
+		if (!first_db(r, i))
+			continue;
+		d = mongoc_client_get_database(r->c, r->ns[i].tdb);
+		names = mongoc_database_get_collection_names_with_opts(d,
+		    NULL, &err);
+		mongoc_database_destroy(d);
+		if (names == NULL) {
+			warn0("%s: listCollections: %s", r->ns[i].tdb,
+			    err.message);
+			return -1;
+		}
+		for (k = 0; names[k] != NULL && rc == 0; k++) {
+			if (strncmp(names[k], "bk-old-", 7) == 0)
+				warn0("%s.%s: left by a restore killed while "
+				    "swapping: it may hold a target's previous "
+				    "contents (see bk-restore(1))",
+				    r->ns[i].tdb, names[k]);
+			if (strncmp(names[k], ASIDE_PREFIX,
+			    strlen(ASIDE_PREFIX)) != 0)
+				continue;
+			warn0("%s.%s: dropped, left by an earlier restore "
+			    "aside", r->ns[i].tdb, names[k]);
+			rc = drop_coll(r, r->ns[i].tdb, names[k],
+			    r->ns[i].tdb);
+		}
+		bson_strfreev(names);
+	}
+	return rc;
+}
+
+/* Drop the collections restored aside (on failure). */
+static void
+aside_drop(struct rs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->ns[i].selected && r->ns[i].prepared)
+			(void)drop_coll(r, r->ns[i].tdb, r->ns[i].tcoll,
+			    r->ns[i].src);
+}
+
+/* Undo the swap's steps done, last first; 0, or -1 if one failed. */
+static int
+aside_rollback(struct rs *r, size_t upto)
+{
+	size_t i = upto;
+	int rc = 0;
+
+	while (i-- > 0) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected)
+			continue;
+		if (ns->moved_new && rename_coll(r, ns->tdb, ns->fcoll,
+		    ns->tcoll, 0) != 0)
+			rc = -1;
+		else
+			ns->moved_new = 0;
+		if (ns->moved_old && !ns->moved_new && rename_coll(r,
+		    ns->tdb, ns->bcoll, ns->fcoll, 0) != 0)
+			rc = -1;
+		else if (!ns->moved_new)
+			ns->moved_old = 0;
+	}
+	return rc;
+}
+
+/*
+ * Swap every namespace restored aside into its target: the target (if
+ * any) renamed to its bk-old name, the restored collection to the
+ * target's; when all are done, the old ones dropped.  On a failure the
+ * steps done are undone and the restored collections dropped.  A result.
+ */
+static int
+aside_swap(struct rs *r)
+{
+	size_t i;
+	int m;
+
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected)
+			continue;
+		if ((m = rename_coll(r, ns->tdb, ns->fcoll, ns->bcoll,
+		    1)) < 0)
+			break;
+		ns->moved_old = m == 0;
+		if (rename_coll(r, ns->tdb, ns->tcoll, ns->fcoll, 0) != 0)
+			break;
+		ns->moved_new = 1;
+	}
+	if (i < r->n) {
+		if (aside_rollback(r, i + 1) != 0) {
+			warn0("the swap could not be undone: the previous "
+			    "contents are in the collections named bk-old-%s-*",
+			    r->nonce);
+			return BK_FAIL;
+		}
+		aside_drop(r);
+		warn0("swap failed: the target was left as it was");
+		return BK_FAIL;
+	}
+	for (i = 0; i < r->n; i++)
+		if (r->ns[i].selected && r->ns[i].moved_old)
+			(void)drop_coll(r, r->ns[i].tdb, r->ns[i].bcoll,
+			    r->ns[i].src);
+	return BK_OK;
+}
+
 /* Everything after the options: a bk_result. */
 static int
 restore_run(struct rs *r, struct bk_status *st, int *incomplete)
@@ -672,6 +923,10 @@ restore_run(struct rs *r, struct bk_status *st, int *incomplete)
 		    "bk-restore", &temp, &sv)) == NULL)
 			return temp ? BK_RETRY : BK_FAIL;
 		r->c = mongoc_client_pool_pop(r->pool);
+		if (r->aside && aside_sweep(r) != 0) {
+			rc = BK_FAIL;
+			goto done;
+		}
 	}
 	r->prog = bk_progress_new(o->dry ? "checking" : "restoring",
 	    bk_fd_size(STDIN_FILENO), o->progress);
@@ -686,17 +941,33 @@ restore_run(struct rs *r, struct bk_status *st, int *incomplete)
 	}
 	bk_progress_done(r->prog);
 	r->prog = NULL;
+	if (rc == BK_OK && r->aside && r->write_errors) {
+		warn0("some documents were not inserted: nothing swapped in");
+		rc = BK_FAIL;
+	}
 	if (rc != BK_OK) {
-		if (!o->dry)
+		if (r->aside) {
+			aside_drop(r);
+			warn0("restore stopped: the target was left as it was");
+		} else if (!o->dry)
 			report_partial(r);
 		goto done;
 	}
 	summary(r, st);
 	*incomplete = r->write_errors;
-	if (o->validate) {
+	if (o->validate || r->aside) {
 		fflush(stdout);
-		if ((rc = validate(r)) != 0)
+		if ((rc = validate(r, o->validate)) != 0)
 			rc = rc < 0 ? BK_FAIL : BK_NEGATIVE;
+	}
+	if (r->aside) {
+		if (rc == BK_OK)
+			rc = aside_swap(r);
+		else {
+			aside_drop(r);
+			warn0("nothing swapped in: the target was left as it "
+			    "was");
+		}
 	}
 	if (fflush(stdout) != 0) {
 		warnp("<stdout>");
@@ -723,6 +994,8 @@ restore_db_run(const struct restore_db_opts *o, struct bk_status *st,
 		free(r.ns[i].src);
 		free(r.ns[i].tdb);
 		free(r.ns[i].tcoll);
+		free(r.ns[i].fcoll);
+		free(r.ns[i].bcoll);
 		bson_destroy(r.ns[i].meta);
 	}
 	free(r.ns);
