@@ -600,17 +600,26 @@ fmt_age(char *buf, size_t len, int64_t secs)
 		    (long long)(secs % 60));
 }
 
-/* The newest committed backup of kind, or NULL. */
+/*
+ * The newest committed backup of kind that is not in the future (a host
+ * with a clock ahead must not make a kind look fresh until that time), or
+ * NULL; *future counts those skipped.
+ */
 static struct vitem *
-newest_of(struct vec *items, int n, const char *kind)
+newest_of(struct vec *items, int n, const char *kind, int64_t now,
+    int *future)
 {
 	struct vitem *e;
 	size_t j;
 
+	*future = 0;
 	for (j = items->n; j-- > 0;) {
 		e = vec_at(items, j);
-		if (committed(e, n) && strcmp(e->kind, kind) == 0)
+		if (!committed(e, n) || strcmp(e->kind, kind) != 0)
+			continue;
+		if (iso_time(e->created) <= now)
 			return e;
+		(*future)++;
 	}
 	return NULL;
 }
@@ -620,10 +629,16 @@ static int
 age_kind(struct vec *items, int n, const char *kind,
     const struct verify_maxage *m, const struct verify_opts *o)
 {
-	struct vitem *e = newest_of(items, n, kind);
+	struct vitem *e;
 	char age[32];
 	int64_t t;
+	int future;
 
+	e = newest_of(items, n, kind, o->now, &future);
+	if (future > 0)
+		warn0("%d committed %s backup%s from the future (created "
+		    "after now), not counted by --max-age", future, kind,
+		    future == 1 ? "" : "s");
 	if (e == NULL) {
 		warn0("no committed %s backup (--max-age %s=%s)", kind, kind,
 		    m->text);
