@@ -85,6 +85,21 @@ start_proxy "GET continuation-token gate=$T/g1 - 1" \
 AWS_ENDPOINT_URL=$PROXY bk-get --list s3://bk-kill/p/ >out 2>err &
 killed $! || fail "list: exit $?: $(cat err)"
 cmp all out || fail "the listing after a restart differs"
+# Not restarted: retries run out on the second page; exit 75, and not
+# half a listing presented as the prefix's backups.
+start_proxy "GET continuation-token gate=$T/g1 - 1"
+AWS_ENDPOINT_URL=$PROXY bk-get --retries 2 --list s3://bk-kill/p/ >out 2>err &
+pid=$!
+gated 1
+stop_versitygw
+touch "$T/g1"
+rc=0
+wait "$pid" || rc=$?
+rm -f "$T/g1"
+rerun_versitygw "$T/s3"
+[ "$rc" -eq 75 ] || fail "list, server gone: exit $rc (not 75): $(cat err)"
+[ ! -s out ] || fail "list, server gone: a partial listing: $(wc -l <out) lines"
+expect_grep 'gave up after 3 attempts' err
 
 # 2. bk-verify --level full: the download of db-2.bk held.
 start_proxy "GET /bk-kill/v/db-2\\.bk$ gate=$T/g1 - 1" \
