@@ -144,6 +144,28 @@ after_prune() {
 	[ "$(grep -Ec '^ok  *full ' out)" -eq "$(wc -l <vall)" ] || fail "verify after prune: $(cat out)"
 }
 after_prune plan
+# Not restarted (--retries 1): it gives up with 75, removes nothing it
+# could not, and its lock stays: bk-verify holds off (75) until the
+# lock is broken; the prune run again with --break-lock finishes.
+start_proxy "DELETE - gate=$T/g1 - 1"
+AWS_ENDPOINT_URL=$PROXY bk-prune --retries 1 --keep-last 1 --max-remove 100 \
+	--apply s3://bk-kill/v/ >plan2 2>err &
+pid=$!
+gated 1
+stop_versitygw
+touch "$T/g1"
+rc=0
+wait "$pid" || rc=$?
+rm -f "$T/g1"
+rerun_versitygw "$T/s3"
+[ "$rc" -eq 75 ] || fail "prune, server gone: exit $rc (not 75): $(cat plan2 err)"
+bk-get --list s3://bk-kill/v/ >out 2>err || fail "list after a failed prune: $(cat err)"
+cmp vall out || fail "a failed prune changed the listing: $(cat out)"
+expect_exit 75 bk-verify --level quick s3://bk-kill/v/ >/dev/null 2>err
+expect_grep 'a prune is running' err
+bk-prune --break-lock --keep-last 1 --max-remove 100 --apply s3://bk-kill/v/ \
+	>plan3 2>err || fail "prune after a failed one: exit $?: $(cat plan3 err)"
+after_prune plan3
 
 
 # The big prefix lost nothing either: listed as before, all of it whole.

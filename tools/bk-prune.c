@@ -24,7 +24,8 @@ static const char synopsis[] =
     "[--keep-within duration]\n"
     "                [--tz zone] [--state file] [--max-remove pct] "
     "[--apply] [--force]\n"
-    "                [--grace duration] [--json] prefix-url\n"
+    "                [--grace duration] [--retries n] [--json] "
+    "prefix-url\n"
     "       bk-prune --undo name prefix-url\n"
     "       bk-prune --lifecycle [--keep-... n] [--grace duration] "
     "[prefix-url]\n";
@@ -53,6 +54,7 @@ static const char help[] =
     "(default 2d)\n"
     "  --lock-stale d      break a prune lock older than d (default 24h)\n"
     "  --break-lock        remove the prune lock first\n"
+    "  --retries n         retries of a failed request (default 8)\n"
     "  --no-tag            do not tag kept backups bk-retain=RULE\n"
     "  --now time          plan as at this RFC 3339 time\n"
     "  --undo name         bring the removed backup name back\n"
@@ -129,6 +131,13 @@ opt(void *ctx, int ch, const char *arg)
 		}
 		o->p.max_remove = (int)v;
 		return 0;
+	case 'r':
+		if (bk_parse_long(arg, 0, 100, &v) != 0) {
+			warn0("--retries %s: want 0..100", arg);
+			return -1;
+		}
+		o->p.retries = (int)v;
+		return 0;
 	}
 	return -1;
 }
@@ -183,6 +192,7 @@ main(int argc, char *argv[])
 		BK_CLI_FLAG("apply", 'a'), BK_CLI_FLAG("force", 'f'),
 		BK_CLI_ARG("grace", 'g'), BK_CLI_ARG("incomplete-grace", 'i'),
 		BK_CLI_ARG("lock-stale", 'S'), BK_CLI_FLAG("break-lock", 'B'),
+		BK_CLI_ARG("retries", 'r'),
 		BK_CLI_FLAG("no-tag", 'T'), BK_CLI_ARG("now", 'n'),
 		BK_CLI_ARG("undo", 'U'), BK_CLI_FLAG("lifecycle", 'l'),
 		BK_CLI_END
@@ -192,7 +202,7 @@ main(int argc, char *argv[])
 	    NULL, 0, 0, NULL };
 	struct opts o = { .p = { .max_remove = 50, .tag = 1,
 	    .grace = 7 * 86400, .incomplete_grace = 2 * 86400,
-	    .upload_grace = 86400, .lock_stale = PRUNE_LOCK_STALE } };
+	    .upload_grace = 86400, .lock_stale = PRUNE_LOCK_STALE, .retries = 8 } };
 	struct bk_status *st;
 	int ex, n;
 

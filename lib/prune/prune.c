@@ -525,6 +525,7 @@ prune_run(const struct prune_opts *o, FILE *out, struct bk_status *st)
 	strftime(r.stamp, sizeof(r.stamp), "%Y%m%dT%H%M%SZ", &tm);
 	if ((r.s = store_open(o->url, 0)) == NULL)
 		return BK_FAIL;
+	store_set_retries(r.s, o->retries);
 	rc = BK_FAIL;
 	if (r.s->u.key[0] != '\0' &&
 	    r.s->u.key[strlen(r.s->u.key) - 1] != '/') {

@@ -26,6 +26,7 @@ struct prune_opts {
 	int64_t lock_stale;	/* a lock older than this may be broken */
 	int64_t now;
 	const char *undo;	/* a backup's name to bring back, or NULL */
+	int retries;		/* of a failed store request */
 };
 
 /*
