@@ -40,7 +40,7 @@ fdb_port=$FERRETDB_PORT
 start_versitygw "$T/s3"
 use_s3 "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 aws s3api create-bucket --bucket bk-soak >/dev/null || fail "create bucket"
-mkdir -p nas uploads
+mkdir -p nas/db nas/files uploads
 gen_bytes up1 3000000 >uploads/one
 printf '%s\n' "$FERRETDB_URI" >uri
 bk-encrypt --genkey -k keyring >/dev/null
