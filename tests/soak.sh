@@ -45,8 +45,9 @@ gen_bytes up1 3000000 >uploads/one
 printf '%s\n' "$FERRETDB_URI" >uri
 bk-encrypt --genkey -k keyring >/dev/null
 make_alert_recorder
+# The application's database only: the restore tests write "scratch".
 backup_conf soak.conf "s3://bk-soak/prod file://$T/nas" \
-    "BK_MONGODB_URI_FILE=$T/uri"
+    "BK_MONGODB_URI_FILE=$T/uri" "BK_DB_NAMES=app"
 "$PY" "$top/tests/seed_mongo.py" bulk "$FERRETDB_URI" app 4 >/dev/null ||
     fail "seed"
 prefixes=("s3://bk-soak/prod/db/" "file://$T/nas/db/"

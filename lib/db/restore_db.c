@@ -267,6 +267,55 @@ shown_coll(const struct rs_ns *ns)
 }
 
 /* Decide, for every namespace of the prelude, whether and where it goes. */
+/*
+ * Two namespaces of the archive restored into one collection would be
+ * merged into it, silently: app.orders renamed by --ns-to 'scratch.*'
+ * onto the archive's own scratch.orders.  Refused before anything is
+ * written, naming both.  BK_OK or BK_NEGATIVE (a usage the archive makes
+ * impossible, not a failure).
+ */
+struct tgt {
+	const char *db, *coll, *src;
+};
+
+static int
+tgt_cmp(const void *a, const void *b)
+{
+	const struct tgt *x = a, *y = b;
+	int c = strcmp(x->db, y->db);
+
+	return c != 0 ? c : strcmp(x->coll, y->coll);
+}
+
+static int
+distinct_targets(struct rs *r)
+{
+	struct tgt *t;
+	size_t i, n = 0;
+	int rc = BK_OK;
+
+	if (r->n == 0)
+		return BK_OK;
+	if ((t = calloc(r->n, sizeof(*t))) == NULL) {
+		warnp("malloc");
+		return BK_FAIL;
+	}
+	for (i = 0; i < r->n; i++)
+		if (r->ns[i].selected)
+			t[n++] = (struct tgt){ r->ns[i].tdb, r->ns[i].tcoll,
+			    r->ns[i].src };
+	qsort(t, n, sizeof(*t), tgt_cmp);
+	for (i = 1; i < n && rc == BK_OK; i++)
+		if (tgt_cmp(&t[i - 1], &t[i]) == 0) {
+			warn0("%s and %s would both be restored into %s.%s; "
+			    "leave one out (--ns-exclude) or rename it apart",
+			    t[i - 1].src, t[i].src, t[i].db, t[i].coll);
+			rc = BK_NEGATIVE;
+		}
+	free(t);
+	return rc;
+}
+
 static int
 plan(struct rs *r)
 {
@@ -282,6 +331,8 @@ plan(struct rs *r)
 	for (i = 0; i < r->n; i++)
 		if ((rc = plan_ns(r, &r->ans[i], &r->ns[i])) != 0)
 			return rc;
+	if ((rc = distinct_targets(r)) != BK_OK)
+		return rc;
 	if (r->o->target_check != NULL && (rc = check_targets(r)) != BK_OK)
 		return rc;
 	return r->aside && !r->o->dry ? aside_names(r) : BK_OK;
