@@ -8,11 +8,7 @@
 # protected database as it was.
 . "$BK_TOP/tests/lib.sh"
 
-mkdir -m 700 etc
-for k in alice bob; do ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$k"; done
-for k in alice bob; do
-	echo "$k@example.org $(cut -d' ' -f1,2 "$k.pub")"
-done >etc/signers
+approvers alice bob
 start_ferretdb "$T/fdb"
 hp=127.0.0.1:$FERRETDB_PORT
 printf '%s\n' "protect $hp/prod*" 'allowed-signers signers' >etc/policy

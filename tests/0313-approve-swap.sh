@@ -7,11 +7,7 @@
 # renamed into place.
 . "$BK_TOP/tests/lib.sh"
 
-mkdir -m 700 etc
-for k in alice bob; do ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$k"; done
-for k in alice bob; do
-	echo "$k@example.org $(cut -d' ' -f1,2 "$k.pub")"
-done >etc/signers
+approvers alice bob
 printf '%s\n' "protect $T/prod/uploads" "protect $T/fresh" \
     'allowed-signers signers' >etc/policy
 export BK_RESTORE_POLICY=$T/etc/policy
