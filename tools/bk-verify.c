@@ -235,11 +235,16 @@ out:
 	return ex;
 }
 
-/* Of two exit statuses, the one that says more is wrong. */
+/*
+ * Of two exit statuses, the one that says more is wrong: in the order of
+ * bk_result_worse (retry later, failure, negative answer), for run()'s
+ * status is an exit status already.
+ */
 static int
 worse_exit(int a, int b)
 {
-	static const int order[] = { BK_EXIT_FAIL, BK_EXIT_TEMP, 1 };
+	static const int order[] = { BK_EXIT_TEMP, BK_EXIT_FAIL,
+	    BK_EXIT_NEGATIVE };
 	size_t i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
