@@ -11,35 +11,21 @@ aws s3api create-bucket --bucket bk-resume >/dev/null
 
 gen_bytes resume $((64 << 20)) >in
 aws s3 cp in s3://bk-resume/obj >/dev/null
-# A reader that takes 4 MiB, says so (file "started"), and takes the rest
-# only once the test says go: bk-get is then stuck mid-object, with at most
-# the socket and pipe buffers (well under 60 MiB) read ahead.
-held() {
-	"$PY" -c '
-import os, sys, time
-b = sys.stdin.buffer.read(4 << 20)
-sys.stdout.buffer.write(b); sys.stdout.flush()
-open("started", "w").close()
-for _ in range(6000):  # bounded: a failed test leaves nothing behind
-    if os.path.exists("go"): break
-    time.sleep(0.05)
-while True:
-    b = sys.stdin.buffer.read(1 << 20)
-    if not b: break
-    sys.stdout.buffer.write(b)'
-}
-bk-get --uncommitted s3://bk-resume/obj 2>err | held >back &
+# A reader that takes 4 MiB and takes the rest only once the test says go
+# (held, tests/lib.sh): bk-get is then stuck mid-object, with at most the
+# socket and pipe buffers (well under 60 MiB) read ahead.
+bk-get --uncommitted s3://bk-resume/obj 2>err | held $((4 << 20)) g >back &
 get=$!
 BK_PIDS="$BK_PIDS $get"
 n=0
-until [ -e started ]; do
+until [ -e g.started ]; do
 	n=$((n + 1))
 	[ "$n" -lt 1200 ] || fail "the download never started: $(cat err)"
 	sleep 0.1
 done
 stop_versitygw
 rerun_versitygw "$T/s3"
-touch go
+touch g.go
 wait "$get" || fail "bk-get failed: $(cat err)"
 cmp in back || fail "resumed download differs"
 expect_grep 'resuming' err

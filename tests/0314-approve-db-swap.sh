@@ -121,26 +121,38 @@ cmp -s want after || fail "prod after the approved restore: $(diff want after)"
 cp after before
 
 # --- SIGKILL while restoring aside ----------------------------------------
-"$PY" "$BK_TOP/tests/seed_mongo.py" bulk "$FERRETDB_URI" shop 8 >/dev/null
+bulkn=$("$PY" "$BK_TOP/tests/seed_mongo.py" bulk "$FERRETDB_URI" shop 8)
 bk-dump --uri "$FERRETDB_URI" --db shop >big.arch || fail "dump shop"
 approve big.arch
-# aside_begun: wait until a bk-restore- collection of prod holds documents.
-aside_begun() {
-	local n=0
-	for _ in $(seq 1200); do
-		n=$("$PY" -c 'import sys; from pymongo import MongoClient
+# freeze_aside PID TOTAL: one poller (no interpreter start per look) that
+# stops PID with SIGSTOP as soon as a bk-restore- collection of prod holds
+# documents, then checks fewer than TOTAL are there: PID is frozen in the
+# middle of its restore aside, wherever the machine's load puts the
+# moment.  Small batches (--batch-size 50) make that middle long.
+freeze_aside() {
+	"$PY" -c 'import os, signal, sys, time
+from pymongo import MongoClient
+pid, total = int(sys.argv[2]), int(sys.argv[3])
 d = MongoClient(sys.argv[1]).prod
-print(sum(d[c].estimated_document_count() for c in d.list_collection_names()
-    if c.startswith("bk-restore-")))' "$FERRETDB_URI" 2>/dev/null || echo 0)
-		[ "$n" -gt 0 ] && return 0
-		sleep 0.05
-	done
-	fail "bk-restore restored nothing aside"
+def aside():
+    return sum(d[c].count_documents({}) for c in d.list_collection_names()
+               if c.startswith("bk-restore-"))
+for _ in range(6000):
+    if aside() > 0:
+        os.kill(pid, signal.SIGSTOP)
+        n = aside()
+        if n >= total:
+            sys.exit("the restore aside was complete (%d documents) when stopped" % n)
+        print(n)
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit("bk-restore restored nothing aside")' "$FERRETDB_URI" "$@" ||
+	    fail "could not stop bk-restore in the middle of its restore aside"
 }
 # exec: $! is bk-restore itself, not a subshell.
-EXEC='exec' restore big.arch 2>kill.err &
+EXEC='exec' restore big.arch --batch-size 50 2>kill.err &
 pid=$!
-aside_begun
+freeze_aside "$pid" "$bulkn" >/dev/null
 kill -9 "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -154,11 +166,12 @@ state prod >after
 cmp -s before after || fail "prod after the rerun: $(diff before after)"
 
 # --- the server killed while restoring aside, restarted ------------------
-EXEC='exec' restore big.arch 2>dead.err &
+EXEC='exec' restore big.arch --batch-size 50 2>dead.err &
 pid=$!
-aside_begun
+freeze_aside "$pid" "$bulkn" >/dev/null
 kill -9 "$FERRETDB_PID"
 wait "$FERRETDB_PID" 2>/dev/null || true
+kill -CONT "$pid"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" -ne 0 ] || fail "bk-restore succeeded without its server"

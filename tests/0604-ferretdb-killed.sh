@@ -16,42 +16,12 @@ start_ferretdb "$T/fdb"
 bk-dump --uri "$FERRETDB_URI" >good.arch || fail "the first dump failed"
 bk-restore --dry-run <good.arch >good.plan || fail "the good dump does not check"
 
-# held N GATE: copy stdin to stdout, but after N bytes touch GATE.started
-# and wait for GATE.go (bounded) before copying the rest.
-held() {
-	"$PY" -c '
-import os, sys, time
-n, gate = int(sys.argv[1]), sys.argv[2]
-i, o = sys.stdin.buffer, sys.stdout.buffer
-left = n
-while left:
-    b = i.read(min(left, 1 << 16))
-    if not b: break
-    o.write(b); left -= len(b)
-o.flush()
-open(gate + ".started", "w").close()
-for _ in range(6000):
-    if os.path.exists(gate + ".go"): break
-    time.sleep(0.05)
-try:
-    while True:
-        b = i.read(1 << 16)
-        if not b: break
-        o.write(b)
-    o.flush()
-except BrokenPipeError:  # the reader stopped: its exit status says why
-    pass' "$@" 2>/dev/null
-}
-wait_for() {	# wait_for FILE: until it exists (bounded)
-	for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done
-	fail "$1 never appeared"
-}
 
 # --- bk-dump: the server dies under a running dump -----------------------
 ( rc=0; bk-dump --uri "$FERRETDB_URI" 2>dump.err || rc=$?; echo "$rc" >dump.rc ) |
     held $((2 << 20)) dump >part.arch &
 pipe=$!
-wait_for dump.started
+wait_file dump.started
 kill -9 "$FERRETDB_PID"
 wait "$FERRETDB_PID" 2>/dev/null || true
 touch dump.go
@@ -90,7 +60,7 @@ rc=0
 PATH=$T/wrap:$PATH bash "$BK_TOP/scripts/bk-backup.sh" -c b.conf db \
     >bb.out 2>bb.err &
 run=$!
-wait_for bb.started
+wait_file bb.started
 kill -9 "$FERRETDB_PID"
 wait "$FERRETDB_PID" 2>/dev/null || true
 touch bb.go
@@ -107,7 +77,7 @@ uri3=$FERRETDB_URI dir3=$T/fdb3
 ( rc=0; held $((4 << 20)) rest <good.arch |
     bk-restore --uri "$uri3" >rest.out 2>rest.err || rc=$?; echo "$rc" >rest.rc ) &
 pipe=$!
-wait_for rest.started
+wait_file rest.started
 # bk-restore has the first 4 MiB: wait until some of it is in the server,
 # so the kill lands inside the collection, not before it.
 for _ in $(seq 600); do

@@ -198,6 +198,42 @@ need_mongo_tools() {
 	skip "official mongo-tools not built (make deps)"
 }
 
+# held N GATE: copy the first N bytes of stdin to stdout, create
+# GATE.started, wait for GATE.go (bounded: a failed test leaves nothing
+# running), then copy the rest.  A consumer fed through it is certain to
+# be in the middle of its input until the test says go.
+held() {
+	"$PY" -c '
+import os, sys, time
+n, gate = int(sys.argv[1]), sys.argv[2]
+i, o = sys.stdin.buffer, sys.stdout.buffer
+left = n
+try:
+    while left:
+        b = i.read(min(left, 1 << 16))
+        if not b: break
+        o.write(b); left -= len(b)
+    o.flush()
+    open(gate + ".started", "w").close()
+    for _ in range(6000):
+        if os.path.exists(gate + ".go"): break
+        time.sleep(0.05)
+    while True:
+        b = i.read(1 << 16)
+        if not b: break
+        o.write(b)
+    o.flush()
+except BrokenPipeError:  # the reader stopped: its exit status says why
+    pass' "$@" 2>/dev/null
+}
+
+# wait_file FILE: until FILE exists (bounded, 30 s).
+wait_file() {
+	local _
+	for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.05; done
+	fail "$1 never appeared"
+}
+
 # Deterministic pseudo-random bytes: gen_bytes SEED COUNT.
 gen_bytes() {
 	# openssl dies of SIGPIPE when head has enough; that is not an error.

@@ -1015,9 +1015,11 @@ restore_run(struct rs *r, struct bk_status *st, int *incomplete)
 		if (rc == BK_OK)
 			rc = aside_swap(r);
 		else {
+			/* One message for every stop before the swap, whichever
+			 * phase it came in: scripts and people match on it. */
 			aside_drop(r);
-			warn0("nothing swapped in: the target was left as it "
-			    "was");
+			warn0("validation failed: nothing swapped in");
+			warn0("restore stopped: the target was left as it was");
 		}
 	}
 	if (fflush(stdout) != 0) {
