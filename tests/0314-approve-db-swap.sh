@@ -45,7 +45,7 @@ state() {
 	"$PY" -c 'import sys, json; from pymongo import MongoClient
 d = MongoClient(sys.argv[1])[sys.argv[2]]
 for n in sorted(d.list_collection_names()):
-    docs = sorted(json.dumps(x, sort_keys=True) for x in d[n].find())
+    docs = sorted(json.dumps(x, sort_keys=True, default=str) for x in d[n].find())
     ix = sorted(json.dumps(v["key"]) for v in d[n].index_information().values())
     print(n, len(docs), docs, ix)' "$FERRETDB_URI" "$1"
 }
@@ -157,11 +157,12 @@ kill -9 "$pid"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 137 ] || fail "bk-restore was not killed mid-restore: exit $rc $(cat kill.err)"
-state prod | grep -v '^bk-restore-' >after
+state prod | grep -v '^bk-restore-\|^bk-swap-journal ' >after
 cmp -s before after || fail "a killed restore changed prod: $(diff before after)"
 # The next run drops the leftover and restores.
 restore good.arch 2>err || fail "restore after the kill: $(cat err)"
 expect_grep 'prod\.bk-restore-[0-9a-f]{16}-0: dropped, left by an earlier restore aside' err
+expect_grep 'prod: the swap lock of a restore \(host .*\) broken: its process is gone' err
 state prod >after
 cmp -s before after || fail "prod after the rerun: $(diff before after)"
 
@@ -179,11 +180,179 @@ expect_grep 'restore stopped: the target was left as it was' dead.err
 spawn_server FerretDB "$FERRETDB_PORT" 60 "$T/fdb/ferretdb2.log" \
     "$BK_CACHE/ferretdb-v1.24.2/bin/bk-test-ferretdb" \
     -listen "127.0.0.1:$FERRETDB_PORT" -dir "$T/fdb/data"
-state prod | grep -v '^bk-restore-' >after
+state prod | grep -v '^bk-restore-\|^bk-swap-journal ' >after
 cmp -s before after || fail "prod after its server died: $(diff before after)"
 restore good.arch 2>err || fail "restore after the restart: $(cat err)"
 state prod >after
 cmp -s before after || fail "prod after the restart and rerun: $(diff before after)"
+
+# --- the swap lock: another host's restore holds it ----------------------
+"$PY" -c 'import sys, datetime; from pymongo import MongoClient
+MongoClient(sys.argv[1]).prod["bk-swap-journal"].insert_one({"_id": "lock",
+    "nonce": "feedfeedfeedfeed", "host": "elsewhere.example", "pid": 4242,
+    "since": datetime.datetime(2026, 11, 27, 3, 0)})' "$FERRETDB_URI"
+state prod | grep -v '^bk-swap-journal ' >before
+expect_exit 75 restore good.arch 2>err
+expect_grep 'prod: another bk-restore holds its swap lock \(host elsewhere\.example, pid 4242, since 2026-11-27T03:00:00Z\): rerun when it has ended, or with --break-lock if it died' err
+state prod | grep -v '^bk-swap-journal ' >after
+cmp -s before after || fail "a refused lock changed prod: $(diff before after)"
+restore good.arch --break-lock 2>err || fail "--break-lock: $(cat err)"
+expect_grep 'prod: the swap lock of a restore \(host elsewhere\.example, since 2026-11-27T03:00:00Z\) broken: --break-lock' err
+state prod >after
+cmp -s before after || fail "prod after --break-lock: $(diff before after)"
+
+# --- a swap killed anywhere: the next run finishes or undoes it ----------
+# cut_swap K STATE: prod and prod2 as a restore killed after K of the 8 renames
+# of its swap leaves them (jr_a, jr_b existing, jr_c not, prod2.jr_d
+# existing; the journal in prod, its pointer in prod2), the journal in
+# STATE, and a lock a dead process of this host left.
+cut_swap() {
+	"$PY" - "$FERRETDB_URI" "$1" "$2" <<'EOP'
+import datetime, subprocess, sys
+from pymongo import MongoClient
+uri, k, state = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+c = MongoClient(uri)
+p, q = c.prod, c.prod2
+N = "00000000000000aa"
+for db in (p, q):
+    for n in db.list_collection_names():
+        if n.startswith(("jr_", "bk-")):
+            db.drop_collection(n)
+p.jr_a.insert_one({"_id": 1, "v": "old-a"})
+p.jr_b.insert_one({"_id": 1, "v": "old-b"})
+q.jr_d.insert_one({"_id": 1, "v": "old-d"})
+pairs = [(p, "jr_a", True), (p, "jr_b", True), (p, "jr_c", False),
+         (q, "jr_d", True)]
+steps = []
+for i, (db, coll, _) in enumerate(pairs):
+    db["bk-restore-%s-%d" % (N, i)].insert_one({"_id": 1, "v": "new-" + coll[3:]})
+    steps.append((db, coll, "bk-old-%s-%d" % (N, i)))
+    steps.append((db, "bk-restore-%s-%d" % (N, i), coll))
+for db, f, t in steps[:k]:
+    if f in db.list_collection_names():
+        db[f].rename(t)
+p["bk-swap-journal"].insert_one({"_id": N, "state": state, "home": "prod",
+    "host": "h", "pid": 1, "since": datetime.datetime(2026, 11, 27),
+    "pairs": [{"db": db.name, "coll": coll,
+               "aside": "bk-restore-%s-%d" % (N, i),
+               "old": "bk-old-%s-%d" % (N, i), "existed": ex}
+              for i, (db, coll, ex) in enumerate(pairs)]})
+q["bk-swap-journal"].insert_one({"_id": N, "home": "prod"})
+dead = subprocess.Popen(["true"]); dead.wait()
+p["bk-swap-journal"].insert_one({"_id": "lock", "nonce": "0" * 16,
+    "host": __import__("socket").gethostname(), "pid": dead.pid,
+    "since": datetime.datetime(2026, 11, 27)})
+EOP
+}
+# jr: what prod and prod2 hold of the cut's collections, and any bk- one.
+jr() {
+	"$PY" -c 'import sys; from pymongo import MongoClient
+c = MongoClient(sys.argv[1])
+for db in (c.prod, c.prod2):
+    for n in sorted(db.list_collection_names()):
+        if n.startswith(("jr_", "bk-")):
+            print(db.name, n, [d.get("v") for d in db[n].find()])' "$FERRETDB_URI"
+}
+cat >undone <<'EOF'
+prod jr_a ['old-a']
+prod jr_b ['old-b']
+prod2 jr_d ['old-d']
+EOF
+cat >finished <<'EOF'
+prod jr_a ['new-a']
+prod jr_b ['new-b']
+prod jr_c ['new-c']
+prod2 jr_d ['new-d']
+EOF
+for k in 0 1 2 3 4 5 6 7 8; do
+	cut_swap "$k" swapping || fail "cut_swap $k"
+	restore good.arch 2>err || fail "restore after a swap cut at $k: $(cat err)"
+	expect_grep 'prod: the swap lock of a restore \(host .*\) broken: its process is gone' err
+	expect_grep 'prod: the swap 00000000000000aa, killed before its commit, undone: every collection is as it was before it' err
+	jr >got
+	cmp -s undone got || fail "a swap cut after $k renames, undone: $(diff undone got)"
+done
+cut_swap 8 committed || fail "cut_swap committed"
+restore good.arch 2>err || fail "restore after a committed swap: $(cat err)"
+expect_grep 'prod: the swap 00000000000000aa, killed after its commit, finished: the restored collections are in place, their previous contents dropped' err
+jr >got
+cmp -s finished got || fail "a committed swap, finished: $(diff finished got)"
+
+# --- bk-restore killed in the middle of a real swap -----------------------
+# 30 collections make the swap long enough for one poller to stop
+# bk-restore (SIGSTOP) once its journal is written; it is then killed, and
+# the next restore (of another collection) must finish the swap if the
+# journal says committed and undo it otherwise; either way every one of
+# the 30 collections is wholly old or wholly new, never a mix.
+"$PY" -c 'import json
+print(json.dumps([{"db": "shop", "collection": "m%02d" % i,
+    "docs": [{"_id": 1, "v": "new"}]} for i in range(30)]))' >many.json
+craft many.arch "$(cat many.json)"
+craft other.arch '[{"db": "shop", "collection": "zz_other", "docs": [{"_id": 1}]}]'
+approve many.arch
+approve other.arch
+many() {
+	"$PY" -c 'import sys; from pymongo import MongoClient
+d = MongoClient(sys.argv[1]).prod
+for n in sorted(d.list_collection_names()):
+    if n.startswith(("m", "bk-")):
+        print(n, [x.get("v") for x in d[n].find()])' "$FERRETDB_URI"
+}
+"$PY" -c 'import sys; from pymongo import MongoClient
+d = MongoClient(sys.argv[1]).prod
+for i in range(30):
+    d.drop_collection("m%02d" % i)
+    d["m%02d" % i].insert_one({"_id": 1, "v": "old"})' "$FERRETDB_URI"
+many >many.old
+sed 's/old/new/' many.old >many.new
+stopped=
+for attempt in 1 2 3; do
+	EXEC='exec' restore many.arch 2>swapkill.err &
+	pid=$!
+	st=$("$PY" -c 'import os, signal, sys, time
+from pymongo import MongoClient
+j = MongoClient(sys.argv[1]).prod["bk-swap-journal"]
+pid = int(sys.argv[2])
+for _ in range(30000):
+    if j.find_one({"pairs": {"$exists": True}}) is not None:
+        os.kill(pid, signal.SIGSTOP)
+        d = j.find_one({"pairs": {"$exists": True}})
+        print(d["state"] if d else "ended")
+        sys.exit(0)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(0.002)
+print("ended")' "$FERRETDB_URI" "$pid")
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [ "$st" = ended ]; then
+		# The swap ended before the poller saw it: prod is new; again.
+		note "attempt $attempt: the swap ended before it was stopped"
+		many >got
+		cmp -s many.new got || fail "a restore that ended left: $(diff many.new got)"
+		"$PY" -c 'import sys; from pymongo import MongoClient
+d = MongoClient(sys.argv[1]).prod
+for i in range(30):
+    d["m%02d" % i].update_one({"_id": 1}, {"$set": {"v": "old"}})' "$FERRETDB_URI"
+		continue
+	fi
+	stopped=$st
+	break
+done
+[ -n "$stopped" ] || fail "bk-restore's swap was never stopped in 3 attempts"
+note "bk-restore killed in its swap, journal state $stopped"
+restore other.arch --ns-include 'shop.zz_other' 2>err ||
+    fail "restore after a kill in the swap: $(cat err)"
+many >got
+if [ "$stopped" = committed ]; then
+	expect_grep 'killed after its commit, finished' err
+	cmp -s many.new got || fail "a committed swap, finished: $(diff many.new got)"
+else
+	expect_grep 'killed before its commit, undone: every collection is as it was before it' err
+	cmp -s many.old got || fail "a killed swap, undone: $(diff many.old got)"
+fi
 
 # --- unprotected: the direct restore, added to -----------------------------
 "$PY" -c 'import sys; from pymongo import MongoClient

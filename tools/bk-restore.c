@@ -24,7 +24,8 @@ static const char db_synopsis[] =
     "[--no-index-restore]\n"
     "                  [--continue-on-error] [--validate] [-v] "
     "[--progress] [--json[=FILE]]\n"
-    "                  [-k KEYRING] [--request REQ --approval SIG...]\n"
+    "                  [-k KEYRING] [--request REQ --approval SIG... "
+    "[--break-lock]]\n"
     "       bk-restore --files DIR ...   (see bk-restore(1))\n";
 static const char db_help[] =
     "Restore a mongodump --archive stream (plain, gzip or zstd) from "
@@ -52,6 +53,9 @@ static const char db_help[] =
     "  --request REQ          a restore request (bk-approve(1))\n"
     "  --approval SIG         an approver's ssh-keygen -Y sign signature "
     "of REQ\n"
+    "  --break-lock           take a protected database's swap lock "
+    "from a restore\n"
+    "                         that died on another host\n"
     "  -v, --verbose          one line per collection on stderr\n"
     "  --progress, --no-progress  show the rate on stderr\n"
     "  --json[=FILE]          a JSON status line on stdout (or FILE); "
@@ -178,6 +182,7 @@ db_opt(void *ctx, int ch, const char *arg)
 	case 'X': o->noindex = 1; return 0;
 	case 'C': o->cont = 1; return 0;
 	case 'A': o->validate = 1; return 0;
+	case 'L': o->break_lock = 1; return 0;
 	case 'b':
 		return count_opt("--batch-size", arg, &o->batch_docs, 0);
 	case 'B':
@@ -231,6 +236,7 @@ static const struct option db_longopts[] = {
 	{ "validate", no_argument, NULL, 'A' },
 	{ "batch-size", required_argument, NULL, 'b' },
 	{ "batch-bytes", required_argument, NULL, 'B' },
+	{ "break-lock", no_argument, NULL, 'L' },
 	{ "keyring", required_argument, NULL, 'k' },
 	{ "request", required_argument, NULL, OPT_REQUEST },
 	{ "approval", required_argument, NULL, OPT_APPROVAL },

@@ -61,6 +61,7 @@ struct restore_db_opts {
 	size_t nincl, nexcl, nfrom, nto;
 	uint64_t batch_docs, batch_bytes;
 	int drop, dry, noindex, cont, validate, progress, verbose;
+	int break_lock;		/* a protected target's swap lock (swap.h) */
 	/*
 	 * Optional (bk-restore's approvals): called for every target
 	 * "HOST:PORT/DB" (each host of the URI, each database a selected

@@ -31,6 +31,7 @@
 #include "compress.h"
 #include "db.h"
 #include "mongo.h"
+#include "swap.h"
 
 #define SERVER_NAMESPACE_EXISTS 48
 #define SERVER_NAMESPACE_NOT_FOUND 26
@@ -43,6 +44,7 @@ struct rs_ns {
 	char *fcoll;		/* aside: the target collection, else NULL */
 	char *bcoll;		/* aside: the target's name while swapped out */
 	int moved_old, moved_new;	/* aside: the swap's steps done */
+	int locked;		/* aside: holds its database's swap lock */
 	/* A pointer (bson_new): a bson_t needs 128-byte alignment, which an
 	 * element of a calloc'ed array does not have. */
 	bson_t *meta;
@@ -767,35 +769,6 @@ report_partial(struct rs *r)
 	    line);
 }
 
-/* renameCollection db.from -> db.to (never dropTarget); 0 or -1, or 1
- * when from does not exist and that is allowed (missing_ok). */
-static int
-rename_coll(struct rs *r, const char *db, const char *from, const char *to,
-    int missing_ok)
-{
-	char *f, *t;
-	bson_error_t err;
-	bson_t cmd, reply;
-	int ok;
-
-	f = bson_strdup_printf("%s.%s", db, from);
-	t = bson_strdup_printf("%s.%s", db, to);
-	bson_init(&cmd);
-	BSON_APPEND_UTF8(&cmd, "renameCollection", f);
-	BSON_APPEND_UTF8(&cmd, "to", t);
-	ok = mongoc_client_command_simple(r->c, "admin", &cmd, NULL, &reply,
-	    &err);
-	bson_destroy(&reply);
-	bson_destroy(&cmd);
-	if (!ok && !(missing_ok &&
-	    err.code == SERVER_NAMESPACE_NOT_FOUND))
-		warn0("rename %s to %s: %s", f, t, err.message);
-	bson_free(f);
-	bson_free(t);
-	return ok ? 0 : missing_ok && err.code ==
-	    SERVER_NAMESPACE_NOT_FOUND ? 1 : -1;
-}
-
 /* Drop db.coll (absent is fine); 0 or -1 (reported). */
 static int
 drop_coll(struct rs *r, const char *db, const char *coll, const char *what)
@@ -826,9 +799,12 @@ first_db(struct rs *r, size_t i)
 }
 
 /*
- * Drop what a restore aside killed before its swap left in the target
- * databases: collections named ASIDE_PREFIX... (a "bk-old-" one may be
- * the only copy of a target and is only named).  0 or -1.
+ * Before a restore aside: take the swap lock of every target database
+ * (swap.c), finish or undo a swap a killed restore journalled there, then
+ * drop what a restore killed before its swap left: collections named
+ * ASIDE_PREFIX...  A "bk-old-" collection no journal explains (left by a
+ * bk before the journal) may be the only copy of a target and is only
+ * named.  A result.
  */
 static int
 aside_sweep(struct rs *r)
@@ -837,9 +813,20 @@ aside_sweep(struct rs *r)
 	bson_error_t err;
 	char **names;
 	size_t i, k;
-	int rc = 0;
+	int rc = BK_OK;
 
-	for (i = 0; i < r->n && rc == 0; i++) {
+	for (i = 0; i < r->n; i++) {
+		if (!first_db(r, i))
+			continue;
+		if ((rc = swap_lock(r->c, r->ns[i].tdb, r->nonce,
+		    r->o->break_lock)) != BK_OK)
+			return rc;
+		r->ns[i].locked = 1;
+	}
+	for (i = 0; i < r->n; i++)
+		if (first_db(r, i) && swap_recover(r->c, r->ns[i].tdb) != 0)
+			return BK_FAIL;
+	for (i = 0; i < r->n && rc == BK_OK; i++) {
 		if (!first_db(r, i))
 			continue;
 		d = mongoc_client_get_database(r->c, r->ns[i].tdb);
@@ -849,9 +836,9 @@ aside_sweep(struct rs *r)
 		if (names == NULL) {
 			warn0("%s: listCollections: %s", r->ns[i].tdb,
 			    err.message);
-			return -1;
+			return BK_FAIL;
 		}
-		for (k = 0; names[k] != NULL && rc == 0; k++) {
+		for (k = 0; names[k] != NULL && rc == BK_OK; k++) {
 			if (strncmp(names[k], "bk-old-", 7) == 0)
 				warn0("%s.%s: left by a restore killed while "
 				    "swapping: it may hold a target's previous "
@@ -862,12 +849,26 @@ aside_sweep(struct rs *r)
 				continue;
 			warn0("%s.%s: dropped, left by an earlier restore "
 			    "aside", r->ns[i].tdb, names[k]);
-			rc = drop_coll(r, r->ns[i].tdb, names[k],
-			    r->ns[i].tdb);
+			if (drop_coll(r, r->ns[i].tdb, names[k],
+			    r->ns[i].tdb) != 0)
+				rc = BK_FAIL;
 		}
 		bson_strfreev(names);
 	}
 	return rc;
+}
+
+/* Release the swap locks taken (every exit of a restore aside). */
+static void
+aside_unlock(struct rs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->ns[i].locked) {
+			swap_unlock(r->c, r->ns[i].tdb, r->nonce);
+			r->ns[i].locked = 0;
+		}
 }
 
 /* Drop the collections restored aside (on failure). */
@@ -894,12 +895,12 @@ aside_rollback(struct rs *r, size_t upto)
 
 		if (!ns->selected)
 			continue;
-		if (ns->moved_new && rename_coll(r, ns->tdb, ns->fcoll,
+		if (ns->moved_new && swap_rename(r->c, ns->tdb, ns->fcoll,
 		    ns->tcoll, 0) != 0)
 			rc = -1;
 		else
 			ns->moved_new = 0;
-		if (ns->moved_old && !ns->moved_new && rename_coll(r,
+		if (ns->moved_old && !ns->moved_new && swap_rename(r->c,
 		    ns->tdb, ns->bcoll, ns->fcoll, 0) != 0)
 			rc = -1;
 		else if (!ns->moved_new)
@@ -909,46 +910,113 @@ aside_rollback(struct rs *r, size_t upto)
 }
 
 /*
- * Swap every namespace restored aside into its target: the target (if
- * any) renamed to its bk-old name, the restored collection to the
- * target's; when all are done, the old ones dropped.  On a failure the
- * steps done are undone and the restored collections dropped.  A result.
+ * The swap's pairs, for the journal (swap.c): the selected namespaces,
+ * each with whether its target exists now.  NULL on error (reported).
  */
-static int
-aside_swap(struct rs *r)
+static struct swap_pair *
+aside_pairs(struct rs *r, size_t *np)
 {
-	size_t i;
-	int m;
+	struct swap_pair *p;
+	size_t i, n = 0;
+	int e;
 
+	if ((p = calloc(r->n + 1, sizeof(*p))) == NULL) {
+		warnp("malloc");
+		return NULL;
+	}
 	for (i = 0; i < r->n; i++) {
 		struct rs_ns *ns = &r->ns[i];
 
 		if (!ns->selected)
 			continue;
-		if ((m = rename_coll(r, ns->tdb, ns->fcoll, ns->bcoll,
+		if ((e = swap_exists(r->c, ns->tdb, ns->fcoll)) < 0) {
+			free(p);
+			return NULL;
+		}
+		p[n].db = ns->tdb;
+		p[n].coll = ns->fcoll;
+		p[n].aside = ns->tcoll;
+		p[n].old = ns->bcoll;
+		p[n].existed = e;
+		n++;
+	}
+	*np = n;
+	return p;
+}
+
+/*
+ * Swap every namespace restored aside into its target: the swap
+ * journalled, the target (if any) renamed to its bk-old name, the
+ * restored collection to the target's; when all are done the journal
+ * says committed and the old ones are dropped.  On a failure the steps
+ * done are undone and the restored collections dropped; if the undo
+ * fails too (the server gone), the journal is left for the next run to
+ * undo.  A result.
+ */
+static int
+aside_swap(struct rs *r)
+{
+	struct swap_pair *p;
+	size_t i, np = 0;
+	int m, rc = BK_FAIL;
+
+	if ((p = aside_pairs(r, &np)) == NULL)
+		return BK_FAIL;
+	if (np == 0) {
+		free(p);
+		return BK_OK;
+	}
+	if (swap_journal(r->c, r->nonce, p, np) != 0) {
+		aside_drop(r);
+		warn0("restore stopped: the target was left as it was");
+		goto out;
+	}
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected)
+			continue;
+		if ((m = swap_rename(r->c, ns->tdb, ns->fcoll, ns->bcoll,
 		    1)) < 0)
 			break;
 		ns->moved_old = m == 0;
-		if (rename_coll(r, ns->tdb, ns->tcoll, ns->fcoll, 0) != 0)
+		if (swap_rename(r->c, ns->tdb, ns->tcoll, ns->fcoll, 0) != 0)
 			break;
 		ns->moved_new = 1;
 	}
-	if (i < r->n) {
-		if (aside_rollback(r, i + 1) != 0) {
-			warn0("the swap could not be undone: the previous "
-			    "contents are in the collections named bk-old-%s-*",
-			    r->nonce);
-			return BK_FAIL;
-		}
-		aside_drop(r);
-		warn0("swap failed: the target was left as it was");
-		return BK_FAIL;
+	/* A commit whose answer was lost may have happened: asked again, and
+	 * when the journal cannot say, left to the next run, which reads it. */
+	if (i == r->n && (swap_commit(r->c, r->nonce, p[0].db) == 0 ||
+	    (m = swap_committed(r->c, r->nonce, p[0].db)) == 1)) {
+		for (i = 0; i < r->n; i++)
+			if (r->ns[i].selected && r->ns[i].moved_old &&
+			    drop_coll(r, r->ns[i].tdb, r->ns[i].bcoll,
+			    r->ns[i].src) != 0)
+				break;
+		if (i < r->n || swap_forget(r->c, r->nonce, p, np) != 0)
+			warn0("swapped in, but its previous contents are not "
+			    "all dropped: the next restore into %s drops them",
+			    p[0].db);
+		rc = BK_OK;
+		goto out;
 	}
-	for (i = 0; i < r->n; i++)
-		if (r->ns[i].selected && r->ns[i].moved_old)
-			(void)drop_coll(r, r->ns[i].tdb, r->ns[i].bcoll,
-			    r->ns[i].src);
-	return BK_OK;
+	if ((i == r->n && m < 0) ||
+	    aside_rollback(r, i < r->n ? i + 1 : r->n) != 0) {
+		warn0("the swap could not be ended now: the next bk-restore "
+		    "into %s finishes or undoes it from its journal (%s.%s); "
+		    "until then "
+		    "the previous contents are in the collections named "
+		    "bk-old-%s-*", p[0].db, p[0].db, SWAP_JOURNAL, r->nonce);
+		goto out;
+	}
+	aside_drop(r);
+	if (swap_forget(r->c, r->nonce, p, np) != 0)
+		warn0("the journal of the undone swap is left; the next "
+		    "restore into %s removes it", p[0].db);
+	warn0("swap failed: the target was left as it was");
+out:
+	free(p);
+	return rc;
 }
 
 /* Everything after the options: a bk_result. */
@@ -974,10 +1042,8 @@ restore_run(struct rs *r, struct bk_status *st, int *incomplete)
 		    "bk-restore", &temp, &sv)) == NULL)
 			return temp ? BK_RETRY : BK_FAIL;
 		r->c = mongoc_client_pool_pop(r->pool);
-		if (r->aside && aside_sweep(r) != 0) {
-			rc = BK_FAIL;
+		if (r->aside && (rc = aside_sweep(r)) != BK_OK)
 			goto done;
-		}
 	}
 	r->prog = bk_progress_new(o->dry ? "checking" : "restoring",
 	    bk_fd_size(STDIN_FILENO), o->progress);
@@ -1043,6 +1109,8 @@ restore_db_run(const struct restore_db_opts *o, struct bk_status *st,
 	mongoc_init();
 	r.o = o;
 	rc = restore_run(&r, st, incomplete);
+	if (r.c != NULL && r.ns != NULL)
+		aside_unlock(&r);
 	for (i = 0; i < r.n && r.ns != NULL; i++) {
 		free(r.ns[i].src);
 		free(r.ns[i].tdb);
