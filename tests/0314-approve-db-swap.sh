@@ -9,7 +9,11 @@
 # target's documents and indexes exactly as they were, as does a
 # --continue-on-error restore the server refused a document of, and the
 # server killed while restoring aside (then restarted); a selected view is
-# refused; the next run drops what a killed one left.  An unprotected database keeps the direct
+# refused; the next run drops what a killed one left.  The swap is
+# journalled and locked: a swap cut after each of its renames is undone by
+# the next run, a committed one finished, a real one killed ends wholly old
+# or wholly new; another host's lock refuses (75) until --break-lock, a
+# dead process's is broken.  An unprotected database keeps the direct
 # restore (added to, not replaced).
 . "$BK_TOP/tests/lib.sh"
 EXEC=
