@@ -16,15 +16,15 @@
 #include "files/files.h"
 
 static const char db_synopsis[] =
-    "usage: bk-restore [--uri URI] [--password-file FILE] [--drop] "
-    "[--dry-run]\n"
-    "                  [--ns-include PAT] [--ns-exclude PAT] "
-    "[--ns-from PAT --ns-to PAT]\n"
-    "                  [--batch-size N] [--batch-bytes SIZE] "
-    "[--no-index-restore]\n"
+    "usage: bk-restore [--uri URI] [--password-file FILE] "
+    "[--drop | --merge]\n"
+    "                  [--dry-run] [--ns-include PAT] [--ns-exclude PAT]\n"
+    "                  [--ns-from PAT --ns-to PAT] [--batch-size N]\n"
+    "                  [--batch-bytes SIZE] [--no-index-restore]\n"
     "                  [--continue-on-error] [--validate] [-v] "
-    "[--progress] [--json[=FILE]]\n"
-    "                  [-k KEYRING] [--request REQ --approval SIG... "
+    "[--progress]\n"
+    "                  [--json[=FILE]] [-k KEYRING]\n"
+    "                  [--request REQ --approval SIG... "
     "[--break-lock]]\n"
     "       bk-restore --files DIR ...   (see bk-restore(1))\n";
 static const char db_help[] =
@@ -34,6 +34,8 @@ static const char db_help[] =
     "  --password-file FILE   read the password from FILE (mode 0600)\n"
     "  --drop                 drop each target collection before "
     "restoring it\n"
+    "  --merge                insert only the documents whose _id is "
+    "missing\n"
     "  -n, --dry-run          check the whole stream, touch no server\n"
     "  --ns-include PAT       only namespaces DB.COLL matching PAT "
     "('*' wildcard)\n"
@@ -178,6 +180,7 @@ db_opt(void *ctx, int ch, const char *arg)
 		return db_pattern_add((const char **)o->to, &o->nto, arg,
 		    "--ns-to");
 	case 'D': o->drop = 1; return 0;
+	case 'M': o->merge = 1; return 0;
 	case 'n': o->dry = 1; return 0;
 	case 'X': o->noindex = 1; return 0;
 	case 'C': o->cont = 1; return 0;
@@ -230,6 +233,7 @@ static const struct option db_longopts[] = {
 	{ "ns-from", required_argument, NULL, 'F' },
 	{ "ns-to", required_argument, NULL, 'T' },
 	{ "drop", no_argument, NULL, 'D' },
+	{ "merge", no_argument, NULL, 'M' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "no-index-restore", no_argument, NULL, 'X' },
 	{ "continue-on-error", no_argument, NULL, 'C' },

@@ -62,6 +62,7 @@ struct restore_db_opts {
 	uint64_t batch_docs, batch_bytes;
 	int drop, dry, noindex, cont, validate, progress, verbose;
 	int break_lock;		/* a protected target's swap lock (swap.h) */
+	int merge;		/* insert only documents whose _id is missing */
 	/*
 	 * Optional (bk-restore's approvals): called for every target
 	 * "HOST:PORT/DB" (each host of the URI, each database a selected

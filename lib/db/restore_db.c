@@ -35,6 +35,7 @@
 
 #define SERVER_NAMESPACE_EXISTS 48
 #define SERVER_NAMESPACE_NOT_FOUND 26
+#define SERVER_DUPLICATE_KEY 11000
 #define ASIDE_PREFIX "bk-restore-"
 
 
@@ -50,6 +51,10 @@ struct rs_ns {
 	bson_t *meta;
 	int selected, view, prepared, finished, nindexes;
 	uint64_t inserted, failed;
+	/* --merge: documents whose _id was there already; the collection's
+	 * count before; whether it existed. */
+	uint64_t present, before;
+	int existed;
 	unsigned char digest[32];	/* of the archive's documents */
 };
 
@@ -337,6 +342,9 @@ plan(struct rs *r)
 		return rc;
 	if (r->o->target_check != NULL && (rc = check_targets(r)) != BK_OK)
 		return rc;
+	/* --merge only adds what is missing: nothing to swap. */
+	if (r->o->merge)
+		r->aside = 0;
 	return r->aside && !r->o->dry ? aside_names(r) : BK_OK;
 }
 
@@ -355,6 +363,30 @@ run_cmd(struct rs *r, const char *db, const bson_t *cmd, const char *what,
 		return 0;
 	warn0("%s: %s: %s", ns, what, err.message);
 	return -1;
+}
+
+/* --merge: does the target exist, and how many documents has it? */
+static int
+merge_before(struct rs *r, struct rs_ns *ns)
+{
+	mongoc_collection_t *c;
+	bson_error_t err;
+	int64_t n;
+
+	if ((ns->existed = swap_exists(r->c, ns->tdb, ns->tcoll)) < 0)
+		return -1;
+	if (!ns->existed)
+		return 0;
+	c = mongoc_client_get_collection(r->c, ns->tdb, ns->tcoll);
+	n = mongoc_collection_count_documents(c, &(bson_t)BSON_INITIALIZER,
+	    NULL, NULL, NULL, &err);
+	mongoc_collection_destroy(c);
+	if (n < 0) {
+		warn0("%s: count: %s", ns->src, err.message);
+		return -1;
+	}
+	ns->before = (uint64_t)n;
+	return 0;
 }
 
 /* Drop (with --drop) and create the target of namespace i, once. */
@@ -378,6 +410,8 @@ prepare(struct rs *r, size_t i)
 	/* Views are made at the end, when what they read is there. */
 	if (rc != 0 || ns->view)
 		return rc;
+	if (r->o->merge && (rc = merge_before(r, ns)) != 0)
+		return rc;
 	mongo_create_cmd(&cmd, ns->tcoll, ns->meta);
 	/* Without --drop an existing collection is added to, not replaced. */
 	rc = run_cmd(r, ns->tdb, &cmd, "create", ns->src,
@@ -388,17 +422,26 @@ prepare(struct rs *r, size_t i)
 
 /* Count write errors of a bulk reply and name the first one. */
 static void
-bulk_errors(struct rs *r, const bson_t *reply, uint64_t *nerr)
+bulk_errors(struct rs *r, const bson_t *reply, uint64_t *nerr,
+    uint64_t *ndup)
 {
 	bson_iter_t it, e;
 	const char *first = NULL;
 
-	*nerr = 0;
+	*nerr = *ndup = 0;
 	if (bson_iter_init_find(&it, reply, "writeErrors") &&
 	    BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &e)) {
 		while (bson_iter_next(&e)) {
 			bson_iter_t m;
 
+			/* --merge: a duplicate _id is a document present. */
+			if (r->o->merge && BSON_ITER_HOLDS_DOCUMENT(&e) &&
+			    bson_iter_recurse(&e, &m) &&
+			    bson_iter_find(&m, "code") &&
+			    bson_iter_as_int64(&m) == SERVER_DUPLICATE_KEY) {
+				(*ndup)++;
+				continue;
+			}
 			if (*nerr == 0 && BSON_ITER_HOLDS_DOCUMENT(&e) &&
 			    bson_iter_recurse(&e, &m) &&
 			    bson_iter_find(&m, "errmsg") &&
@@ -420,7 +463,7 @@ bulk_flush(struct rs *r)
 	struct rs_ns *ns;
 	bson_error_t err;
 	bson_t reply;
-	uint64_t nerr = 0;
+	uint64_t nerr = 0, ndup = 0;
 	int ok;
 
 	if (r->bulk == NULL)
@@ -428,14 +471,15 @@ bulk_flush(struct rs *r)
 	ns = &r->ns[r->bns];
 	ok = mongoc_bulk_operation_execute(r->bulk, &reply, &err) != 0;
 	if (!ok) {
-		bulk_errors(r, &reply, &nerr);
-		if (nerr == 0) {
+		bulk_errors(r, &reply, &nerr, &ndup);
+		if (nerr == 0 && ndup == 0) {
 			warn0("%s: insert: %s", ns->src, err.message);
 			nerr = r->bdocs;
 		}
 	}
 	bson_destroy(&reply);
-	ns->inserted += r->bdocs - nerr;
+	ns->inserted += r->bdocs - nerr - ndup;
+	ns->present += ndup;
 	ns->failed += nerr;
 	mongoc_bulk_operation_destroy(r->bulk);
 	mongoc_collection_destroy(r->bcoll);
@@ -504,7 +548,8 @@ finish_ns(struct rs *r, size_t i)
 		return -1;
 	if (prepare(r, i) != 0)
 		return -1;
-	if (ns->view || r->o->noindex) {
+	/* --merge leaves an existing collection's indexes as they are. */
+	if (ns->view || r->o->noindex || (r->o->merge && ns->existed)) {
 		ns->finished = 1;
 		return 0;
 	}
@@ -601,6 +646,63 @@ server_digest(struct rs *r, const struct rs_ns *ns, uint64_t *count,
 	return rc;
 }
 
+/*
+ * --merge --validate: every document of the archive is in the target
+ * (inserted, or its _id was there), and nothing else changed: the
+ * target's count grew by what was inserted.  0, 1 (a difference,
+ * reported) or -1.
+ */
+static int
+validate_merge(struct rs *r, int print)
+{
+	mongoc_collection_t *c;
+	bson_error_t err;
+	char target[512];
+	int64_t n;
+	size_t i;
+	int bad = 0, ok;
+
+	if (print)
+		printf("%-40s %10s %10s %10s %10s %10s %s\n", "namespace",
+		    "archive", "inserted", "present", "before", "after",
+		    "result");
+	for (i = 0; i < r->n; i++) {
+		struct rs_ns *ns = &r->ns[i];
+
+		if (!ns->selected || ns->view)
+			continue;
+		c = mongoc_client_get_collection(r->c, ns->tdb, ns->tcoll);
+		n = mongoc_collection_count_documents(c,
+		    &(bson_t)BSON_INITIALIZER, NULL, NULL, NULL, &err);
+		mongoc_collection_destroy(c);
+		if (n < 0) {
+			warn0("%s: count: %s", ns->src, err.message);
+			return -1;
+		}
+		snprintf(target, sizeof(target), "%s.%s", ns->tdb, ns->tcoll);
+		ok = ns->inserted + ns->present == r->ans[i].ndocs &&
+		    (uint64_t)n == ns->before + ns->inserted;
+		if (print)
+			printf("%-40s %10llu %10llu %10llu %10llu %10lld %s\n",
+			    target, (unsigned long long)r->ans[i].ndocs,
+			    (unsigned long long)ns->inserted,
+			    (unsigned long long)ns->present,
+			    (unsigned long long)ns->before, (long long)n,
+			    ok ? "ok" : "MISMATCH");
+		if (!ok) {
+			warn0("%s: validation failed: the archive has %llu "
+			    "documents, %llu inserted and %llu present; the "
+			    "server had %llu and has %lld", target,
+			    (unsigned long long)r->ans[i].ndocs,
+			    (unsigned long long)ns->inserted,
+			    (unsigned long long)ns->present,
+			    (unsigned long long)ns->before, (long long)n);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
 /* Print the validation table; 0 all equal, 1 a mismatch, -1 error. */
 static int
 validate(struct rs *r, int print)
@@ -611,6 +713,8 @@ validate(struct rs *r, int print)
 	size_t i;
 	int bad = 0, same;
 
+	if (r->o->merge)
+		return validate_merge(r, print);
 	if (print)
 		printf("%-40s %12s %12s %-8s %s\n", "namespace", "archive",
 		    "server", "digest", "result");
@@ -663,11 +767,22 @@ summary(struct rs *r, struct bk_status *st)
 			printf("%s -> %s.%s: %s%llu documents, %s, CRC ok\n",
 			    ns->src, ns->tdb, shown_coll(ns), ns->view ? "view, " :
 			    "", (unsigned long long)a->ndocs, sz);
+		else if (r->o->verbose && r->o->merge)
+			warn0("%s -> %s.%s: %llu documents inserted, %llu "
+			    "present already, %llu failed", ns->src, ns->tdb,
+			    shown_coll(ns), (unsigned long long)ns->inserted,
+			    (unsigned long long)ns->present,
+			    (unsigned long long)ns->failed);
 		else if (r->o->verbose)
 			warn0("%s -> %s.%s: %llu documents inserted, %llu "
 			    "failed, %d indexes", ns->src, ns->tdb, shown_coll(ns),
 			    (unsigned long long)ns->inserted,
 			    (unsigned long long)ns->failed, ns->nindexes);
+		if (r->o->merge && !r->o->dry) {
+			snprintf(key, sizeof(key), "present:%s.%s", ns->tdb,
+			    shown_coll(ns));
+			bk_status_int(st, key, (int64_t)ns->present);
+		}
 		snprintf(key, sizeof(key), "docs:%s.%s", ns->tdb,
 		    shown_coll(ns));
 		bk_status_int(st, key, (int64_t)(r->o->dry ? a->ndocs :
@@ -701,6 +816,11 @@ restore_db_check(const struct restore_db_opts *o)
 	for (i = 0; i < o->nfrom; i++)
 		if (mongo_nspat_check_pair(o->from[i], o->to[i]) != 0)
 			return -1;
+	if (o->merge && o->drop) {
+		warn0("--merge adds what is missing and never removes: not "
+		    "with --drop");
+		return -1;
+	}
 	if (o->dry && o->validate) {
 		warn0("--validate compares with the server; --dry-run does "
 		    "not touch it");
