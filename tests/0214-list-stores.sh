@@ -19,9 +19,12 @@ backup() {
 	local kind=$1 name=$2 seed=$3 d
 	shift 3
 	gen_bytes "$seed" 2000 | bk-hash -n "$name" -o sum >/dev/null
+	printf '{"counts": {"shop.orders": {"documents": %d, "bytes": 2000}}}\n' \
+	    "${#seed}" >counts
 	for d in "$@"; do
 		gen_bytes "$seed" 2000 | bk-put "$d/$name"
-		bk-put --commit --sum sum --kind "$kind" "$d/$name"
+		bk-put --commit --sum sum --kind "$kind" --key-id 0123456789abcdef \
+		    --counts counts "$d/$name"
 	done
 	# Manifests record whole seconds: the next backup is a later one.
 	sleep 1
@@ -47,7 +50,8 @@ bk-get --list --json "$A/" "$B/" "$N/" >list.json 2>/dev/null || true
 jq -se 'length == 4 and
     (map(select(.name == "db-4.bk"))[0] | .agree == false and .kind == "db" and
 	(.copies | map(.state) == ["committed", "differs", "committed"])) and
-    (map(select(.name == "db-2.bk"))[0] | .agree and
+    (map(select(.name == "db-2.bk"))[0] | .agree and .key_id == "0123456789abcdef" and
+	.counts == {"shop.orders": {"documents": 3, "bytes": 2000}} and
 	(.copies | map(.state) == ["committed", "missing", "committed"]) and
 	.copies[1].url == "'"$B/db-2.bk"'")' list.json >/dev/null ||
 	fail "--json: $(cat list.json)"

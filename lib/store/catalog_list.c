@@ -25,6 +25,8 @@ struct copy {
 	uint64_t size;
 	int64_t age;
 	int committed, damaged;
+	char key_id[40];	/* the manifest's, "" if none */
+	bson_t *counts;		/* the manifest's counts, or NULL */
 };
 
 /* A backup as found under one or more prefixes. */
@@ -44,6 +46,35 @@ struct listctx {
 	size_t n, cap;
 	int damaged;		/* manifests that could not be read */
 };
+
+/*
+ * The manifest's key id and counts, for the JSON listing (a recovery
+ * picks by them).  What is not there, or not of the expected type, is
+ * left out: the manifest was already checked for what listing needs.
+ */
+static void
+manifest_extras(struct copy *c, const char *manifest)
+{
+	bson_iter_t it;
+	bson_t *m;
+	const char *v;
+	uint32_t len;
+	const uint8_t *data;
+
+	if ((m = bson_new_from_json((const uint8_t *)manifest, -1,
+	    NULL)) == NULL)
+		return;
+	if (bson_iter_init_find(&it, m, "key_id") &&
+	    BSON_ITER_HOLDS_UTF8(&it) && (v = bson_iter_utf8(&it, &len)) &&
+	    len < sizeof(c->key_id) && strspn(v, "0123456789abcdef") == len)
+		memcpy(c->key_id, v, (size_t)len + 1);
+	if (bson_iter_init_find(&it, m, "counts") &&
+	    BSON_ITER_HOLDS_DOCUMENT(&it)) {
+		bson_iter_document(&it, &len, &data);
+		c->counts = bson_new_from_data(data, len);
+	}
+	bson_destroy(m);
+}
 
 static int
 add_item(struct listctx *l, const struct catalog_backup *b)
@@ -78,7 +109,19 @@ add_item(struct listctx *l, const struct catalog_backup *b)
 	c->age = b->age;
 	c->committed = b->committed;
 	c->damaged = b->damaged;
+	if (b->manifest != NULL)
+		manifest_extras(c, b->manifest);
 	return 0;
+}
+
+static void
+free_copy(struct copy *c)
+{
+	free(c->url);
+	c->url = NULL;
+	if (c->counts != NULL)
+		bson_destroy(c->counts);
+	c->counts = NULL;
 }
 
 static int
@@ -146,12 +189,13 @@ merge_items(struct listctx *l)
 			if (l->it[o].c[k].url == NULL && l->it[i].c[k].url) {
 				l->it[o].c[k] = l->it[i].c[k];
 				l->it[i].c[k].url = NULL;
+				l->it[i].c[k].counts = NULL;
 			}
 		if (l->it[o].kind[0] == '\0')
 			memcpy(l->it[o].kind, l->it[i].kind,
 			    sizeof(l->it[o].kind));
 		for (k = 0; k < l->nstores; k++)
-			free(l->it[i].c[k].url);
+			free_copy(&l->it[i].c[k]);
 		free(l->it[i].c);
 		free(l->it[i].rel);
 	}
@@ -323,6 +367,10 @@ print_json(FILE *out, struct store **st, const struct listctx *l,
 	if (p->damaged)
 		BSON_APPEND_BOOL(&doc, "damaged", true);
 	BSON_APPEND_INT64(&doc, "age", p->age);
+	if (p->key_id[0] != '\0')
+		BSON_APPEND_UTF8(&doc, "key_id", p->key_id);
+	if (p->counts != NULL)
+		BSON_APPEND_DOCUMENT(&doc, "counts", p->counts);
 	if (l->nstores > 1) {
 		BSON_APPEND_ARRAY_BEGIN(&doc, "copies", &arr);
 		for (k = 0; k < l->nstores; k++) {
@@ -410,7 +458,7 @@ free_items(struct listctx *l)
 
 	for (i = 0; i < l->n; i++) {
 		for (k = 0; k < l->nstores; k++)
-			free(l->it[i].c[k].url);
+			free_copy(&l->it[i].c[k]);
 		free(l->it[i].c);
 		free(l->it[i].rel);
 	}
