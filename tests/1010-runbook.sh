@@ -94,8 +94,14 @@ rm -rf uploads/cases uploads/img
 
 # The main path, block by block in the page's order; the approvers' block
 # where it stands.
-blocks runbook-approve >approve.sh
-[ -s approve.sh ] || fail "no runbook-approve block in $rb"
+# The approvers' blocks (2.7, 3) are the same commands.
+awk '/^```sh runbook-approve$/ { n++ } END { print n + 0 }' "$rb" >n.approve
+[ "$(cat n.approve)" -ge 1 ] || fail "no runbook-approve block in $rb"
+blocks runbook-approve >approve.all
+awk -v n="$(cat n.approve)" '{ a[NR] = $0 } END { for (i = 1; i <= NR / n; i++) print a[i] }' \
+    approve.all >approve.sh
+for _ in $(seq "$(cat n.approve)"); do cat approve.sh; done | cmp -s - approve.all ||
+	fail "the runbook's approvers' blocks differ"
 {
 	cat <<'EOF'
 set -euo pipefail
@@ -113,9 +119,20 @@ rb_approvals() {
 	done
 }
 EOF
+	# Section 3 after the main path: half of shop.cases deleted, and a
+	# document added to clients, which the collection's restore must keep.
+	cat <<'EOF'
+rb_collection_disaster() {
+	"$PY" -c 'import sys; from pymongo import MongoClient
+d = MongoClient(sys.argv[1]).shop
+d.cases.delete_many({"_id": {"$gte": 450}})
+d.clients.insert_one({"_id": "new", "name": "after the restore"})' "$PROD"
+}
+EOF
 	awk '/^```sh runbook-approve$/ { print "rb_approvals" }
+	    /^```sh runbook-collection$/ && !coll { print "rb_collection_disaster"; coll = 1 }
 	    inb && /^```/ { inb = 0; next }
-	    !inb && /^```sh runbook-main$/ { inb = 1; next }
+	    !inb && /^```sh runbook-(main|collection)$/ { inb = 1; next }
 	    inb' "$rb"
 } | sed "s#/etc/bk/runbook.env#$T/runbook.env#" >main.sh
 for c in 'bk-get --list --kind db "$DB1" "$DB2"' 'bk-verify --level quick' \
@@ -129,7 +146,9 @@ done
 grep -qF 'ssh-keygen -Y sign -f ~/.ssh/id_ed25519_sk -n bk-restore' approve.sh ||
 	fail "the approvers' block does not sign with ssh-keygen -Y sign -n bk-restore"
 
-T=$T bash main.sh >main.out 2>main.err ||
+grep -qF -- '--ns-include "$PROD_DB.cases" --request "$NAME.cases.req"' main.sh ||
+	fail "the runbook's section 3 lacks the approved restore of one collection"
+T=$T PY=$PY PROD=$PROD bash main.sh >main.out 2>main.err ||
 	fail "the runbook's main path failed: $(tail -n 5 main.err)"
 
 # Staging held the backup under restored_shop, validated.
@@ -137,11 +156,15 @@ for c in clients cases invoices; do
 	expect_grep "^restored_shop\.$c +[0-9]+ +[0-9]+ +equal +ok" main.out
 done
 expect_grep '^approved: .*db-.*\.bk for .*/shop by ' main.out
-# Production holds what was backed up, and nothing of the restore's own.
+[ "$(grep -Ec '^shop\.cases +900 +900 +equal +ok' main.out)" -eq 2 ] ||
+	fail "shop.cases was not restored and validated twice (2.8, 3): $(cat main.out)"
+# Production holds what was backed up (and, after section 3, the client
+# added since), and nothing of the restore's own.
 "$PY" -c 'import sys; from pymongo import MongoClient
 d = MongoClient(sys.argv[1]).shop
 print(sorted((n, d[n].count_documents({})) for n in d.list_collection_names()))' "$PROD" >after
-cmp -s before after || fail "production after the restore: $(cat after), before: $(cat before)"
+sed "s/('clients', 300)/('clients', 301)/" before >want
+cmp -s want after || fail "production after the restores: $(cat after), wanted: $(cat want)"
 grep -q 'bk-restore-\|bk-old-' after && fail "restore leftovers: $(cat after)"
 diff -r pristine uploads >/dev/null || fail "the uploads differ from what was backed up"
 left=$(find . -maxdepth 1 -name '*.bk-restore.*')
@@ -150,7 +173,7 @@ for j in work/restore-db.json work/restore-files.json; do
 	jq -e '.ok and .protected and (.approvers | sort) == ["alice@example.org", "bob@example.org"]' \
 	    "$j" >/dev/null || fail "$j: $(cat "$j")"
 done
-jq -se '[.[] | select(.tool == "bk-restore" and .status.protected == true)] | length == 2' \
+jq -se '[.[] | select(.tool == "bk-restore" and .status.protected == true)] | length == 3' \
     state/audit.log >/dev/null || fail "the audit log lacks the two approved restores"
 
 # Section 9: the chain against the digest stored with the newest backup.
@@ -165,7 +188,7 @@ bash audit.sh >audit.out 2>&1 || fail "the runbook's audit check: $(cat audit.ou
 
 # bk-runbook(7) says the same: every line of these blocks is in it.
 mandoc -T ascii "$BK_TOP/man/bk-runbook.7" | col -bx | sed 's/^ *//' >man.txt
-{ blocks runbook-main; blocks runbook-approve; blocks runbook-audit; } |
+{ blocks runbook-main; blocks runbook-collection; blocks runbook-approve; blocks runbook-audit; } |
     sed 's/^ *//' | grep -v '^$' | while IFS= read -r l; do
 	grep -qxF -- "$l" man.txt || fail "bk-runbook(7) lacks the line: $l"
 done
