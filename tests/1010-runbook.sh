@@ -186,10 +186,16 @@ jq -se '[.[] | select(.tool == "bk-restore" and .status.protected == true)] | le
 grep -qF -- '--audit-digest digest' audit.sh || fail "no runbook-audit block"
 bash audit.sh >audit.out 2>&1 || fail "the runbook's audit check: $(cat audit.out)"
 
-# bk-runbook(7) says the same: every line of these blocks is in it.
+# bk-runbook(7) says the same: every command line of the page (fenced or
+# indented) is in it, and every heading.
 mandoc -T ascii "$BK_TOP/man/bk-runbook.7" | col -bx | sed 's/^ *//' >man.txt
-{ blocks runbook-main; blocks runbook-collection; blocks runbook-approve; blocks runbook-audit; } |
-    sed 's/^ *//' | grep -v '^$' | while IFS= read -r l; do
+awk '/^```/ { inb = !inb; next } inb || /^    / { sub(/^ +/, ""); if ($0 != "") print }' \
+    "$rb" >code.lines
+[ "$(wc -l <code.lines)" -gt 100 ] || fail "the runbook's commands: $(wc -l <code.lines) lines"
+while IFS= read -r l; do
 	grep -qxF -- "$l" man.txt || fail "bk-runbook(7) lacks the line: $l"
+done <code.lines
+sed -n 's/^##\{1,2\} //p' "$rb" | while IFS= read -r h; do
+	grep -qixF -- "$h" man.txt || fail "bk-runbook(7) lacks the heading: $h"
 done
 exit 0
