@@ -129,6 +129,7 @@ chmod +x "$r/usr/local/share/bk/scripts/bk-backup.sh"
     bk-backup@db.service bk-backup-*.timer) >verify.out 2>&1 ||
 	fail "systemd-analyze verify: $(cat verify.out)"
 [ ! -s verify.out ] || fail "systemd-analyze verify: $(cat verify.out)"
+rm -rf "$r"
 
 # Last: every job must be one the runner takes.
 missing=
