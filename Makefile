@@ -42,7 +42,8 @@ MAN1 := $(sort $(wildcard man/*.1))
 MAN5 := $(sort $(wildcard man/*.5))
 MAN7 := $(sort $(wildcard man/*.7))
 MAN8 := $(sort $(wildcard man/*.8))
-EXAMPLES := $(sort $(wildcard examples/*))
+EXAMPLES := $(sort $(filter-out examples/systemd,$(wildcard examples/*)))
+SYSTEMD := $(sort $(wildcard examples/systemd/*))
 SCRIPTS := $(sort $(wildcard scripts/*.sh))
 
 all: $(TOOLS) $(UNITS)
@@ -122,7 +123,7 @@ install: $(TOOLS)
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
 		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7 \
 		$(DESTDIR)$(MANPREFIX)/man8 $(DESTDIR)$(PREFIX)/share/bk/scripts \
-		$(DESTDIR)$(PREFIX)/share/bk/examples
+		$(DESTDIR)$(PREFIX)/share/bk/examples/systemd
 	cp -f $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
 	$(if $(MAN5),cp -f $(MAN5) $(DESTDIR)$(MANPREFIX)/man5/)
@@ -130,6 +131,7 @@ install: $(TOOLS)
 	$(if $(MAN8),cp -f $(MAN8) $(DESTDIR)$(MANPREFIX)/man8/)
 	$(if $(SCRIPTS),cp -f $(SCRIPTS) $(DESTDIR)$(PREFIX)/share/bk/scripts/)
 	$(if $(EXAMPLES),cp -f $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/bk/examples/)
+	$(if $(SYSTEMD),cp -f $(SYSTEMD) $(DESTDIR)$(PREFIX)/share/bk/examples/systemd/)
 
 uninstall:
 	rm -f $(TOOLS:$(O)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)

@@ -208,11 +208,13 @@ check_targets(struct rs *r)
 		return BK_NEGATIVE;
 	}
 	for (i = 0; i < r->n && rc == BK_OK; i++) {
+		if (!r->ns[i].selected)
+			continue;	/* no target: tdb is NULL */
 		for (j = 0; j < i; j++)
 			if (r->ns[j].selected && strcmp(r->ns[j].tdb,
 			    r->ns[i].tdb) == 0)
 				break;
-		if (!r->ns[i].selected || j < i)
+		if (j < i)
 			continue;
 		for (h = mongoc_uri_get_hosts(u); h != NULL && rc == BK_OK;
 		    h = h->next) {
