@@ -379,11 +379,11 @@ keysrc(enum verb v, const char *path, const char *kms)
 
 	if (v == ENCRYPT && kms != NULL)
 		return bk_keysrc_kms(kms, NULL);
+	if (v != ENCRYPT)
+		return bk_keysrc_opener(path, kms);
 	if (path != NULL && (ring = bk_keysrc_keyring(path)) == NULL)
 		return NULL;
-	if (v == ENCRYPT)
-		return ring;
-	return bk_keysrc_kms(kms, ring);
+	return ring;
 }
 
 /* The stream verbs: load the key source, run, check stdout.  Exit status. */

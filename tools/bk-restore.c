@@ -23,7 +23,7 @@ static const char db_synopsis[] =
     "                  [--batch-bytes SIZE] [--no-index-restore]\n"
     "                  [--continue-on-error] [--validate] [-v] "
     "[--progress]\n"
-    "                  [--json[=FILE]] [-k KEYRING]\n"
+    "                  [--json[=FILE]] [-k KEYRING] [--kms]\n"
     "                  [--request REQ --approval SIG... "
     "[--break-lock]]\n"
     "       bk-restore --files DIR ...   (see bk-restore(1))\n";
@@ -50,6 +50,7 @@ static const char db_help[] =
     "(exit 4)\n"
     "  --validate             compare counts and digests with the server "
     "after\n"
+    "  --kms                  open a KMS-sealed container (no keyring)\n"
     "  -k, --keyring FILE     open an encrypted container on stdin with "
     "FILE's keys\n"
     "  --request REQ          a restore request (bk-approve(1))\n"
@@ -75,7 +76,7 @@ static const char files_synopsis[] =
     "[--fsync]\n"
     "                  [--dry-run | --validate] [-v] "
     "[--progress | --no-progress]\n"
-    "                  [--json[=FILE]] [-k KEYRING]\n"
+    "                  [--json[=FILE]] [-k KEYRING] [--kms]\n"
     "                  [--request REQ --approval SIG...] < stream\n";
 static const char files_help[] =
     "Extract a tar stream (plain, gzip or zstd) from standard input into "
@@ -100,6 +101,7 @@ static const char files_help[] =
     "  -n, --dry-run        list the members, write nothing\n"
     "  --validate           compare DIR with the stream; differences on "
     "stdout\n"
+    "  --kms                open a KMS-sealed container (no keyring)\n"
     "  -k, --keyring FILE   open an encrypted container on stdin with "
     "FILE's keys\n"
     "  --request REQ        a restore request (bk-approve(1))\n"
@@ -127,6 +129,7 @@ count_opt(const char *opt, const char *s, uint64_t *v, int size)
 
 #define OPT_REQUEST 0x200
 #define OPT_APPROVAL 0x201
+#define OPT_KMS 0x202
 
 /* What both modes take: the options of their approvals. */
 struct db_ctx {
@@ -144,6 +147,7 @@ gate_opt(struct approve_gate_opts *g, int ch, const char *arg)
 {
 	switch (ch) {
 	case 'k': g->keyring = arg; return 0;
+	case OPT_KMS: g->kms = 1; return 0;
 	case OPT_REQUEST: g->request = arg; return 0;
 	case OPT_APPROVAL:
 		if (g->napprovals == APPROVE_REQUIRE_MAX) {
@@ -242,6 +246,7 @@ static const struct option db_longopts[] = {
 	{ "batch-bytes", required_argument, NULL, 'B' },
 	{ "break-lock", no_argument, NULL, 'L' },
 	{ "keyring", required_argument, NULL, 'k' },
+	{ "kms", no_argument, NULL, OPT_KMS },
 	{ "request", required_argument, NULL, OPT_REQUEST },
 	{ "approval", required_argument, NULL, OPT_APPROVAL },
 	{ NULL, 0, NULL, 0 }
@@ -258,6 +263,7 @@ static const struct option files_longopts[] = {
 	{ "xattrs-all", no_argument, NULL, 'A' },
 	{ "xattrs-include", required_argument, NULL, 'I' },
 	{ "keyring", required_argument, NULL, 'k' },
+	{ "kms", no_argument, NULL, OPT_KMS },
 	{ "request", required_argument, NULL, OPT_REQUEST },
 	{ "approval", required_argument, NULL, OPT_APPROVAL },
 	{ NULL, 0, NULL, 0 }

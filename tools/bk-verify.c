@@ -176,11 +176,7 @@ summary_text(const struct verify_opts *o, const struct verify_summary *s)
 static struct bk_keysrc *
 deep_keys(const char *keyring)
 {
-	struct bk_keysrc *ring = NULL;
-
-	if (keyring != NULL && (ring = bk_keysrc_keyring(keyring)) == NULL)
-		return NULL;
-	return bk_keysrc_kms(NULL, ring);
+	return bk_keysrc_opener(keyring, NULL);
 }
 
 static int

@@ -157,13 +157,13 @@ struct approve_intake;
  * digest), read all of standard input first into an unlinked file in
  * $TMPDIR, hashing it, and refuse (BK_NEGATIVE, nothing restored) if its
  * SHA-256 differs.  Otherwise, with keyring or hash set, a thread pumps
- * standard input through a hash (and, with keyring, the container's
- * opening, io/aead.h) into a pipe that becomes standard input, so the
+ * standard input through a hash (and, with open, the container's
+ * opening, io/aead.h, with bk_keysrc_opener(keyring)) into a pipe that becomes standard input, so the
  * digest is known when the restore has read everything.  *out gets the
  * state (approve_intake_end); NULL when there is nothing to do.  A
  * result.
  */
-int approve_intake_start(const char *keyring,
+int approve_intake_start(const char *keyring, int open,
     const unsigned char *want, int hash, struct approve_intake **out);
 /*
  * The restore has ended: stop the thread, and the result of reading and
@@ -180,6 +180,7 @@ int approve_intake_end(struct approve_intake *in,
  */
 struct approve_gate_opts {
 	const char *keyring, *request;
+	int kms;		/* --kms: open a container without a keyring */
 	const char *approvals[APPROVE_REQUIRE_MAX];
 	size_t napprovals;
 	int incremental;	/* bk-restore --files --delete */

@@ -213,9 +213,10 @@ approve_gate_open(const struct approve_gate_opts *o, const char *dir,
 		}
 		if ((g->aside = aside_dir(g->target)) == NULL)
 			return BK_FAIL;
-		return approve_intake_start(o->keyring, NULL, 1, &g->intake);
+		return approve_intake_start(o->keyring,
+		    o->keyring != NULL || o->kms, NULL, 1, &g->intake);
 	}
-	return approve_intake_start(o->keyring,
+	return approve_intake_start(o->keyring, o->keyring != NULL || o->kms,
 	    g->approved ? g->res.req.sha256 : NULL, 0, &g->intake);
 }
 

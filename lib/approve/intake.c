@@ -15,6 +15,7 @@
 #include "io/aead.h"
 #include "io/sha256.h"
 #include "io/stage.h"
+#include "key/kms.h"
 #include "key/keysrc.h"
 
 /*
@@ -166,11 +167,12 @@ pump_thread(void *arg)
  * standard input.
  */
 static int
-start_thread(struct approve_intake *in, const char *keyring, int hash)
+start_thread(struct approve_intake *in, const char *keyring, int open,
+    int hash)
 {
 	int p[2];
 
-	if (keyring != NULL && (in->ks = bk_keysrc_keyring(keyring)) == NULL)
+	if (open && (in->ks = bk_keysrc_opener(keyring, NULL)) == NULL)
 		return BK_FAIL;
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		warnp("pipe");
@@ -203,14 +205,14 @@ start_thread(struct approve_intake *in, const char *keyring, int hash)
 }
 
 int
-approve_intake_start(const char *keyring, const unsigned char *want,
-    int hash, struct approve_intake **out)
+approve_intake_start(const char *keyring, int open,
+    const unsigned char *want, int hash, struct approve_intake **out)
 {
 	struct approve_intake *in;
 	int rc;
 
 	*out = NULL;
-	if (keyring == NULL && want == NULL && !hash)
+	if (!open && want == NULL && !hash)
 		return BK_OK;
 	if ((in = calloc(1, sizeof(*in))) == NULL) {
 		warnp("intake");
@@ -222,7 +224,7 @@ approve_intake_start(const char *keyring, const unsigned char *want,
 		if ((rc = spool_in(want, in->digest, &in->src)) != BK_OK)
 			return rc;
 		in->have = 1;
-		if (keyring == NULL) {
+		if (!open) {
 			if (dup2(in->src, STDIN_FILENO) == -1) {
 				warnp("spool file");
 				return BK_FAIL;
@@ -233,9 +235,9 @@ approve_intake_start(const char *keyring, const unsigned char *want,
 	} else if ((in->src = dup(STDIN_FILENO)) == -1) {
 		warnp("<stdin>");
 		return BK_FAIL;
-	} else if (keyring != NULL)
+	} else if (open)
 		hash = 1;
-	return start_thread(in, keyring, hash);
+	return start_thread(in, keyring, open, hash);
 }
 
 int

@@ -742,3 +742,13 @@ bk_keysrc_kms(const char *keyid, struct bk_keysrc *other)
 	s->other = other;
 	return &s->ks;
 }
+
+struct bk_keysrc *
+bk_keysrc_opener(const char *keyring, const char *kms_keyid)
+{
+	struct bk_keysrc *ring = NULL;
+
+	if (keyring != NULL && (ring = bk_keysrc_keyring(keyring)) == NULL)
+		return NULL;
+	return bk_keysrc_kms(kms_keyid, ring);
+}

@@ -33,6 +33,15 @@
  * (throttled, 5xx, unreachable after the retries).
  */
 struct bk_keysrc *bk_keysrc_kms(const char *keyid, struct bk_keysrc *other);
+/*
+ * The keys that open any container, as every tool that opens one uses
+ * them: KMS for key type 2 (settings from the environment, read at the
+ * first KMS request; with kms_keyid, only containers sealed under that
+ * KMS key), and the keyring at keyring, if not NULL, for the rest.  NULL
+ * on error (reported).
+ */
+struct bk_keysrc *bk_keysrc_opener(const char *keyring,
+    const char *kms_keyid);
 
 /* A parsed KMS JSON reply: the fields bk uses, each optional. */
 struct kms_reply {
