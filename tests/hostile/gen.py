@@ -465,6 +465,13 @@ x25519 = {
     "flip-seg0": flip(xgood, XH + 7),
     "trunc-seg1": xgood[:XH + SEG + 40],
 }
+# More recipients than a container takes: eleven whole stanzas.
+x25519["count-11"] = xsplice(b"\x0b" + XREF[1:] * 11)
+# A count of two over one stanza.
+x25519["count-2-one-stanza"] = xsplice(b"\x02" + XREF[1:])
+# Another low-order point: u = 1 also gives an all-zero shared secret.
+x25519["epk-one"] = xsplice(XREF[:XEPK - 14] + b"\x01" + bytes(31)
+                            + XREF[XEPK - 14 + 32:])
 # Two recipients, ours first: the other's stanza tampered with.  Ours
 # still unwraps, so the header commitment is what refuses it.
 xtwo = xseal([(XID, XPK), (XID2, XPK2)])
