@@ -7,7 +7,10 @@ Encrypted containers are sealed with tests/bkcrypt_ref.py (written from
 bk-format(5), not from bk's code), mostly with 256-byte segments (s = 8)
 so that a container of five segments is a kilobyte.  Archives use the
 independent writer tests/mongoarchive.py.  The hostile tars come from
-tests/mktar_hostile.py, run by the test itself.  Only the standard
+tests/mktar_hostile.py, run by the test itself.  The approvers' SSH
+keys are made from fixed seeds; the approval cases make their requests
+and signatures at run time with bk-approve and ssh-keygen, through the
+small shell library this writes to OUTDIR/appr/lib.sh.  Only the standard
 library, pymongo's bson and cryptography.
 """
 import hashlib
@@ -394,3 +397,174 @@ tar("symlink-chain.tar", [
     (ti("l1", tarfile.SYMTYPE, link="l2"), None),
     (ti("l2", tarfile.SYMTYPE, link=".."), None),
     (ti("l1/evil", size=len(EVIL)), EVIL)])
+
+
+# ---- X25519 recipients: key type 3 (bk-format(5)) -----------------------
+XID = bytes(range(0x10, 0x18))          # our key pair
+XSK = bytes(range(0x20, 0x40))
+XID2 = bytes(range(0x18, 0x20))         # somebody else's
+XSK2 = bytes(range(0x40, 0x60))
+XPK, XPK2 = bc.x25519_public(XSK), bc.x25519_public(XSK2)
+XESK = [bytes(range(0x60, 0x80)), bytes(range(0x80, 0xa0))]
+XDK = bytes(range(0xe0, 0x100))
+
+
+def xline(kid, pk, sk, state="current"):
+    return "x25519 %s 2026-11-01T00:00:00Z %s %s %s\n" % (
+        kid.hex(), state, pk.hex(), sk.hex() if sk else "-")
+
+
+put("keyring-x25519", HDR + xline(XID, XPK, XSK), 0o600)
+put("keyring-x25519-public", HDR + xline(XID, XPK, None), 0o644)
+
+
+def xseal(rcpts, ref=None, plain=PLAIN):
+    """A key type 3 container to rcpts [(id, public)], or with ref as
+    its whole recipient list (sealed under XDK all the same)."""
+    if ref is None:
+        ref = bc.seal_rcpts(rcpts, XDK, XESK[:len(rcpts)])
+    return bc.encrypt(XDK, ref, plain, SALT, PREFIX, S, bc.KEYTYPE_X25519)
+
+
+XH = 14 + 1 + bc.STANZA + 71            # header of one recipient: 180 bytes
+xgood = xseal([(XID, XPK)])
+assert len(xgood) == XH + 4 * SEG + 56
+XREF = xgood[14:14 + 1 + bc.STANZA]     # count || id || cv || epk || wrapped
+XEPK = 14 + 1 + 14                      # where the ephemeral key begins
+
+
+def xref_len(ref):
+    return struct.pack(">H", len(ref)) + ref
+
+
+def xsplice(ref):
+    """xgood's header with another recipient list, resealed so that only
+    the list is wrong."""
+    return xseal(None, ref=ref)
+
+
+x25519 = {
+    "good": xgood,
+    "trunc-rcpts": xgood[:14 + 50],
+    "count-0": xsplice(b"\0" + XREF[1:]),
+    "count-255": xsplice(b"\xff" + XREF[1:]),
+    # The ephemeral key one byte short, one byte long: the list length
+    # is then no whole number of stanzas.
+    "epk-31": xsplice(XREF[:XEPK - 14 + 31] + XREF[XEPK - 14 + 32:]),
+    "epk-33": xsplice(XREF[:XEPK - 14 + 32] + b"\x09" + XREF[XEPK - 14 + 32:]),
+    # An all-zero (low-order) ephemeral key: X25519 gives an all-zero
+    # shared secret, refused.
+    "epk-zero": xsplice(XREF[:XEPK - 14] + bytes(32) + XREF[XEPK - 14 + 32:]),
+    "flip-wrapped": flip(xgood, XEPK + 32 + 5),
+    "flip-tag": flip(xgood, XEPK + 32 + 32 + 3),
+    "flip-rcpt-id": flip(xgood, 15),
+    "flip-rcpt-cv": flip(xgood, 15 + 8),
+    "other-only": xseal([(XID2, XPK2)]),
+    "flip-salt": flip(xgood, 14 + 1 + bc.STANZA + 3),
+    "flip-nonce": flip(xgood, 14 + 1 + bc.STANZA + 33),
+    "flip-seg0": flip(xgood, XH + 7),
+    "trunc-seg1": xgood[:XH + SEG + 40],
+}
+# More recipients than a container takes: eleven whole stanzas.
+x25519["count-11"] = xsplice(b"\x0b" + XREF[1:] * 11)
+# A count of two over one stanza.
+x25519["count-2-one-stanza"] = xsplice(b"\x02" + XREF[1:])
+# Another low-order point: u = 1 also gives an all-zero shared secret.
+x25519["epk-one"] = xsplice(XREF[:XEPK - 14] + b"\x01" + bytes(31)
+                            + XREF[XEPK - 14 + 32:])
+# Two recipients, ours first: the other's stanza tampered with.  Ours
+# still unwraps, so the header commitment is what refuses it.
+xtwo = xseal([(XID, XPK), (XID2, XPK2)])
+x25519["two-flip-other"] = flip(xtwo, 15 + bc.STANZA + 14 + 2)
+for n, data in x25519.items():
+    put("x25519/" + n, data)
+
+# ---- KMS envelope: key type 2 (bk-format(5)) ---------------------------
+# Sealed under a fixed key, never opened: no KMS server holds its blob.
+ARN = b"arn:aws:kms:eu-west-2:111122223333:key/6e1f3d2c-0000-4000-8000-000000000001"
+BLOB = bytes((j * 13 + 5) % 256 for j in range(184))
+
+
+def kseal(ref):
+    return bc.encrypt(KEY, ref, PLAIN, SALT, PREFIX, S, 2)
+
+
+kgood = kseal(struct.pack(">H", len(ARN)) + ARN + BLOB)
+KH = 14 + 2 + len(ARN) + len(BLOB) + 71
+kms = {
+    "good": kgood,
+    # The ARN's length runs past the key reference: no room for a blob.
+    "arnlen-past": kseal(struct.pack(">H", len(ARN) + len(BLOB)) + ARN + BLOB),
+    "arnlen-huge": kseal(struct.pack(">H", 0xffff) + ARN + BLOB),
+    "blob-empty": kseal(struct.pack(">H", len(ARN)) + ARN),
+    "not-arn": kseal(struct.pack(">H", len(ARN)) + b"xrn:" + ARN[4:] + BLOB),
+    "ref-961": kgood[:12] + struct.pack(">H", 961) + kgood[14:],
+    "ref-2": kgood[:12] + struct.pack(">H", 2) + kgood[14:],
+    "trunc-blob": kgood[:14 + 2 + len(ARN) + 100],
+    "trunc-after-blob": kgood[:KH - 40],
+}
+for n, data in kms.items():
+    put("kms/" + n, data)
+
+# ---- approvals: bk-approve(1), bk-restore(1) APPROVALS -----------------
+# Approvers' ed25519 keys from fixed seeds, so that every signature
+# ssh-keygen makes with them is the same every run (Ed25519 signatures are
+# deterministic); mallory is not an allowed signer.
+from cryptography.hazmat.primitives import serialization as ser  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (   # noqa: E402
+    Ed25519PrivateKey)
+
+signers = []
+for i, who in enumerate(("alice", "bob", "carol", "mallory")):
+    sk = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(who.encode()).digest())
+    put("appr/" + who, sk.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.OpenSSH,
+                                        ser.NoEncryption()), 0o600)
+    pub = sk.public_key().public_bytes(ser.Encoding.OpenSSH,
+                                       ser.PublicFormat.OpenSSH).decode()
+    put("appr/%s.pub" % who, pub + " " + who + "\n")
+    if who != "mallory":
+        signers.append("%s@example.org %s\n" % (who, pub))
+put("appr/etc/signers", "".join(signers), 0o600)
+put("appr/etc/policy", "# hostile corpus: every ./dir of a case is protected\n"
+    "protect */dir\nrequire 2\nallowed-signers signers\n", 0o600)
+os.chmod(os.path.join(out, "appr/etc"), 0o700)
+# The backup: a tar of one file, bk-restore --files reads it.
+tar("appr.tar", [(ti("restored.txt", size=len(EVIL)), EVIL)])
+os.rename(os.path.join(out, "tar/appr.tar"), os.path.join(out, "appr/f.tar"))
+with open(os.path.join(out, "appr/f.tar"), "rb") as f:
+    ASHA = hashlib.sha256(f.read()).hexdigest()
+# Sourced by the approval cases, in their fresh directory: ./dir is the
+# protected target, holding old.txt.
+put("appr/lib.sh", """# sourced by the approval cases of tests/hostile/cases.tsv
+A=$H/appr
+SHA=%s
+export BK_RESTORE_POLICY=$A/etc/policy
+mkdir dir && echo old >dir/old.txt
+# request FILE [TARGET]: a request to restore $A/f.tar into ./dir
+request() {
+\tbk-approve --request --backup f.tar --sha256 "$SHA" \\
+\t    --target "${2:-$(pwd -P)/dir}" --expires +1h >"$1"
+}
+# sign FILE KEY...: FILE.KEY for each, signed by ssh-keygen
+sign() {
+\tlocal f=$1 k
+\tshift
+\tfor k in "$@"; do
+\t\tssh-keygen -q -Y sign -f "$A/$k" -n bk-restore "$f" &&
+\t\t    mv "$f.sig" "$f.$k" || return
+\tdone
+}
+# untouched CMD...: run it; if ./dir changed or a sibling was left
+# beside it, say so and return 99, else its own status
+untouched() {
+\tlocal rc=0
+\t"$@" || rc=$?
+\tif [ "$(find dir -mindepth 1)" != dir/old.txt ] ||
+\t    [ "$(cat dir/old.txt)" != old ] ||
+\t    find . -maxdepth 1 -name '*bk-restore*' | grep -q .; then
+\t\techo "hostile: the target changed: $(find . | tr '\\n' ' ')" >&2
+\t\treturn 99
+\tfi
+\treturn $rc
+}
+""" % ASHA)
