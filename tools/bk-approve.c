@@ -168,9 +168,8 @@ do_sign(const struct bk_cli *cli, const struct opts *o, int argc,
 
 	if (o->key == NULL || argc != 1)
 		return bk_cli_usage(cli, "--sign needs -f KEY and one REQ");
-	if ((text = bk_read_small_file(argv[0], APPROVE_FILE_MAX, NULL,
-	    "request")) == NULL)
-		return BK_EXIT_FAIL;
+	if ((text = approve_read(argv[0], "request", NULL, &rc)) == NULL)
+		return bk_exit_status(rc);
 	rc = approve_request_parse(text, argv[0], &r);
 	free(text);
 	if (rc != BK_OK)

@@ -150,6 +150,14 @@ int approve_check(const struct approve_policy *p, const char *reqpath,
     struct approve_result *res);
 void approve_result_clear(struct approve_result *res);
 
+/*
+ * check.c: read a request or a signature handed in (at most APPROVE_FILE_MAX
+ * bytes of text).  NULL on error (reported), *rc then BK_NEGATIVE for
+ * one that is binary or too large (refused, as malformed), else BK_FAIL.
+ */
+char *approve_read(const char *path, const char *what, size_t *len,
+    int *rc);
+
 /* intake.c: what bk-restore reads, hashed, checked, opened. */
 struct approve_intake;
 /*

@@ -2,6 +2,7 @@
  * check.c - does a restore request, with the signatures given for it,
  * allow a restore into a protected target?
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,19 @@ find_signer(const struct approve_signers *ss, const struct approve_sig *s)
 	return NULL;
 }
 
+char *
+approve_read(const char *path, const char *what, size_t *len, int *rc)
+{
+	char *text;
+
+	if ((text = bk_read_small_file(path, APPROVE_FILE_MAX, len,
+	    what)) == NULL)
+		/* Binary or oversized: what was handed in is refused, like
+		 * any other malformed request or signature. */
+		*rc = errno == EILSEQ || errno == EFBIG ? BK_NEGATIVE : BK_FAIL;
+	return text;
+}
+
 /*
  * One signature file: valid, by an allowed signer, for the request's
  * exact bytes.  *who gets the signer.  A result.
@@ -43,9 +57,8 @@ check_sig(const struct approve_signers *ss, const char *path,
 	size_t len;
 	int rc;
 
-	if ((text = bk_read_small_file(path, APPROVE_FILE_MAX, &len,
-	    "approval")) == NULL)
-		return BK_FAIL;
+	if ((text = approve_read(path, "approval", &len, &rc)) == NULL)
+		return rc;
 	rc = approve_sig_parse(text, len, path, &s);
 	free(text);
 	if (rc != BK_OK)
@@ -145,8 +158,7 @@ approve_check(const struct approve_policy *p, const char *reqpath,
 		    target, p->require);
 		return BK_NEGATIVE;
 	}
-	if ((req = bk_read_small_file(reqpath, APPROVE_FILE_MAX, &len,
-	    "request")) == NULL)
+	if ((req = approve_read(reqpath, "request", &len, &rc)) == NULL)
 		goto out;
 	if ((rc = check_request(req, reqpath, target, now, &res->req)) !=
 	    BK_OK)
