@@ -114,11 +114,26 @@ audit_tip() {
 
 # audit_locked CMD...: run CMD holding the audit log's lock (fd 9, which
 # CMD may write to: the log, opened for appending), creating the log
-# private if it is not there.
+# private if it is not there.  A signal that comes meanwhile is handled
+# when the lock is released (on_signal): its handler records the run in
+# the same log, and doing so inside would wait for this very lock
+# forever, or chain a line into the middle of another.  Waits at most
+# 120 s for another run's lock.
+audit_held=
+pending_sig=
 audit_locked() {
+	local rc=0 sig
 	mkdir -p "$BK_STATE_DIR" || return 1
 	[ -e "$BK_AUDIT_LOG" ] || (umask 077 && : >>"$BK_AUDIT_LOG") || return 1
-	{ flock 9 && "$@"; } 9>>"$BK_AUDIT_LOG"
+	audit_held=1
+	{ flock -w 120 9 && "$@"; } 9>>"$BK_AUDIT_LOG" || rc=$?
+	audit_held=
+	if [ -n "$pending_sig" ]; then
+		sig=$pending_sig
+		pending_sig=
+		on_signal "${sig% *}" "${sig#* }"
+	fi
+	return "$rc"
 }
 
 # audit_line RESULT STATUS DETAIL (under the lock): the run's line.
@@ -177,6 +192,7 @@ audit_digest_text() {
 # committed it, as PREFIX/audit/NAME.digest.  Warns, never fails the run.
 store_digest() {
 	local d base prefix urls=()
+	phase=digest
 	audit_locked audit_digest_text >"$tmp/digest" 9>&- 2>/dev/null || {
 		echo "$prog: cannot make the audit digest of $BK_AUDIT_LOG" >&2
 		return 0
@@ -186,7 +202,6 @@ store_digest() {
 		prefix=${base%/*/*}
 		urls+=("$prefix/audit/$name.digest${d#"$base"}")
 	done
-	phase=digest
 	run_bg digest "$tmp/digest" /dev/null bk-put --no-progress "${urls[@]}"
 	wait_all
 	if [ "${st[0]}" -ne 0 ]; then
@@ -336,6 +351,11 @@ cleanup() {
 # shellcheck disable=SC2317 # run by the traps below
 on_signal() {
 	local sig=$1 num=$2
+	if [ -n "$audit_held" ]; then
+		# Handled when the audit log's lock is released (audit_locked).
+		pending_sig="$sig $num"
+		return 0
+	fi
 	if [ -n "$finishing" ]; then
 		# Recording is under way: a second signal hurries the stages.
 		local p
