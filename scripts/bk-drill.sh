@@ -441,13 +441,14 @@ cleanup_files() {
 # --- the report -------------------------------------------------------------
 
 report() {
-	local finished json html rto rpo result
+	local finished json html rto rpo result k
 	finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	mkdir -p -- "$report_dir" || { echo "$prog: cannot make the report directory $report_dir" >&2; return 1; }
 	json=$report_dir/$rname.json
 	html=$report_dir/$rname.html
-	cat "$tmp"/db.backup "$tmp"/files.backup 2>/dev/null | jq -sc . >"$tmp/backups.json" ||
-	    echo '[]' >"$tmp/backups.json"
+	for k in db files; do
+		[ ! -s "$tmp/$k.backup" ] || cat -- "$tmp/$k.backup"
+	done | jq -sc . >"$tmp/backups.json" || echo '[]' >"$tmp/backups.json"
 	touch "$tmp/stages.jsonl"
 	rto=${validated_at:-null}
 	rpo=$(jq -r --argjson start "$start_epoch" 'map($start - .epoch) | max // empty' "$tmp/backups.json")
