@@ -128,6 +128,7 @@ validated_at=
 created_dbs=()
 files_dir=
 finishing=
+cur=()
 
 # --- time and stages --------------------------------------------------------
 
@@ -137,9 +138,16 @@ now() {
 	awk -v a="$t" -v b="$t0" 'BEGIN { printf "%.3f", a - b }'
 }
 
+# begin KIND STAGE: a stage starts (its start in s).
+begin() {
+	s=$(now)
+	cur=("$1" "$2" "$s")
+}
+
 # stage KIND STAGE STATUS START: one line of the timeline.
 stage() {
 	local end
+	cur=()
 	end=$(now)
 	jq -cn --arg kind "$1" --arg stage "$2" --argjson status "$3" \
 	    --argjson start "$4" --argjson fin "$end" \
@@ -203,7 +211,7 @@ stage_status() {
 # pick KIND: the backup to use, as one JSON line in $tmp/KIND.pick.
 pick() {
 	local kind=$1 s
-	s=$(now)
+	begin "$kind" list
 	run /dev/null "$tmp/$kind.list" "$tmp/$kind.list.err" \
 	    bk-get --list --json --kind "$kind" "$base/$kind/$query"
 	if [ "$rc" -ne 0 ]; then
@@ -249,7 +257,7 @@ drill_kind() {
 	echo "$kind: $url"
 
 	# fetch: the object and its manifest.
-	s=$(now)
+	begin "$kind" fetch
 	murl=${url%%\?*}.manifest.json${url#"${url%%\?*}"}
 	run /dev/null "$tmp/$kind.manifest.json" "$tmp/$kind.fetch.err" bk-get --no-progress "$murl"
 	if [ "$rc" -eq 0 ]; then
@@ -263,7 +271,7 @@ drill_kind() {
 	    cp "$tmp/$kind.pick" "$tmp/$kind.backup"
 
 	# verify: the SHA-256 of what was fetched against the manifest's.
-	s=$(now)
+	begin "$kind" verify
 	printf '%s  %s\n' "$sha" "$kind.bk" >"$tmp/$kind.sum"
 	run "$tmp/$kind.bk" /dev/null "$tmp/$kind.verify.err" \
 	    bk-hash --no-progress -c "$tmp/$kind.sum" -n "$kind.bk"
@@ -271,7 +279,7 @@ drill_kind() {
 	[ "$rc" -eq 0 ] || { fail "$(stage_status "$rc")" "$kind verify: bk-hash -c exited $rc: $(tail -n 1 "$tmp/$kind.verify.err")"; return 1; }
 
 	# decrypt
-	s=$(now)
+	begin "$kind" decrypt
 	[ -z "${BK_KMS_KEY_ID:-}" ] || enc=(--kms-key-id "$BK_KMS_KEY_ID")
 	run "$tmp/$kind.bk" "$tmp/$kind.plain" "$tmp/$kind.decrypt.err" \
 	    bk-encrypt -d "${enc[@]}" --no-progress --json="$tmp/$kind.enc.json"
@@ -287,7 +295,7 @@ drill_kind() {
 
 	"restore_$kind" || return 1
 	# cleanup: the plain stream; what a test restore wrote.
-	s=$(now)
+	begin "$kind" cleanup
 	rm -f "$tmp/$kind.plain"
 	st=0
 	if [ "$mode" = test-restore ] || [ -z "$keep" ]; then
@@ -302,7 +310,7 @@ restore_db() {
 	local s st dbs d ren=()
 	[ -n "${BK_DRILL_URI_FILE:-}" ] || { fail 3 "db restore: BK_DRILL_URI_FILE is not set"; return 1; }
 	[ -r "$BK_DRILL_URI_FILE" ] || { fail 3 "db restore: BK_DRILL_URI_FILE $BK_DRILL_URI_FILE: no such readable file"; return 1; }
-	s=$(now)
+	begin db restore
 	if [ "$mode" = test-restore ]; then
 		ren=(--ns-from '*.*' --ns-to "bk_test_${nonce}_*.*")
 	fi
@@ -344,7 +352,7 @@ restore_db() {
 	fi
 	# validate: bk-restore's table (count and digest per collection
 	# against the archive) and the counts against the manifest's.
-	s=$(now)
+	begin db validate
 	validate_db "$st" >"$tmp/db.validate.err" 2>&1
 	st=$?
 	stage db validate "$st" "$s"
@@ -401,7 +409,7 @@ restore_files() {
 		fail 3 "files restore: BK_DRILL_DIR is not set"
 		return 1
 	fi
-	s=$(now)
+	begin files restore
 	if ! mkdir -p -- "$BK_DRILL_DIR" ||
 	    ! files_dir=$(mktemp -d "$BK_DRILL_DIR/$rname.XXXXXX"); then
 		files_dir=
@@ -416,7 +424,7 @@ restore_files() {
 	[ "$st" -eq 0 ] || { fail "$(stage_status "$st")" "files restore: bk-restore --files exited $st: $(tail -n 1 "$tmp/files.restore.err")"; return 1; }
 	# validate: the restored tree against the archive, member by member
 	# (type, size, mode, time, SHA-256 of the contents, links).
-	s=$(now)
+	begin files validate
 	run "$tmp/files.plain" "$tmp/files.diff" "$tmp/files.validate.err" \
 	    bk-restore --files "$files_dir/uploads" --validate --no-progress
 	st=$rc
@@ -576,6 +584,7 @@ on_signal() {
 	[ -z "$finishing" ] || return 0
 	stop_child
 	status=$((128 + $2))
+	[ ${#cur[@]} -eq 0 ] || stage "${cur[0]}" "${cur[1]}" "$status" "${cur[2]}"
 	failure="interrupted by SIG$1"
 	echo "$prog: interrupted by SIG$1" >&2
 	finish
