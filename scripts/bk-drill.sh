@@ -117,6 +117,13 @@ base=${from%%\?*}
 query=${from#"$base"}
 base=${base%/}
 source_shown=$base
+# The region that serves the prefix: its ?region=, else the AWS settings.
+region=
+case $base in
+s3://*)
+	region=$(printf '%s\n' "$query" | sed 's/[?&]/\n/g' | sed -n 's/^region=//p' | tail -n 1)
+	region=${region:-${AWS_REGION:-${AWS_DEFAULT_REGION:-}}} ;;
+esac
 nonce=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 rname=$mode-$(date -u -d "@$start_epoch" +%Y%m%dT%H%M%SZ)-$nonce
 
@@ -464,14 +471,15 @@ report() {
 	result=fail
 	[ "$status" -ne 0 ] || result=pass
 	jq -n --arg mode "$mode" --arg host "$host" --arg started "$started" \
-	    --arg finished "$finished" --arg source "$source_shown" \
+	    --arg finished "$finished" --arg source "$source_shown" --arg region "$region" \
 	    --arg result "$result" --arg failure "$failure" \
 	    --argjson rto_t "$rto_target" --argjson rpo_t "$rpo_target" \
 	    --argjson rto "$rto" --argjson rpo "$rpo" \
 	    --argjson start "$start_epoch" \
 	    --slurpfile backups "$tmp/backups.json" --slurpfile stages "$tmp/stages.jsonl" \
 	    '{bk_drill: 1, mode: $mode, host: $host, started: $started,
-	      finished: $finished, source: $source, result: $result,
+	      finished: $finished, source: $source,
+	      region: (if $region == "" then null else $region end), result: $result,
 	      failure: (if $failure == "" then null else $failure end),
 	      targets: {rto_seconds: $rto_t, rpo_seconds: $rpo_t},
 	      rto_seconds: $rto, rpo_seconds: $rpo,
@@ -494,6 +502,9 @@ html_report() {
 	jq -r '
 def num: if . == null then "-" else (. * 1000 | round / 1000 | tostring) end;
 def ok($v; $t): $v != null and $v <= $t;
+def size: if . == null then "-" elif . >= 1073741824 then "\(. / 1073741824 * 100 | round / 100) GiB"
+  elif . >= 1048576 then "\(. / 1048576 * 10 | round / 10) MiB"
+  elif . >= 1024 then "\(. / 1024 * 10 | round / 10) KiB" else "\(.) bytes" end;
 (.stages | map(.start + .seconds) | max // 0) as $total0
 | (if $total0 > 0 then $total0 else 1 end) as $total
 | (.stages | length) as $n
@@ -516,7 +527,7 @@ th{background:#f3f3f3}
 <h1>bk \(.mode | @html) on \(.host | @html)</h1>
 <p><span class=\"badge \(if $pass then "pass" else "fail" end)\">\(if $pass then "PASS" else "FAIL" end)</span>
 \(if .failure then " <span class=\"bad\">" + (.failure | @html) + "</span>" else "" end)</p>
-<p>Source: <span class=\"mono\">\(.source | @html)</span><br>
+<p>Source: <span class=\"mono\">\(.source | @html)</span>\(if .region then " (region " + (.region | @html) + ")" else "" end)<br>
 Started \(.started | @html), finished \(.finished | @html)</p>
 <table><tr><th></th><th>measured</th><th>target</th><th></th></tr>
 <tr><td>RTO (start to last validation)</td><td>\(.rto_seconds | num) s</td><td>\(.targets.rto_seconds | num) s</td><td class=\"\(if ok(.rto_seconds; .targets.rto_seconds) then "good\">met" else "bad\">missed" end)</td></tr>
@@ -536,7 +547,7 @@ Started \(.started | @html), finished \(.finished | @html)</p>
 </svg>
 <h2 style=\"font-size:16px\">Backups</h2>
 <table><tr><th>kind</th><th>name</th><th>created</th><th>age</th><th>bytes</th><th>count</th><th>key id</th><th>SHA-256</th></tr>
-\([.backups[] | "<tr><td>\(.kind | @html)</td><td class=\"mono\">\(.name | @html)</td><td>\(.created | @html)</td><td>\(.age_seconds | num) s</td><td>\(.bytes | num)</td><td>\(if .kind == "db" then "\(.documents | num) documents" else "\(.entries | num) entries" end)</td><td class=\"mono\">\(.key_id // "-" | @html)</td><td class=\"mono\">\(.sha256 | @html)</td></tr>"] | join("\n"))
+\([.backups[] | "<tr><td>\(.kind | @html)</td><td class=\"mono\">\(.name | @html)</td><td>\(.created | @html)</td><td>\(.age_seconds | num) s</td><td>\(.bytes | size)</td><td>\(if .kind == "db" then "\(.documents | num) documents" else "\(.entries | num) entries" end)</td><td class=\"mono\">\(.key_id // "-" | @html)</td><td class=\"mono\">\(.sha256 | @html)</td></tr>"] | join("\n"))
 </table>
 <h2 style=\"font-size:16px\">Stages</h2>
 <table><tr><th>kind</th><th>stage</th><th>start</th><th>seconds</th><th>status</th></tr>

@@ -40,7 +40,7 @@ json=${r#report: }
 # Every field of the contract, with the values of this run.
 jq -e --arg k "$(cat keyid)" --arg h "$(hostname)" '
   .bk_drill == 1 and .mode == "drill" and .host == $h and .result == "pass"
-  and .failure == null and .source == "s3://bk-prod/prod"
+  and .failure == null and .source == "s3://bk-prod/prod" and .region == "us-east-1"
   and (.started | test("^20[0-9-]+T[0-9:]+Z$")) and (.finished | test("Z$"))
   and .targets.rto_seconds == 14400 and .targets.rpo_seconds == 86400
   and .rto_seconds > 0 and .rpo_seconds >= 1
