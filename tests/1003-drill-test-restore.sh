@@ -21,7 +21,9 @@ bk-encrypt --genkey -k keyring >/dev/null
 printf '%s\n' "$FERRETDB_URI" >uri && chmod 600 uri
 make_alert_recorder
 backup_conf bk.conf "s3://bk-prod/prod" "BK_MONGODB_URI_FILE=$T/uri"
+# A second apart, so that the two db backups' creation times differ.
 for k in db files db; do
+	[ "$k" != db ] || sleep 1
 	bash "$backup" -c bk.conf $k 2>b.err || fail "$k backup: $(cat b.err)"
 done
 
@@ -57,3 +59,16 @@ json=$(tail -n 1 out2 | sed 's/^report: //')
 jq -e '.result == "fail" and .stages[-1].stage == "list" and .stages[-1].status == 3' "$json" >/dev/null ||
 	fail "report of an empty window: $(cat "$json")"
 [ -z "$(ls -A tmp)" ] || fail "temporary files left: $(ls -A tmp)"
+
+# --before: the newest backup created before that time (here the first of
+# the two db backups); a drill into this server, which holds the
+# production databases, is then refused before anything is written.
+bk-get --list --json --kind db s3://bk-prod/prod/db/ >db.list
+[ "$(grep -c . db.list)" -eq 2 ] || fail "db backups: $(cat db.list)"
+first=$(head -n 1 db.list | jq -r .name)
+newest=$(tail -n 1 db.list | jq -r .created)
+expect_exit 3 bash "$drill" --kind db --before "$newest" >out3 2>err3
+expect_grep 'the target database (crm|shop) exists and is not empty' err3
+json=$(tail -n 1 out3 | sed 's/^report: //')
+[ "$(jq -r '.backups[0].name' "$json")" = "$first" ] || fail "--before $newest picked $(jq -c .backups "$json")"
+[ "$(dbs)" = "$before" ] || fail "databases after the refused drill: $(dbs)"
