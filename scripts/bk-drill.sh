@@ -329,6 +329,12 @@ restore_db() {
 	begin db restore
 	if [ "$mode" = test-restore ]; then
 		ren=(--ns-from '*.*' --ns-to "bk_test_${nonce}_*.*")
+		# What it writes it must be able to drop: checked first.
+		if ! "${BK_PYTHON:-/usr/bin/python3}" -c 'import pymongo' 2>/dev/null; then
+			stage db restore 3 "$s"
+			fail 3 "db restore: ${BK_PYTHON:-/usr/bin/python3} has no pymongo to drop the test databases with (python3-pymongo, BK_PYTHON); nothing restored"
+			return 1
+		fi
 	fi
 	# The target databases, from the stream itself; each must be absent
 	# or empty: a drill never writes over data.

@@ -72,3 +72,8 @@ expect_grep 'the target database (crm|shop) exists and is not empty' err3
 json=$(tail -n 1 out3 | sed 's/^report: //')
 [ "$(jq -r '.backups[0].name' "$json")" = "$first" ] || fail "--before $newest picked $(jq -c .backups "$json")"
 [ "$(dbs)" = "$before" ] || fail "databases after the refused drill: $(dbs)"
+
+# A test restore that could not drop what it writes writes nothing.
+expect_exit 3 env BK_PYTHON=/bin/false bash "$drill" --test-restore --kind db >out4 2>err4
+expect_grep 'no pymongo to drop the test databases with .*; nothing restored' err4
+[ "$(dbs)" = "$before" ] || fail "databases after the refused test restore: $(dbs)"
