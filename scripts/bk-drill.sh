@@ -196,7 +196,8 @@ with_uri() {
 # fail STATUS MESSAGE: the run failed; the first failure is the one told.
 fail() {
 	[ -n "$failure" ] || failure=$2
-	status=$(worse "$status" "$1")
+	# A signal's status stands, whatever failed while stopping.
+	[ "$status" -ge 128 ] || status=$(worse "$status" "$1")
 	echo "$prog: $2" >&2
 }
 
