@@ -38,3 +38,13 @@ docs = list(c.shop.orders.find({}, {"_id": 0, "v": 1}))
 assert docs == [{"v": "live"}] * 5, docs
 assert sorted(c.list_database_names()) == ["shop"], c.list_database_names()' "$dst" ||
 	fail "the target was changed"
+
+# A target server that cannot be reached: retry later (75), the stage
+# named, nothing else tried.
+printf 'mongodb://127.0.0.1:%s/?serverSelectionTimeoutMS=1000\n' "$(free_port)" >dead.uri
+chmod 600 dead.uri
+expect_exit 75 env BK_DRILL_URI_FILE="$T/dead.uri" bash "$drill" --kind db --report-dir "$T/r" >out2 2>err2
+expect_grep '^bk-drill: db restore: cannot look at the target database' err2
+json=$(tail -n 1 out2 | sed 's/^report: //')
+jq -e '.result == "fail" and .stages[-1].stage == "restore" and .stages[-1].status == 75' "$json" >/dev/null ||
+	fail "report: $(cat "$json")"
