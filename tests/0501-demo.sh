@@ -3,7 +3,8 @@
 # whole story: a law firm's database and uploads backed up through the
 # full pipeline into a directory store, deep-verified, destroyed, restored
 # with two approvals into the protected targets, validated identical to
-# before the disaster, with RTO and RPO measured and the audit chain intact.
+# before the disaster, with RTO and RPO measured, a DR drill into a second
+# server with its HTML report, and the audit chain intact.
 . "$BK_TOP/tests/lib.sh"
 
 BK_BIN=$(dirname "$(command -v bk-hash)") BK_DEMO_DIR=$T/demo \
@@ -16,6 +17,10 @@ expect_grep '^firm\.invoices +3000 +3000 +equal +ok$' demo.out
 expect_grep '^production: identical to before the disaster \(every document and file\)$' demo.out
 expect_grep '^RTO: [0-9]+ s ' demo.out
 expect_grep '^RPO: [0-9]+ s ' demo.out
+expect_grep '^drill: pass, RTO [0-9.]+ s, RPO [0-9]+ s$' demo.out
+html=$(sed -n 's/^drill report: //p' demo.out)
+[ -s "$html" ] || fail "no drill report: $html"
+grep -q '<svg' "$html" || fail "the drill report has no timeline"
 expect_grep 'audit\.log: [0-9]+ line\(s\), chain intact' demo.out
 expect_grep '^== demo complete' demo.out
 [ "$(grep -c '"result":"committed"' demo/state/audit.log)" -eq 2 ] || fail "audit: $(cat demo/state/audit.log)"
