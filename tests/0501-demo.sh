@@ -26,6 +26,7 @@ expect_grep '^== demo complete' demo.out
 [ "$(grep -c '"result":"committed"' demo/state/audit.log)" -eq 2 ] || fail "audit: $(cat demo/state/audit.log)"
 # The restores into production are in the trail: the database once, the
 # uploads twice (the approved restore, then --validate).
+hp=$(sed -n 's/^== production: a local FerretDB on \([0-9.:]*\) .*/\1/p' demo.out)
 n=$(jq -r 'select(.tool == "bk-restore") | .objects[0]' demo/state/audit.log)
-[ "$(grep -c '^mongodb://' <<<"$n")" -eq 1 ] || fail "database restores in the audit log: $n"
-[ "$(grep -c '/demo/uploads$' <<<"$n")" -eq 2 ] || fail "uploads restores in the audit log: $n"
+[ "$(grep -c "^mongodb://$hp/\$" <<<"$n")" -eq 1 ] || fail "database restores of $hp in the audit log: $n"
+[ "$(grep -c "^$T/demo/uploads\$" <<<"$n")" -eq 2 ] || fail "uploads restores in the audit log: $n"
