@@ -12,7 +12,11 @@
 # protected production database and directory.  Production must then
 # hold exactly what was backed up, with no restore leftovers, and the
 # audit log (checked by the runbook's section 9 block against the digest
-# stored with the backup) must name both approvers.  bk-runbook(7) must
+# stored with the backup) must name both approvers.  Section 3 after it:
+# half of one collection deleted and a document added elsewhere, the
+# collection replaced ("sh runbook-collection"); then a third of it
+# deleted again and a document written since, merged back ("sh
+# runbook-merge": 300 inserted, the new one kept).  bk-runbook(7) must
 # carry every line of those blocks too.
 . "$BK_TOP/tests/lib.sh"
 rb=$BK_TOP/docs/RUNBOOK.md
@@ -129,10 +133,21 @@ d.cases.delete_many({"_id": {"$gte": 450}})
 d.clients.insert_one({"_id": "new", "name": "after the restore"})' "$PROD"
 }
 EOF
+	# Section 3's merge: a third of cases deleted again, and a case
+	# written since, which the merge must keep.
+	cat <<'EOF'
+rb_merge_disaster() {
+	"$PY" -c 'import sys; from pymongo import MongoClient
+d = MongoClient(sys.argv[1]).shop
+d.cases.delete_many({"_id": {"$gte": 600}})
+d.cases.insert_one({"_id": "since", "title": "written after the backup"})' "$PROD"
+}
+EOF
 	awk '/^```sh runbook-approve$/ { print "rb_approvals" }
 	    /^```sh runbook-collection$/ && !coll { print "rb_collection_disaster"; coll = 1 }
+	    /^```sh runbook-merge$/ && !merge { print "rb_merge_disaster"; merge = 1 }
 	    inb && /^```/ { inb = 0; next }
-	    !inb && /^```sh runbook-(main|collection)$/ { inb = 1; next }
+	    !inb && /^```sh runbook-(main|collection|merge)$/ { inb = 1; next }
 	    inb' "$rb"
 } | sed "s#/etc/bk/runbook.env#$T/runbook.env#" >main.sh
 for c in 'bk-get --list --kind db "$DB1" "$DB2"' 'bk-verify --level quick' \
@@ -148,6 +163,8 @@ grep -qF 'ssh-keygen -Y sign -f ~/.ssh/id_ed25519_sk -n bk-restore' approve.sh |
 
 grep -qF -- '--ns-include "$PROD_DB.cases" --request "$NAME.cases.req"' main.sh ||
 	fail "the runbook's section 3 lacks the approved restore of one collection"
+grep -qF -- 'bk-restore -k "$BK_KEYRING" --merge' main.sh ||
+	fail "the runbook's section 3 lacks the merge"
 T=$T PY=$PY PROD=$PROD bash main.sh >main.out 2>main.err ||
 	fail "the runbook's main path failed: $(tail -n 5 main.err)"
 
@@ -158,12 +175,14 @@ done
 expect_grep '^approved: .*db-.*\.bk for .*/shop by ' main.out
 [ "$(grep -Ec '^shop\.cases +900 +900 +equal +ok' main.out)" -eq 2 ] ||
 	fail "shop.cases was not restored and validated twice (2.8, 3): $(cat main.out)"
+# The merge: 300 inserted, 600 there, the case written since kept.
+expect_grep '^shop\.cases +900 +300 +600 +601 +901 +ok$' main.out
 # Production holds what was backed up (and, after section 3, the client
 # added since), and nothing of the restore's own.
 "$PY" -c 'import sys; from pymongo import MongoClient
 d = MongoClient(sys.argv[1]).shop
 print(sorted((n, d[n].count_documents({})) for n in d.list_collection_names()))' "$PROD" >after
-sed "s/('clients', 300)/('clients', 301)/" before >want
+sed "s/('clients', 300)/('clients', 301)/; s/('cases', 900)/('cases', 901)/" before >want
 cmp -s want after || fail "production after the restores: $(cat after), wanted: $(cat want)"
 grep -q 'bk-restore-\|bk-old-' after && fail "restore leftovers: $(cat after)"
 diff -r pristine uploads >/dev/null || fail "the uploads differ from what was backed up"
@@ -173,8 +192,8 @@ for j in work/restore-db.json work/restore-files.json; do
 	jq -e '.ok and .protected and (.approvers | sort) == ["alice@example.org", "bob@example.org"]' \
 	    "$j" >/dev/null || fail "$j: $(cat "$j")"
 done
-jq -se '[.[] | select(.tool == "bk-restore" and .status.protected == true)] | length == 3' \
-    state/audit.log >/dev/null || fail "the audit log lacks the two approved restores"
+jq -se '[.[] | select(.tool == "bk-restore" and .status.protected == true)] | length == 4' \
+    state/audit.log >/dev/null || fail "the audit log lacks the four approved restores (2.8 twice, 3 twice)"
 
 # Section 9: the chain against the digest stored with the newest backup.
 {
