@@ -23,6 +23,8 @@ backup_conf down.conf "file://$T/store" "BK_MONGODB_URI_FILE=$T/uri-down" \
     "BK_METRICS_DIR=$T/metrics"
 bash "$BK_TOP/scripts/bk-backup.sh" -c ok.conf db 2>err || fail "db backup: $(cat err)"
 bash "$BK_TOP/scripts/bk-backup.sh" -c ok.conf files 2>err || fail "files backup: $(cat err)"
+# The verify job: its metrics and the jobs' (the dashboard shows them).
+bash "$BK_TOP/scripts/bk-backup.sh" -c ok.conf verify >verify.out 2>err || fail "verify job: $(cat err)"
 for f in metrics/*.prom; do
 	promtool check metrics <"$f" >lint 2>&1 || fail "$f: $(cat lint)"
 done
