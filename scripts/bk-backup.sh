@@ -467,6 +467,7 @@ on_signal() {
 		return 0
 	fi
 	interrupted=$sig
+	[ "$phase" = setup ] || failed_stage=${failed_stage:-$phase}
 	case $phase in
 	pipeline) finish $((128 + num)) "interrupted by SIG$sig; the pipeline was stopped and nothing was committed" ;;
 	commit) finish $((128 + num)) "interrupted by SIG$sig during the commit; some destinations may hold a manifest" ;;
@@ -1013,7 +1014,7 @@ mark_bad() {
 # or changed backups are downloaded, and --max-age; then a random deep
 # sample; then the audit log's chain.
 verify_job() {
-	local k d age sample kr
+	local k d age sample kr s t
 	local -a prefixes
 	job_kinds
 	vstatus=0 vstage='' vdetail=
@@ -1035,11 +1036,16 @@ verify_job() {
 		fi
 	done
 	if [ -s "$BK_AUDIT_LOG" ]; then
-		# Under the log's lock: no line is half-written while it is read.
+		# Under the log's lock, which the check holds (fd 9) until it
+		# ends: no line is half-written while it is read.  Its own line
+		# would wait for that lock: it writes none.
 		phase="bk-verify --audit"
-		s=0
-		audit_locked env -u BK_AUDIT_LOG bk-verify --audit "$BK_AUDIT_LOG" \
-		    >"$tmp/audit.out" 2>"$tmp/audit.err" 8>&- || s=$?
+		s=3
+		if audit_locked run_bg audit /dev/null "$tmp/audit.out" \
+		    env -u BK_AUDIT_LOG bk-verify --audit "$BK_AUDIT_LOG"; then
+			wait_all
+			s=${st[0]}
+		fi
 		cat "$tmp/audit.out"
 		cat "$tmp/audit.err" >&2
 		t=$(tool_status "$s")

@@ -5,6 +5,7 @@
 # files backup whose bk-dump hangs.  Each run exits 124, is audited as a
 # timeout naming the stage, keeps the last success in the metrics, raises
 # one alert, and leaves no process behind; the backup commits nothing.
+# SIGTERM to a drill stops it the same way, with 143.
 . "$BK_TOP/tests/lib.sh"
 
 mkdir -p bin store uploads wrap
@@ -42,6 +43,24 @@ tail -n 1 state/audit.log | jq -e '.job == "drill" and .exit == 124 and .result 
 expect_grep '^bk_job_exit_status\{job="drill"\} 124$' state/metrics/bk_job_drill.prom
 expect_grep '^bk_job_last_success_timestamp_seconds\{job="drill"\} 0$' state/metrics/bk_job_drill.prom
 expect_grep '^bk_drill_result 0$' state/metrics/bk_drill.prom
+
+# SIGTERM stops it the same way (no timeout here): 143, recorded.
+backup_conf sig.conf "file://$T/store"
+rm -f alerts drill.pid child.pid
+bash "$run" -c sig.conf drill >sig.out 2>sig.err &
+r=$!
+wait_file child.pid
+kill -TERM "$r"
+got=0
+wait "$r" || got=$?
+[ "$got" -eq 143 ] || fail "SIGTERM: exit $got: $(cat sig.err)"
+expect_grep '^bk-backup: drill job: failed: interrupted by SIGTERM in stage bk-drill.sh; the job was stopped$' sig.err
+for p in "$(cat drill.pid)" "$(cat child.pid)"; do
+	running "$p" && fail "process $p still runs after SIGTERM: $(ps -o pid,stat,cmd -p "$p")"
+done
+tail -n 1 state/audit.log | jq -e '.job == "drill" and .exit == 143 and .stage == "bk-drill.sh"' >/dev/null ||
+    fail "audit: $(tail -n 1 state/audit.log)"
+[ "$(grep -c '^SUBJECT:' alerts)" -eq 1 ] || fail "alerts: $(cat alerts)"
 
 # A backup that hangs in bk-dump: nothing committed, every stage stopped.
 rm alerts
