@@ -1009,13 +1009,43 @@ mark_bad() {
 	    echo "$prog: cannot mark the bad backups in $f" >&2
 }
 
+# audit_digests: in digests, --audit-digest FILE for the digest stored
+# with the newest backup of each kind at the first destination
+# (PREFIX/audit/NAME.digest): the log must still hold the line it anchors.
+# One that cannot be fetched (a backup older than digests, a store that
+# refused it) is said on standard error, and not checked.
+audit_digests() {
+	local k d=${BK_DESTS%% *} base newest n url
+	digests=()
+	base=${d%%\?*}
+	for k in "${kinds[@]}"; do
+		phase="bk-get --list $k"
+		run_bg "list-$k" /dev/null "$tmp/list-$k" bk-get --list --kind "$k" "$(kind_prefix "$d" "$k")"
+		wait_all
+		newest=$(tail -n 1 "$tmp/list-$k" | cut -f 1)
+		if [ "${st[0]}" -ne 0 ] || [ -z "$newest" ]; then
+			continue
+		fi
+		n=${newest%%\?*}
+		url="${base%/}/audit/${n##*/}.digest${d#"$base"}"
+		phase="bk-get audit digest $k"
+		run_bg "digest-$k" /dev/null "$tmp/digest-$k" bk-get --uncommitted "$url"
+		wait_all
+		if [ "${st[0]}" -eq 0 ]; then
+			digests+=(--audit-digest "$tmp/digest-$k")
+		else
+			echo "$prog: the audit digest $(strip_query "$url") was not checked: $(tail -n 1 "$tmp/digest-$k.err")" >&2
+		fi
+	done
+}
+
 # verify: per kind, bk-verify --level full over every destination (a
 # backup must be at each, the same), with the state file so that only new
 # or changed backups are downloaded, and --max-age; then a random deep
 # sample; then the audit log's chain.
 verify_job() {
 	local k d age sample kr s t
-	local -a prefixes
+	local -a prefixes digests=()
 	job_kinds
 	vstatus=0 vstage='' vdetail=
 	sample=${BK_VERIFY_DEEP_SAMPLE:-1}
@@ -1039,10 +1069,11 @@ verify_job() {
 		# Under the log's lock, which the check holds (fd 9) until it
 		# ends: no line is half-written while it is read.  Its own line
 		# would wait for that lock: it writes none.
+		audit_digests
 		phase="bk-verify --audit"
 		s=3
 		if audit_locked run_bg audit /dev/null "$tmp/audit.out" \
-		    env -u BK_AUDIT_LOG bk-verify --audit "$BK_AUDIT_LOG"; then
+		    env -u BK_AUDIT_LOG bk-verify --audit "$BK_AUDIT_LOG" "${digests[@]}"; then
 			wait_all
 			s=${st[0]}
 		fi
