@@ -46,6 +46,13 @@ tail -n 1 state/audit.log | jq -e '.job == "verify" and .op == "verify" and .exi
     .destinations == ["s3://bk-us/prod", "s3://bk-eu/prod"]' >/dev/null ||
     fail "audit: $(tail -n 1 state/audit.log)"
 
+# The alert rules ask only for verify and job metrics written here.
+grep -oE 'bk_(verify|job)_[a-z_]+' "$BK_TOP/examples/prometheus-rules.yml" | sort -u >used
+[ -s used ] || fail "no verify rules in examples/prometheus-rules.yml"
+cat state/metrics/*.prom | grep -oE '^bk_[a-z_]+' | sort -u >written
+comm -23 used written >unknown
+[ ! -s unknown ] || fail "the rules ask for metrics the runner does not write: $(cat unknown)"
+
 # The next run: the full pass downloads nothing it verified before.
 bash "$run" -c bk.conf verify >v2.out 2>v2.err || fail "second verify: $(cat v2.err)"
 expect_grep '^bk-verify full db: 1 backups, 0 checked whole, 1 ok' v2.out

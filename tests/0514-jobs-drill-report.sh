@@ -96,6 +96,7 @@ promtool check metrics <"$m" >lint 2>&1 || fail "$m: $(cat lint)"
 expect_grep '^bk_test_restore_result 1$' "$m"
 expect_grep '^bk_test_restore_last_run_timestamp_seconds [0-9]{10}$' "$m"
 expect_grep '^bk_job_exit_status\{job="test-restore"\} 0$' metrics/bk_job_test_restore.prom
+cat metrics/*.prom >passed.prom
 
 # A failed drill: exit 1, one alert naming the stage that failed.
 job fail 1 drill
@@ -131,6 +132,14 @@ expect_grep '^bk-drill.sh exited 2: bk-drill.sh: --bogus: unknown option$' alert
 for f in metrics/*.prom; do
 	promtool check metrics <"$f" >lint 2>&1 || fail "$f: $(cat lint)"
 done
+
+# The alert rules ask only for drill and restore test metrics that passing
+# runs wrote.
+grep -oE 'bk_(drill|test_restore)_[a-z_]+' "$BK_TOP/examples/prometheus-rules.yml" | sort -u >used
+[ -s used ] || fail "no drill rules in examples/prometheus-rules.yml"
+grep -oE '^bk_[a-z_]+' passed.prom | sort -u >written
+comm -23 used written >unknown
+[ ! -s unknown ] || fail "the rules ask for metrics the runner does not write: $(cat unknown)"
 
 # No bk-drill.sh beside the runner: a configuration failure.
 rm bin/bk-drill.sh
