@@ -175,7 +175,10 @@ audit_locked() {
 	if [ -n "$pending_sig" ]; then
 		sig=$pending_sig
 		pending_sig=
-		on_signal "${sig% *}" "${sig#* }"
+		case $sig in
+		ALRM*) on_timeout ;;
+		*) on_signal "${sig% *}" "${sig#* }" ;;
+		esac
 	fi
 	return "$rc"
 }
@@ -482,6 +485,11 @@ on_signal() {
 # with 124, naming the stage it was in.
 # shellcheck disable=SC2317 # run by the trap below
 on_timeout() {
+	if [ -n "$audit_held" ]; then
+		# Handled when the audit log's lock is released (audit_locked).
+		pending_sig="ALRM 14"
+		return 0
+	fi
 	[ -z "$finishing" ] || return 0
 	interrupted=ALRM
 	failed_stage=$phase
@@ -1199,7 +1207,8 @@ drill_job() {
 	[ -f "$drill" ] || conf_fail "$drill: no such file (bk-drill.sh goes beside bk-backup.sh)"
 	BK_REPORT_DIR=${BK_REPORT_DIR:-$BK_STATE_DIR/reports}
 	export BK_DESTS BK_STATE_DIR BK_REPORT_DIR
-	for v in BK_DRILL_URI_FILE BK_DRILL_DIR BK_DRILL_RTO BK_DRILL_RPO; do
+	for v in BK_DRILL_URI_FILE BK_DRILL_DIR BK_DRILL_RTO BK_DRILL_RPO \
+	    BK_TEST_RESTORE_WINDOW BK_PYTHON; do
 		[ -z "${!v:-}" ] || export "${v?}"
 	done
 	[ "$job" = drill ] || args+=(--test-restore)
