@@ -1,10 +1,10 @@
 #!/bin/bash
 # One run of each job at a time: while a drill runs (a stand-in
-# bk-drill.sh beside a copy of bk-backup.sh that waits for the test, as
-# in 0514: the real one comes with the merge), a second drill is refused
-# with 75, audited, in the metrics and alerted once; the other jobs (a
-# files backup, verify, prune, a test-restore) run meanwhile.  Then the
-# first drill ends well, and a drill runs again.
+# bk-drill.sh beside a copy of bk-backup.sh that waits for the test, as in
+# 0514), a second drill is refused with 75, audited, in the metrics and
+# alerted once; the other jobs (a files backup, verify, prune, a
+# test-restore) run meanwhile.  Then the first drill ends well, and a
+# drill runs again.
 . "$BK_TOP/tests/lib.sh"
 
 mkdir -p bin store uploads

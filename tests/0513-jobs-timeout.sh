@@ -1,11 +1,11 @@
 #!/bin/bash
 # A job's timeout (BK_TIMEOUT_JOB) stops the whole pipeline: a drill whose
-# stand-in bk-drill.sh (beside a copy of bk-backup.sh, as in 0514: the
-# real one comes with the merge) hangs with a child of its own, and a
-# files backup whose bk-dump hangs.  Each run exits 124, is audited as a
-# timeout naming the stage, keeps the last success in the metrics, raises
-# one alert, and leaves no process behind; the backup commits nothing.
-# SIGTERM to a drill stops it the same way, with 143.
+# stand-in bk-drill.sh (beside a copy of bk-backup.sh, as in 0514) hangs
+# with a child of its own, and a files backup whose bk-dump hangs.  Each
+# run exits 124, is audited as a timeout naming the stage, keeps the last
+# success in the metrics, raises one alert, and leaves no process behind;
+# the backup commits nothing. SIGTERM to a drill stops it the same way,
+# with 143.
 . "$BK_TOP/tests/lib.sh"
 
 mkdir -p bin store uploads wrap

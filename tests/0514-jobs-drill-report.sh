@@ -1,14 +1,14 @@
 #!/bin/bash
 # The drill and test-restore jobs of bk-backup.sh, a UNIT TEST of the
-# runner's handling only: bk-drill.sh is not in this branch, so the test
-# writes a stand-in bk-drill.sh beside a copy of bk-backup.sh, which
-# answers as the contract (docs: bk-backup(8)) says it may: a report and
-# exit 0, a failed report and exit 1, 3, 75, a usage error, exit 0 with
-# a report that says "fail".  Checked: the arguments and the exported
-# settings it gets (and no MONGODB_URI), the runner's exit status for each
-# answer, the metrics from the report (bk_drill_*, bk_test_restore_*)
-# passing promtool check metrics, one alert naming the failed stage, and
-# the audit line.  The real bk-drill.sh is tested with it after the merge.
+# runner's handling only (0515 runs the real scripts/bk-drill.sh): the
+# test writes a stand-in bk-drill.sh beside a copy of bk-backup.sh, which
+# answers as the contract (bk-backup(8), bk-drill(8)) says it may: a
+# report and exit 0, a failed report and exit 1, 3, 75, a usage error,
+# exit 0 with a report that says "fail".  Checked: the arguments and the
+# exported settings it gets (and no MONGODB_URI), the runner's exit status
+# for each answer, the metrics from the report (bk_drill_*,
+# bk_test_restore_*) passing promtool check metrics, one alert naming the
+# failed stage, and the audit line.
 . "$BK_TOP/tests/lib.sh"
 command -v promtool >/dev/null || fail "promtool not installed: run make deps (Debian's prometheus)"
 
