@@ -37,12 +37,7 @@ bk-restore --uri "$FERRETDB_URI" -k ring --ns-from 'shop.*' --ns-to 'c.*' \
 approvers alice bob
 printf '%s\n' "protect $hp/prod" 'require 2' 'allowed-signers signers' >etc/policy
 export BK_RESTORE_POLICY=$T/etc/policy
-bk-approve --request --backup kms.bk --sha256 "$(sha256sum <kms.bk | cut -c1-64)" \
-    --target "$hp/prod" --expires +1h >req || fail "request"
-for k in alice bob; do
-	ssh-keygen -q -Y sign -n bk-restore -f "$k" req || fail "sign $k"
-	mv req.sig "req.$k"
-done
+approved_request req "$(sha256sum <kms.bk | cut -c1-64)" "$hp/prod" kms.bk
 bk-restore --uri "$FERRETDB_URI" --kms --ns-from 'shop.*' --ns-to 'prod.*' \
     --request req --approval req.alice --approval req.bob <kms.bk 2>err ||
     fail "approved --kms: $(cat err)"

@@ -23,13 +23,7 @@ snapshot >before
 
 # request TARGET: req.TARGET-NAME signed by alice and bob.
 request() {
-	local r=req.${1##*/} k
-	bk-approve --request --backup s.tar --sha256 "$sha" --target "$1" \
-	    --expires +1h >"$r"
-	for k in alice bob; do
-		ssh-keygen -q -Y sign -f "$k" -n bk-restore "$r"
-		mv "$r.sig" "$r.$k"
-	done
+	approved_request "req.${1##*/}" "$sha" "$1" s.tar
 }
 request "$T/prod/uploads"
 approved=(--request req.uploads --approval req.uploads.alice

@@ -26,22 +26,14 @@ export BK_RESTORE_POLICY=$T/etc/policy
 
 # approve FILE: FILE.req, signed by alice and bob, for prod and FILE's digest.
 approve() {
-	local k
-	bk-approve --request --backup "$1" --sha256 "$(sha256sum <"$1" |
-	    cut -c1-64)" --target "$hp/prod" --expires +1h >"$1.req" ||
-	    fail "request for $1"
-	for k in alice bob; do
-		ssh-keygen -q -Y sign -n bk-restore -f "$k" "$1.req" ||
-		    fail "sign $1 $k"
-		mv "$1.req.sig" "$1.$k"
-	done
+	approved_request "$1.req" "$(sha256sum <"$1" | cut -c1-64)" "$hp/prod" "$1"
 }
 # restore FILE [ARGS]: an approved restore of FILE into prod.
 restore() {
 	local f=$1
 	shift
 	$EXEC bk-restore --uri "$FERRETDB_URI" --ns-from 'shop.*' --ns-to 'prod.*' \
-	    --request "$f.req" --approval "$f.alice" --approval "$f.bob" \
+	    --request "$f.req" --approval "$f.req.alice" --approval "$f.req.bob" \
 	    "$@" <"$f"
 }
 # state DB: every collection of DB, its documents and its indexes.

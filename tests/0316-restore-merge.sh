@@ -68,12 +68,7 @@ d = MongoClient(sys.argv[1]).prod
 d.orders.delete_many({"_id": {"$lt": 5}})' "$FERRETDB_URI"
 expect_exit 1 bk-restore --uri "$FERRETDB_URI" --merge <prod.arch 2>err
 expect_grep 'protected' err
-bk-approve --request --backup prod.arch --sha256 "$(sha256sum <prod.arch | cut -c1-64)" \
-    --target "$hp/prod" --expires +1h >req || fail "request"
-for k in alice bob; do
-	ssh-keygen -q -Y sign -n bk-restore -f "$k" req || fail "sign $k"
-	mv req.sig "req.$k"
-done
+approved_request req "$(sha256sum <prod.arch | cut -c1-64)" "$hp/prod" prod.arch
 # A poller records any collection of prod while the restore runs.
 "$PY" -c 'import sys, time; from pymongo import MongoClient
 d = MongoClient(sys.argv[1]).prod

@@ -317,3 +317,18 @@ approvers() {
 		echo "$k@example.org $(cut -d' ' -f1,2 "$k.pub")"
 	done >etc/signers
 }
+
+# approved_request REQ SHA256 TARGET [BACKUP]: a restore request REQ for
+# the backup (named BACKUP, default REQ's name) with that digest into
+# TARGET, expiring in an hour, and the signatures REQ.alice and REQ.bob
+# made with ssh-keygen -Y sign by approvers' keys alice and bob.
+approved_request() {
+	local req=$1 sha=$2 target=$3 k
+	bk-approve --request --backup "${4:-${req##*/}}" --sha256 "$sha" \
+	    --target "$target" --expires +1h >"$req" || fail "request $req"
+	for k in alice bob; do
+		ssh-keygen -q -Y sign -n bk-restore -f "$k" "$req" ||
+		    fail "sign $req: $k"
+		mv "$req.sig" "$req.$k"
+	done
+}
