@@ -7,7 +7,8 @@
 # Then four runs (one per stage) against an S3 store (versitygw).
 # Each time: the run fails with 137, the status of the killed stage (bk(7):
 # 128 + the signal; bk-backup(8): the status of the last stage that
-# failed), records "failed" in the audit log, commits no manifest for its
+# failed), raises exactly one alert naming the killed stage, records
+# "failed" in the audit log, commits no manifest for its
 # name, leaves every earlier backup intact (each checks against its
 # sidecar with bk-hash -c), and the next run commits.  At the end the
 # newest backup is restored and compared with the directory.
@@ -97,12 +98,21 @@ committed_ok() {
 }
 
 last_audit() { tail -n 1 state/audit.log | jq -r "$1"; }
+# alerts_n: how many alerts the recorder has; last_alert: the newest one.
+alerts_n() {
+	local n
+	n=$(grep -c '^SUBJECT:' "$T/alerts" 2>/dev/null)
+	echo "${n:-0}"
+}
+last_alert() { awk '/^SUBJECT:/ { b = "" } { b = b $0 "\n" } END { printf "%s", b }' "$T/alerts"; }
 
 # kill_run I STAGE AT CONF PREFIX GOOD: run I of CONF with STAGE killed
 # after AT bytes, its checks, and the next run, which must commit.
 kill_run() {
 	local i=$1 stage=$2 at=$3 conf=$4 prefix=$5 good=$6 kd=$T/kill$1 run rc=0 n=0 name
+	local a0
 	mkdir "$kd"
+	a0=$(alerts_n)
 	note "run $i: SIGKILL $stage after $at bytes, store $prefix"
 	KILL_STAGE=$stage KILL_DIR=$kd KILL_AT=$at \
 	    bash "$backup" -c "$conf" files >/dev/null 2>"$kd/err" &
@@ -122,6 +132,11 @@ kill_run() {
 	[ "$rc" -eq 137 ] || fail "run $i ($stage killed at $at): exit $rc, expected 137: $(cat "$kd/err")"
 	[ "$(last_audit .result)" = failed ] || fail "run $i: audit: $(tail -n 1 state/audit.log)"
 	expect_grep "$stage exited 137" "$kd/err"
+	# Exactly one alert, naming the stage.
+	[ "$(alerts_n)" -eq $((a0 + 1)) ] ||
+	    fail "run $i: $(($(alerts_n) - a0)) alerts, expected exactly one: $(cat "$T/alerts")"
+	last_alert >"$kd/alert"
+	expect_grep "$stage exited 137" "$kd/alert"
 	name=$(last_audit .name)
 	# Not committed: not readable, not listed.
 	rc=0
