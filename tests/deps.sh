@@ -7,7 +7,8 @@ pkgs="build-essential pkg-config libssl-dev zlib1g-dev libzstd-dev
 libcurl4-openssl-dev libmongoc-dev libbson-dev mandoc shellcheck valgrind
 jq time awscli s3cmd age restic libarchive-tools tar coreutils openssl
 python3 python3-pymongo python3-cryptography ca-certificates clang
-libclang-rt-14-dev curl python3-aiosmtpd msmtp prometheus chromium fonts-dejavu-core"
+libclang-rt-14-dev curl python3-aiosmtpd msmtp prometheus chromium fonts-dejavu-core
+openssh-client procps systemd"
 
 missing=
 for p in $pkgs; do
