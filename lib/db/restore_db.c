@@ -891,20 +891,6 @@ report_partial(struct rs *r)
 	    line);
 }
 
-/* Drop db.coll (absent is fine); 0 or -1 (reported). */
-static int
-drop_coll(struct rs *r, const char *db, const char *coll, const char *what)
-{
-	bson_t cmd;
-	int rc;
-
-	bson_init(&cmd);
-	BSON_APPEND_UTF8(&cmd, "drop", coll);
-	rc = run_cmd(r, db, &cmd, "drop", what, SERVER_NAMESPACE_NOT_FOUND);
-	bson_destroy(&cmd);
-	return rc;
-}
-
 /* Is namespace i's database the first selected one of that name? */
 static int
 first_db(struct rs *r, size_t i)
@@ -971,8 +957,7 @@ aside_sweep(struct rs *r)
 				continue;
 			warn0("%s.%s: dropped, left by an earlier restore "
 			    "aside", r->ns[i].tdb, names[k]);
-			if (drop_coll(r, r->ns[i].tdb, names[k],
-			    r->ns[i].tdb) != 0)
+			if (swap_drop(r->c, r->ns[i].tdb, names[k]) != 0)
 				rc = BK_FAIL;
 		}
 		bson_strfreev(names);
@@ -1001,8 +986,7 @@ aside_drop(struct rs *r)
 
 	for (i = 0; i < r->n; i++)
 		if (r->ns[i].selected && r->ns[i].prepared)
-			(void)drop_coll(r, r->ns[i].tdb, r->ns[i].tcoll,
-			    r->ns[i].src);
+			(void)swap_drop(r->c, r->ns[i].tdb, r->ns[i].tcoll);
 }
 
 /* Undo the swap's steps done, last first; 0, or -1 if one failed. */
@@ -1112,8 +1096,7 @@ aside_swap(struct rs *r)
 	    (m = swap_committed(r->c, r->nonce, p[0].db)) == 1)) {
 		for (i = 0; i < r->n; i++)
 			if (r->ns[i].selected && r->ns[i].moved_old &&
-			    drop_coll(r, r->ns[i].tdb, r->ns[i].bcoll,
-			    r->ns[i].src) != 0)
+			    swap_drop(r->c, r->ns[i].tdb, r->ns[i].bcoll) != 0)
 				break;
 		if (i < r->n || swap_forget(r->c, r->nonce, p, np) != 0)
 			warn0("swapped in, but its previous contents are not "

@@ -117,9 +117,8 @@ swap_exists(mongoc_client_t *c, const char *db, const char *name)
 	return found;
 }
 
-/* Drop db.coll (absent is fine); 0 or -1 (reported). */
-static int
-drop(mongoc_client_t *c, const char *db, const char *coll)
+int
+swap_drop(mongoc_client_t *c, const char *db, const char *coll)
 {
 	mongoc_collection_t *k = mongoc_client_get_collection(c, db, coll);
 	bson_error_t err;
@@ -202,6 +201,15 @@ when(char *buf, size_t len, int64_t ms)
 		snprintf(buf, len, "?");
 }
 
+/* This host's name, for the lock and the journal ("?" if unknown). */
+static void
+this_host(char *host, size_t len)
+{
+	if (gethostname(host, len) != 0)
+		snprintf(host, len, "?");
+	host[len - 1] = '\0';
+}
+
 /* Is the lock document's holder a process of this host that is gone? */
 static int
 holder_gone(const bson_t *lock, const char *host)
@@ -229,9 +237,7 @@ swap_lock(mongoc_client_t *c, const char *db, const char *nonce,
 	bson_iter_t it;
 	int tries, rc = BK_FAIL, f, gone;
 
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "?");
-	host[sizeof(host) - 1] = '\0';
+	this_host(host, sizeof(host));
 	for (tries = 0; tries < 3; tries++) {
 		bson_init(&doc);
 		BSON_APPEND_UTF8(&doc, "_id", LOCK_ID);
@@ -302,7 +308,7 @@ drop_if_empty(mongoc_client_t *c, const char *db)
 	    NULL, NULL, NULL, &err);
 	mongoc_collection_destroy(j);
 	if (n == 0)
-		(void)drop(c, db, SWAP_JOURNAL);
+		(void)swap_drop(c, db, SWAP_JOURNAL);
 }
 
 void
@@ -375,9 +381,7 @@ swap_journal(mongoc_client_t *c, const char *nonce,
 
 	if (n == 0)
 		return 0;
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "?");
-	host[sizeof(host) - 1] = '\0';
+	this_host(host, sizeof(host));
 	bson_init(&doc);
 	BSON_APPEND_UTF8(&doc, "_id", nonce);
 	BSON_APPEND_UTF8(&doc, "state", "swapping");
@@ -564,7 +568,7 @@ recover_doc(mongoc_client_t *c, const char *home, const bson_t *doc)
 	committed = strcmp(state, "committed") == 0;
 	if (committed) {
 		for (i = 0; i < n; i++)
-			if (drop(c, p[i].db, p[i].old) != 0)
+			if (swap_drop(c, p[i].db, p[i].old) != 0)
 				goto out;
 	} else {
 		for (i = n; i-- > 0;)
@@ -575,7 +579,7 @@ recover_doc(mongoc_client_t *c, const char *home, const bson_t *doc)
 				goto out;
 			}
 		for (i = 0; i < n; i++)
-			if (drop(c, p[i].db, p[i].aside) != 0)
+			if (swap_drop(c, p[i].db, p[i].aside) != 0)
 				goto out;
 	}
 	if (swap_forget(c, nonce, p, n) != 0)

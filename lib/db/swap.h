@@ -29,6 +29,8 @@ struct swap_pair {
  */
 int swap_rename(mongoc_client_t *c, const char *db, const char *from,
     const char *to, int missing_ok);
+/* Drop db.coll (absent is fine); 0 or -1 (reported, naming it). */
+int swap_drop(mongoc_client_t *c, const char *db, const char *coll);
 /* Does db.name exist?  1, 0, or -1 (reported). */
 int swap_exists(mongoc_client_t *c, const char *db, const char *name);
 /*
