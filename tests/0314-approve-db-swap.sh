@@ -13,7 +13,9 @@
 # journalled and locked: a swap cut after each of its renames is undone by
 # the next run, a committed one finished, a real one killed ends wholly old
 # or wholly new; another host's lock refuses (75) until --break-lock, a
-# dead process's is broken.  An unprotected database keeps the direct
+# dead process's is broken; a journal entry bk did not write (another
+# shape, or a pair naming a collection not bk's own) stops the restore
+# (exit 3) with prod untouched.  An unprotected database keeps the direct
 # restore (added to, not replaced).
 . "$BK_TOP/tests/lib.sh"
 EXEC=
@@ -273,6 +275,23 @@ restore good.arch 2>err || fail "restore after a committed swap: $(cat err)"
 expect_grep 'prod: the swap 00000000000000aa, killed after its commit, finished: the restored collections are in place, their previous contents dropped' err
 jr >got
 cmp -s finished got || fail "a committed swap, finished: $(diff finished got)"
+
+# --- a journal bk did not write is left alone, and nothing is restored ----
+# A document of another shape, and one whose pair would rename a
+# collection that is not bk's own (keep): both refused, prod untouched.
+state prod >before
+for doc in '{"_id": "x1", "pairs": "nonsense"}' \
+    '{"_id": "x2", "state": "swapping", "home": "prod", "pairs": [{"db": "prod", "coll": "orders", "aside": "keep", "old": "bk-old-x2-0", "existed": true}]}'; do
+	"$PY" -c 'import sys, json; from pymongo import MongoClient
+MongoClient(sys.argv[1]).prod["bk-swap-journal"].insert_one(json.loads(sys.argv[2]))' \
+	    "$FERRETDB_URI" "$doc"
+	expect_exit 3 restore good.arch 2>err
+	expect_grep 'bk did not write; left alone' err
+	state prod | grep -v '^bk-swap-journal ' >after
+	cmp -s before after || fail "a foreign journal entry changed prod: $(diff before after)"
+	"$PY" -c 'import sys; from pymongo import MongoClient
+MongoClient(sys.argv[1]).prod.drop_collection("bk-swap-journal")' "$FERRETDB_URI"
+done
 
 # --- bk-restore killed in the middle of a real swap -----------------------
 # 30 collections make the swap long enough for one poller to stop
