@@ -27,6 +27,11 @@ client must make on every answer (CODE is then ignored, "-"):
   nolength     send the answer without Content-Length (closed at end)
   gate=FILE    wait until FILE exists before forwarding
   status=N     send status N (with the upstream body) instead
+  late=FILE    forward all of the body but its last byte, log "late
+               waiting", wait until FILE exists, then send the last byte
+               (the client may have given up meanwhile: the server still
+               finishes the request, late)
+  touch=FILE   create FILE once the upstream has answered
 (The request itself is forwarded unchanged but for range0: its headers
 are signed.)  Each request is logged as "METHOD PATH?QUERY [range=R] [if-match] ->
 STATUS (injected|upstream|mangled)" before its answer is sent, so the log
@@ -121,8 +126,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                    if k.lower() not in drop}
         if "range0" in acts and not self.headers.get("Range"):
             headers["Range"] = "bytes=0-%s" % acts["range0"]
-        conn.request(method, self.path, body=body, headers=headers)
+        if "late" in acts and body:
+            conn.putrequest(method, self.path, skip_host=True,
+                            skip_accept_encoding=True)
+            for k, v in headers.items():
+                conn.putheader(k, v)
+            conn.endheaders()
+            conn.send(body[:-1])
+            log.write("%s late waiting\n" % desc)
+            while not os.path.exists(acts["late"]):
+                time.sleep(0.05)
+            conn.send(body[-1:])
+        else:
+            conn.request(method, self.path, body=body, headers=headers)
         resp = conn.getresponse()
+        if "touch" in acts:
+            open(acts["touch"], "w").close()
         data = resp.read()
         hdrs = resp.getheaders()
         status = resp.status

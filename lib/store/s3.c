@@ -934,20 +934,84 @@ out:
 	return rc;
 }
 
+/* One AbortMultipartUpload, retried; 404 (gone already) is success. */
+static int
+mpu_abort_once(struct s3_client *c, const char *key, const char *q)
+{
+	struct s3_req rq = { .what = "abort multipart upload",
+	    .method = "DELETE", .key = key, .query = q };
+	struct s3_resp r = { 0 };
+	int rc;
+
+	rc = call(c, &rq, &r, 404);
+	s3_resp_free(&r);
+	return rc;
+}
+
+/* Is the upload still there?  ListParts: 1 yes, 0 no (404), -1 unknown. */
+static int
+mpu_exists(struct s3_client *c, const char *key, const char *q)
+{
+	struct s3_req rq = { .what = "list parts", .method = "GET",
+	    .key = key };
+	struct s3_resp r = { 0 };
+	char *lq = NULL;
+	int rc;
+
+	if (asprintf(&lq, "max-parts=1&%s", q) < 0) {
+		warnp("malloc");
+		return -1;
+	}
+	rq.query = lq;
+	rc = call(c, &rq, &r, 404);
+	rc = rc != BK_OK ? -1 : r.status == 404 ? 0 : 1;
+	s3_resp_free(&r);
+	free(lq);
+	return rc;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * A part upload the server was still writing when the abort came may
+ * land after it and bring the upload back (S3 says to abort again; the
+ * posix gateway re-creates the upload's directory).  So the abort is
+ * confirmed: the upload must be gone at two looks, the second 1.5 s
+ * after it, or it is aborted again, up to 5 times.
+ */
 int
 s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id)
 {
-	struct s3_req rq = { .what = "abort multipart upload",
-	    .method = "DELETE", .key = key };
-	struct s3_resp r = { 0 };
+	static const long look[] = { 300, 1500 };
 	char *q = NULL;
-	int rc;
+	int rc = BK_FAIL, round, i, e = 0;
 
 	if (encoded_query("uploadId", upload_id, &q) != 0)
 		return BK_FAIL;
-	rq.query = q;
-	rc = call(c, &rq, &r, 404);
-	s3_resp_free(&r);
+	for (round = 0; round < 5; round++) {
+		if ((rc = mpu_abort_once(c, key, q)) != BK_OK)
+			break;
+		for (i = 0; i < 2; i++) {
+			pause_ms(look[i]);
+			if ((e = mpu_exists(c, key, q)) != 0)
+				break;
+		}
+		if (e <= 0)	/* gone; or cannot tell, the abort was made */
+			break;
+	}
+	if (rc == BK_OK && e == 1) {
+		warn0("%s/%s: multipart upload %s is still there after 5 "
+		    "aborts; bk-prune --incomplete-grace removes it later",
+		    c->t->name, key, upload_id);
+		rc = BK_FAIL;
+	}
 	free(q);
 	return rc;
 }

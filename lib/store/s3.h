@@ -188,7 +188,11 @@ int s3_put_if_absent(struct s3_client *c, const char *key, const void *buf,
 int s3_put_tag(struct s3_client *c, const char *key, const char *name,
     const char *value);
 
-/* AbortMultipartUpload, retried; failures are reported. */
+/*
+ * AbortMultipartUpload, retried, and confirmed: the upload is looked for
+ * again (ListParts) and aborted again should a late part have brought it
+ * back.  Failures are reported.
+ */
 int s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id);
 
 /*
