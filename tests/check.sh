@@ -8,6 +8,9 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
+# Tests side by side: one more than the cores, since a test spends part of
+# its time waiting on its servers.  BK_TEST_JOBS=1 runs them one by one.
+export BK_TEST_JOBS=${BK_TEST_JOBS:-$((jobs + 1))}
 pass=0 failn=0 skipn=0
 recap=$(mktemp)	# every failure, repeated just above the last line
 
@@ -56,7 +59,11 @@ bash tests/run.sh | tee "$out"
 tally "$out"
 
 gate "build (ASan+UBSan)" make -j"$jobs" O=build-asan SAN=1 all
-BK_BUILD=build-asan BK_SUITE_LABEL="asan: " bash tests/run.sh | tee "$out"
+# The slowest first: by the ASan suite's last times, else the suite's.
+times=build-asan/tests/times
+[ -s "$times" ] || times=build/tests/times
+BK_BUILD=build-asan BK_SUITE_LABEL="asan: " BK_TEST_TIMES=$times \
+    bash tests/run.sh | tee "$out"
 tally "$out"
 
 # Every parser of outside input under libFuzzer (ASan+UBSan), briefly and

@@ -36,9 +36,45 @@ expect_grep() {
 	grep -Eq -- "$1" "$2" || fail "$2 lacks /$1/: $(head -c 500 "$2")"
 }
 
-# A TCP port that was free a moment ago on 127.0.0.1.
+# free_port: a TCP port on 127.0.0.1 that is free now and that no other
+# test will be given.  Tests run side by side (run.sh -j), and a server is
+# told its port before it binds it, so ports are handed out in turn from
+# one counter for the whole machine ($BK_CACHE/ports, under flock), below
+# the kernel's ephemeral range: no two tests, and no client socket, are
+# given the same port between the choice and the bind.
 free_port() {
-	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$PY" - "$BK_CACHE/ports" <<'PYEOF'
+import fcntl, os, socket, sys
+with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+    eph = int(f.read().split()[0])
+hi = min(eph, 32768)
+lo = max(hi - 12000, 1024)
+os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)
+with open(sys.argv[1], "a+") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    f.seek(0)
+    try:
+        n = int(f.read().strip() or lo)
+    except ValueError:
+        n = lo
+    for _ in range(hi - lo):
+        if not lo <= n < hi:
+            n = lo
+        port, n = n, n + 1
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        f.seek(0)
+        f.truncate()
+        f.write("%d\n" % n)
+        print(port)
+        sys.exit(0)
+sys.exit("free_port: no free port in %d-%d" % (lo, hi - 1))
+PYEOF
 }
 
 # wait_port PORT [SECONDS]: wait until something accepts on 127.0.0.1:PORT.
