@@ -8,7 +8,7 @@ libcurl4-openssl-dev libmongoc-dev libbson-dev mandoc shellcheck valgrind
 jq time awscli s3cmd age restic libarchive-tools tar coreutils openssl
 python3 python3-pymongo python3-cryptography ca-certificates clang
 libclang-rt-14-dev curl python3-aiosmtpd msmtp prometheus chromium fonts-dejavu-core
-openssh-client procps systemd"
+openssh-client procps systemd nftables iproute2 util-linux"
 
 missing=
 for p in $pkgs; do
