@@ -136,13 +136,17 @@ reap() {
 }
 
 declare -A running=()	# pid -> test name
+# reap_one: wait for any running test to end, then report it.
+reap_one() {
+	local done_pid=
+	wait -n -p done_pid
+	[ -n "$done_pid" ] || return 1
+	reap "${running[$done_pid]}"
+	unset "running[$done_pid]"
+}
 while IFS=$'\t' read -r n kind path; do
 	while [ "${#running[@]}" -ge "$jobs" ]; do
-		done_pid=
-		wait -n -p done_pid
-		[ -n "$done_pid" ] || break
-		reap "${running[$done_pid]}"
-		unset "running[$done_pid]"
+		reap_one || break
 	done
 	if [ "$kind" = unit ]; then
 		# shellcheck disable=SC2086 # EXEC is a command line, split on purpose
@@ -153,11 +157,7 @@ while IFS=$'\t' read -r n kind path; do
 	running[$!]=$n
 done <"$list"
 while [ "${#running[@]}" -gt 0 ]; do
-	done_pid=
-	wait -n -p done_pid
-	[ -n "$done_pid" ] || break
-	reap "${running[$done_pid]}"
-	unset "running[$done_pid]"
+	reap_one || break
 done
 
 # This run's times, kept with the earlier ones, for the next run's order.
