@@ -26,13 +26,8 @@ bk-put -j 1 --retries 2 "s3://bk-late/x?endpoint=$PROXY" <in 2>err &
 pid=$!
 exec 7>in
 gen_bytes late $(((6 << 20) + 1000)) >&7
-n=0
-until grep -q 'late waiting' proxy.log; do
-	n=$((n + 1))
-	[ "$n" -lt 600 ] || fail "the first part never reached the store: $(cat err)"
-	kill -0 "$pid" 2>/dev/null || fail "bk-put ended early: $(cat err)"
-	sleep 0.1
-done
+wait_grep 'late waiting' proxy.log \
+    "the first part never reached the store (err)" "$pid"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?

@@ -32,6 +32,8 @@ client must make on every answer (CODE is then ignored, "-"):
                (the client may have given up meanwhile: the server still
                finishes the request, late)
   touch=FILE   create FILE once the upstream has answered
+  lost         forward the request, then close the connection without
+               an answer (the server did it; the client never hears)
 (The request itself is forwarded unchanged but for range0: its headers
 are signed.)  Each request is logged as "METHOD PATH?QUERY [range=R] [if-match] ->
 STATUS (injected|upstream|mangled)" before its answer is sent, so the log
@@ -42,6 +44,7 @@ import http.client
 import http.server
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -142,6 +145,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resp = conn.getresponse()
         if "touch" in acts:
             open(acts["touch"], "w").close()
+        if "lost" in acts:
+            resp.read()
+            log.write("%s -> %d lost\n" % (desc, resp.status))
+            conn.close()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         data = resp.read()
         hdrs = resp.getheaders()
         status = resp.status

@@ -270,6 +270,21 @@ wait_file() {
 	fail "$1 never appeared"
 }
 
+# wait_grep REGEXP FILE WHY [PID]: wait (up to 5 min) until FILE has a
+# line matching REGEXP; fail with WHY if it never does, or at once if PID
+# is given and has ended.
+wait_grep() {
+	local n=0
+	until grep -Eq -- "$1" "$2" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -lt 3000 ] || fail "$3"
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			fail "$3 (it ended)"
+		fi
+		sleep 0.1
+	done
+}
+
 # Deterministic pseudo-random bytes: gen_bytes SEED COUNT.
 gen_bytes() {
 	# openssl dies of SIGPIPE when head has enough; that is not an error.

@@ -48,6 +48,7 @@ struct s3_req {
 	int sinkfailed;
 	int reported;			/* failed before sending; said why */
 	size_t upoff;			/* upload read position */
+	long quiet_also[2];		/* more statuses returned as BK_OK */
 };
 
 static volatile sig_atomic_t *stop_flag;
@@ -629,7 +630,9 @@ call(struct s3_client *c, struct s3_req *rq, struct s3_resp *r, long quiet)
 	for (n = 0;; n++) {
 		cc = attempt(c, rq, r);
 		if (cc == CURLE_OK && ((r->status >= 200 && r->status < 300) ||
-		    (quiet != 0 && r->status == quiet)))
+		    (quiet != 0 && r->status == quiet) ||
+		    (r->status != 0 && (r->status == rq->quiet_also[0] ||
+		    r->status == rq->quiet_also[1]))))
 			return BK_OK;
 		if (rq->sinkfailed || rq->reported)
 			return BK_FAIL;
@@ -750,14 +753,121 @@ b64(char out[45], const unsigned char sum[32])
 }
 
 /* Report an existing object under noclobber in plain words. */
-static int
-precondition(struct s3_client *c, const char *key, struct s3_resp *r,
-    int rc)
+/* An ETag without its quotes: where it starts, and *len. */
+static const char *
+unquoted(const char *e, size_t *len)
 {
-	if (rc == BK_FAIL && r->status == 412)
+	size_t n = strlen(e);
+
+	if (n >= 2 && e[0] == '"' && e[n - 1] == '"') {
+		*len = n - 2;
+		return e + 1;
+	}
+	*len = n;
+	return e;
+}
+
+/* Are two ETags the same, quoted or not? */
+static int
+etag_eq(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	a = unquoted(a, &la);
+	b = unquoted(b, &lb);
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
+/*
+ * A multipart object's checksum and ETag as S3 forms them from its
+ * parts': the SHA-256 of the parts' SHA-256s, base64, "-N"; the MD5 of
+ * the parts' MD5s (their ETags, when they are MD5s), hex, "-N" ("" if a
+ * part's ETag is not one).  0, or -1 (reported).
+ */
+static int
+multipart_ids(int n, char (*etags)[256], const unsigned char (*sums)[32],
+    char sum64[64], char etag[64])
+{
+	unsigned char *cat, d[32];
+	unsigned int dl;
+	char b[45];
+	int i, md5s = 1;
+
+	if ((cat = malloc((size_t)n * 32)) == NULL) {
+		warnp("malloc");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(cat + (size_t)i * 32, sums[i], 32);
+	EVP_Digest(cat, (size_t)n * 32, d, &dl, EVP_sha256(), NULL);
+	b64(b, d);
+	snprintf(sum64, 64, "%s-%d", b, n);
+	for (i = 0; i < n && md5s; i++) {
+		size_t el;
+		const char *e = unquoted(etags[i], &el);
+		int j;
+
+		md5s = el == 32;
+		for (j = 0; md5s && j < 16; j++)
+			md5s = sscanf(e + 2 * j, "%2hhx", &cat[i * 16 + j]) == 1 &&
+			    isxdigit((unsigned char)e[2 * j]) &&
+			    isxdigit((unsigned char)e[2 * j + 1]);
+	}
+	etag[0] = '\0';
+	if (md5s) {
+		EVP_Digest(cat, (size_t)n * 16, d, &dl, EVP_md5(), NULL);
+		bk_hex(b, d, 16);
+		snprintf(etag, 64, "%s-%d", b, n);
+	}
+	free(cat);
+	return 0;
+}
+
+/*
+ * A conditional write (If-None-Match: *) answered 412, or a completion
+ * answered NoSuchUpload: an attempt before may have landed and only its
+ * answer been lost (a reset, a timeout; libcurl also resends by itself
+ * on a reused connection that dies, so the caller cannot tell).  It did
+ * if the object now at key is the one being written: the same SHA-256
+ * (x-amz-checksum-sha256, composite "-N" for multipart) or, failing a
+ * checksum, the same multipart ETag; and the same length when known.
+ * Whoever wrote it, the bytes are the ones wanted.  1 if so.
+ */
+static int
+landed(struct s3_client *c, const char *key, const char *sum64,
+    const char *etag, int64_t len)
+{
+	struct s3_resp h = { 0 };
+	int ok = 0;
+
+	if (head(c, key, NULL, &h, 1) == BK_OK && h.status == 200 &&
+	    (len < 0 || (h.has_length && h.length == (uint64_t)len))) {
+		if (sum64 != NULL && h.checksum_sha256[0] != '\0')
+			ok = strcmp(h.checksum_sha256, sum64) == 0;
+		else if (etag != NULL && etag[0] != '\0')
+			ok = etag_eq(h.etag, etag);
+	}
+	s3_resp_free(&h);
+	if (ok)
+		warn0("%s/%s: an earlier attempt had stored it (its answer was "
+		    "lost); the object is the one written", c->t->name, key);
+	return ok;
+}
+
+/* Say why a write answered st (call() was told to keep quiet on it). */
+static void
+refused(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
+{
+	char at[1200], why[800];
+
+	if (r->status == 412) {
 		warn0("%s/%s: already exists; not overwritten", c->t->name,
-		    key);
-	return rc;
+		    rq->key);
+		return;
+	}
+	where(c, rq, at, sizeof(at));
+	describe(c, CURLE_OK, r, why, sizeof(why));
+	warn0("%s: %s", at, why);
 }
 
 int
@@ -778,13 +888,19 @@ s3_put_object(struct s3_client *c, const char *key, const void *buf,
 	    (o && o->noclobber && add_hdr(&rq, b[8], 512, "If-None-Match",
 	    "*") != 0))
 		return BK_FAIL;
+	if (o && o->noclobber)
+		rq.quiet_also[0] = 412;
 	rc = call(c, &rq, &r, o && o->noclobber ? 501 : 0);
 	if (rc == BK_OK && r.status == 501) {
 		/* No conditional writes here: the HEAD before was the check. */
 		rq.nextra--;
 		rc = call(c, &rq, &r, 0);
 	}
-	rc = precondition(c, key, &r, rc);
+	if (rc == BK_OK && r.status == 412 &&
+	    !landed(c, key, sum64, NULL, (int64_t)len)) {
+		refused(c, &rq, &r);
+		rc = BK_FAIL;
+	}
 	s3_resp_free(&r);
 	return rc;
 }
@@ -911,13 +1027,26 @@ s3_mpu_complete(struct s3_client *c, const char *key, const char *upload_id,
 	if (add_hdr(&rq, b[0], 512, "Content-Type", "application/xml") ||
 	    (noclobber && add_hdr(&rq, b[1], 512, "If-None-Match", "*")))
 		goto out;
+	/* Looked at below: a retry may meet its own earlier success. */
+	rq.quiet_also[0] = 404;
+	rq.quiet_also[1] = noclobber ? 412 : 0;
 	rc = call(c, &rq, &r, noclobber ? 501 : 0);
 	if (rc == BK_OK && r.status == 501) {
 		/* No conditional writes here: the HEAD before was the check. */
 		rq.nextra--;
 		rc = call(c, &rq, &r, 0);
 	}
-	rc = precondition(c, key, &r, rc);
+	if (rc == BK_OK && (r.status == 404 || r.status == 412)) {
+		char sum64[64], etag[64];
+
+		if (multipart_ids(n, etags, sums, sum64, etag) == 0 &&
+		    landed(c, key, sum64, etag, -1)) {
+			rc = BK_OK;
+			goto out;
+		}
+		refused(c, &rq, &r);
+		rc = BK_FAIL;
+	}
 	/* S3 may answer 200 and put the error in the body. */
 	if (rc == BK_OK && r.body != NULL && (code = xml_text(r.body,
 	    r.body + r.len, "Code")) != NULL) {
