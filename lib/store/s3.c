@@ -752,7 +752,6 @@ b64(char out[45], const unsigned char sum[32])
 	EVP_EncodeBlock((unsigned char *)out, sum, 32);
 }
 
-/* Report an existing object under noclobber in plain words. */
 /* An ETag without its quotes: where it starts, and *len. */
 static const char *
 unquoted(const char *e, size_t *len)
@@ -829,8 +828,9 @@ multipart_ids(int n, char (*etags)[256], const unsigned char (*sums)[32],
  * answer been lost (a reset, a timeout; libcurl also resends by itself
  * on a reused connection that dies, so the caller cannot tell).  It did
  * if the object now at key is the one being written: the same SHA-256
- * (x-amz-checksum-sha256, composite "-N" for multipart) or, failing a
- * checksum, the same multipart ETag; and the same length when known.
+ * (x-amz-checksum-sha256, composite "-N" for multipart) or the same
+ * multipart ETag (both made from the bytes); and the same length when
+ * known.
  * Whoever wrote it, the bytes are the ones wanted.  1 if so.
  */
 static int
@@ -842,10 +842,9 @@ landed(struct s3_client *c, const char *key, const char *sum64,
 
 	if (head(c, key, NULL, &h, 1) == BK_OK && h.status == 200 &&
 	    (len < 0 || (h.has_length && h.length == (uint64_t)len))) {
-		if (sum64 != NULL && h.checksum_sha256[0] != '\0')
-			ok = strcmp(h.checksum_sha256, sum64) == 0;
-		else if (etag != NULL && etag[0] != '\0')
-			ok = etag_eq(h.etag, etag);
+		ok = (sum64 != NULL && h.checksum_sha256[0] != '\0' &&
+		    strcmp(h.checksum_sha256, sum64) == 0) ||
+		    (etag != NULL && etag[0] != '\0' && etag_eq(h.etag, etag));
 	}
 	s3_resp_free(&h);
 	if (ok)
@@ -854,7 +853,7 @@ landed(struct s3_client *c, const char *key, const char *sum64,
 	return ok;
 }
 
-/* Say why a write answered st (call() was told to keep quiet on it). */
+/* Say why a write was refused (call() was told to keep quiet on it). */
 static void
 refused(struct s3_client *c, struct s3_req *rq, struct s3_resp *r)
 {
