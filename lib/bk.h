@@ -88,6 +88,8 @@ int bk_write_full(int fd, const void *buf, size_t len, const char *name);
 int bk_close_stdout(void);
 /* Total size of a regular file open on fd, or 0 if unknown (pipe, tty). */
 uint64_t bk_fd_size(int fd);
+/* Sleep ms milliseconds, whatever signals arrive meanwhile. */
+void bk_sleep_ms(long ms);
 /* Ignore SIGPIPE so a closed reader surfaces as EPIPE from write(). */
 void bk_ignore_sigpipe(void);
 /*

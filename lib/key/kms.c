@@ -508,14 +508,10 @@ kms_backoff(int n)
 {
 	unsigned int rnd = 0;
 	long ms = (long)KMS_BACKOFF_MS << n;
-	struct timespec ts;
 
 	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
 	ms = ms / 2 + (long)(rnd % (unsigned int)(ms / 2 + 1));
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = ms % 1000 * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	bk_sleep_ms(ms);
 }
 
 /*

@@ -592,7 +592,6 @@ backoff(int n)
 {
 	unsigned int rnd = 0;
 	long ms = BACKOFF_BASE_MS;
-	struct timespec ts;
 
 	while (n-- > 0 && ms < BACKOFF_CAP_MS)
 		ms *= 2;
@@ -601,12 +600,8 @@ backoff(int n)
 	(void)RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
 	ms = ms / 2 + (long)(rnd % (unsigned int)(ms / 2 + 1));
 	/* In steps of at most 100 ms, so a stop is seen promptly. */
-	for (; ms > 0 && !stopped(); ms -= 100) {
-		ts.tv_sec = 0;
-		ts.tv_nsec = (ms < 100 ? ms : 100) * 1000000L;
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
+	for (; ms > 0 && !stopped(); ms -= 100)
+		bk_sleep_ms(ms < 100 ? ms : 100);
 }
 
 /*
@@ -804,13 +799,8 @@ multipart_ids(int n, char (*etags)[256], const unsigned char (*sums)[32],
 	for (i = 0; i < n && md5s; i++) {
 		size_t el;
 		const char *e = unquoted(etags[i], &el);
-		int j;
 
-		md5s = el == 32;
-		for (j = 0; md5s && j < 16; j++)
-			md5s = sscanf(e + 2 * j, "%2hhx", &cat[i * 16 + j]) == 1 &&
-			    isxdigit((unsigned char)e[2 * j]) &&
-			    isxdigit((unsigned char)e[2 * j + 1]);
+		md5s = el == 32 && bk_unhex(cat + (size_t)i * 16, e, 16) == 0;
 	}
 	etag[0] = '\0';
 	if (md5s) {
@@ -1098,15 +1088,6 @@ mpu_exists(struct s3_client *c, const char *key, const char *q)
 	return rc;
 }
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /*
  * A part upload the server was still writing when the abort came may
  * land after it and bring the upload back (S3 says to abort again; the
@@ -1127,7 +1108,7 @@ s3_mpu_abort(struct s3_client *c, const char *key, const char *upload_id)
 		if ((rc = mpu_abort_once(c, key, q)) != BK_OK)
 			break;
 		for (i = 0; i < 2; i++) {
-			pause_ms(look[i]);
+			bk_sleep_ms(look[i]);
 			if ((e = mpu_exists(c, key, q)) != 0)
 				break;
 		}
